@@ -1,0 +1,355 @@
+//! The error types of the ORM.
+
+use std::fmt;
+
+/// The result type used throughout the ORM.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while configuring models, working with a
+/// session or talking to the database.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The models are misconfigured; the message says what to change.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+
+    /// The database reported an error.
+    #[error(transparent)]
+    Database(#[from] DbError),
+
+    /// A value read from the database does not fit the field type.
+    #[error("cannot convert a database {found} value into {expected}")]
+    Conversion {
+        /// The Rust type of the field.
+        expected: &'static str,
+        /// The kind of value that was found.
+        found: &'static str,
+    },
+
+    /// An unloaded relationship was used on an object that belongs to no session.
+    #[error("`{model}.{relationship}` is not loaded and the object is not attached to a session; add it to a session first")]
+    Detached {
+        /// The model that owns the relationship.
+        model: &'static str,
+        /// The relationship field.
+        relationship: &'static str,
+    },
+
+    /// The operation needs an object that is persistent (flushed) in this session.
+    #[error("{model} object is {state}; {action} needs a persistent object of this session")]
+    InvalidState {
+        /// The model of the object.
+        model: &'static str,
+        /// Its lifecycle state.
+        state: &'static str,
+        /// What was attempted.
+        action: &'static str,
+    },
+
+    /// The object is attached to a different session.
+    #[error("{model} object is already attached to another session; expunge it there first")]
+    OtherSession {
+        /// The model of the object.
+        model: &'static str,
+    },
+
+    /// A second object with the same primary key as one already in the identity map.
+    #[error("another {model} object with primary key {key} is already present in this session")]
+    IdentityConflict {
+        /// The model of the object.
+        model: &'static str,
+        /// The rendered primary key.
+        key: String,
+    },
+
+    /// The object is borrowed (through `Obj::borrow_mut`, say) while the ORM needs it.
+    #[error("{model} object is already borrowed; release the `borrow()`/`borrow_mut()` guard before this call")]
+    Borrowed {
+        /// The model of the object.
+        model: &'static str,
+    },
+
+    /// The unit of work would write NULL into a NOT NULL foreign key.
+    #[error("flushing would set NOT NULL column {table}.{column} to NULL ({reason}); delete the {model} object instead, or add a delete cascade to the relationship")]
+    NullForeignKey {
+        /// The model whose row would be updated.
+        model: &'static str,
+        /// Its table.
+        table: &'static str,
+        /// The NOT NULL column.
+        column: &'static str,
+        /// Why the unit of work wanted to clear it.
+        reason: String,
+    },
+
+    /// The dependency graph of the objects to flush has a cycle.
+    #[error("dependency cycle between the rows of {0}; break it by flushing in two steps")]
+    Cycle(String),
+
+    /// The primary key of a row to write is missing.
+    #[error("{model} object has no value for primary key column `{column}`, and the column is not autoincrement")]
+    MissingPrimaryKey {
+        /// The model.
+        model: &'static str,
+        /// The primary key column.
+        column: &'static str,
+    },
+
+    /// A query expected exactly one row.
+    #[error("expected exactly one {model} row, found {found}")]
+    RowCount {
+        /// The model queried.
+        model: &'static str,
+        /// How many rows there were.
+        found: usize,
+    },
+
+    /// An UPDATE or DELETE matched no row: it was changed or deleted behind
+    /// the session's back.
+    #[error("{operation} of {model} with primary key {key} matched {matched} rows instead of 1")]
+    StaleData {
+        /// The model.
+        model: &'static str,
+        /// The primary key.
+        key: String,
+        /// `UPDATE` or `DELETE`.
+        operation: &'static str,
+        /// Rows matched.
+        matched: u64,
+    },
+
+    /// An internal invariant was broken; please report this as a bug.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// A misconfiguration found while configuring the models.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// Two models map the same table.
+    #[error("models {first} and {second} both map table `{table}`; give one of them another `#[model(table = \"...\")]`")]
+    DuplicateTable {
+        /// The table.
+        table: String,
+        /// The first model.
+        first: &'static str,
+        /// The second model.
+        second: &'static str,
+    },
+
+    /// A foreign key names a table no registered model maps.
+    #[error("{model}.{field}: foreign key `{reference}` names table `{table}`, which no registered model maps; register that model or fix the reference")]
+    UnknownTable {
+        /// The model with the foreign key.
+        model: &'static str,
+        /// The field with the foreign key.
+        field: &'static str,
+        /// The foreign key reference as written.
+        reference: &'static str,
+        /// The table part of it.
+        table: String,
+    },
+
+    /// A foreign key names a column the referenced table does not have.
+    #[error("{model}.{field}: foreign key `{reference}` names column `{column}`, which table `{table}` does not have (it has {available})")]
+    UnknownColumn {
+        /// The model with the foreign key.
+        model: &'static str,
+        /// The field with the foreign key.
+        field: &'static str,
+        /// The foreign key reference as written.
+        reference: &'static str,
+        /// The referenced table.
+        table: String,
+        /// The missing column.
+        column: String,
+        /// The columns the table has.
+        available: String,
+    },
+
+    /// A foreign key is not of the form `table.column`.
+    #[error("{model}.{field}: foreign key `{reference}` must have the form \"table.column\"")]
+    MalformedForeignKey {
+        /// The model.
+        model: &'static str,
+        /// The field.
+        field: &'static str,
+        /// The reference as written.
+        reference: &'static str,
+    },
+
+    /// A relationship's target model is not registered.
+    #[error(
+        "{model}.{relationship}: target model {target} is not registered; add it to the registry"
+    )]
+    UnregisteredTarget {
+        /// The model that owns the relationship.
+        model: &'static str,
+        /// The relationship.
+        relationship: &'static str,
+        /// The target model.
+        target: &'static str,
+    },
+
+    /// No foreign key links the two tables of a relationship.
+    #[error("{model}.{relationship}: no foreign key links table `{table}` and table `{target_table}`; add `#[column(foreign_key = \"{target_table}.<column>\")]` on one side")]
+    NoForeignKey {
+        /// The model that owns the relationship.
+        model: &'static str,
+        /// The relationship.
+        relationship: &'static str,
+        /// Its table.
+        table: &'static str,
+        /// The target table.
+        target_table: &'static str,
+    },
+
+    /// More than one foreign key path links the two tables.
+    #[error("{model}.{relationship}: more than one foreign key links `{table}` and `{target_table}` ({candidates}); say which with `foreign_keys = \"...\"`")]
+    AmbiguousForeignKeys {
+        /// The model that owns the relationship.
+        model: &'static str,
+        /// The relationship.
+        relationship: &'static str,
+        /// Its table.
+        table: &'static str,
+        /// The target table.
+        target_table: &'static str,
+        /// The candidate columns.
+        candidates: String,
+    },
+
+    /// A `foreign_keys` entry names no foreign key column between the two tables.
+    #[error("{model}.{relationship}: `foreign_keys` names `{column}`, which is not a foreign key column between `{table}` and `{target_table}`")]
+    BadForeignKeysArgument {
+        /// The model that owns the relationship.
+        model: &'static str,
+        /// The relationship.
+        relationship: &'static str,
+        /// The column as written.
+        column: String,
+        /// Its table.
+        table: &'static str,
+        /// The target table.
+        target_table: &'static str,
+    },
+
+    /// `back_populates` names a field the target does not have.
+    #[error("{model}.{relationship}: back_populates = \"{back_populates}\", but {target} has no relationship `{back_populates}`")]
+    UnknownBackPopulates {
+        /// The model.
+        model: &'static str,
+        /// The relationship.
+        relationship: &'static str,
+        /// The target model.
+        target: &'static str,
+        /// The name given.
+        back_populates: &'static str,
+    },
+
+    /// The two sides of a `back_populates` pair do not match.
+    #[error("{model}.{relationship} and {target}.{other}: {problem}")]
+    MismatchedBackPopulates {
+        /// The model.
+        model: &'static str,
+        /// The relationship.
+        relationship: &'static str,
+        /// The target model.
+        target: &'static str,
+        /// The other side.
+        other: &'static str,
+        /// What is wrong and how to fix it.
+        problem: String,
+    },
+
+    /// The model has no primary key.
+    #[error("model {model} has no primary key; mark a column with `#[column(primary_key)]`")]
+    NoPrimaryKey {
+        /// The model.
+        model: &'static str,
+    },
+
+    /// The foreign keys between tables form a cycle.
+    #[error(
+        "the foreign keys of tables {tables} form a cycle; this version cannot order their rows"
+    )]
+    TableCycle {
+        /// The tables in the cycle.
+        tables: String,
+    },
+}
+
+/// The class of a database failure, so callers can match on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DbErrorKind {
+    /// A `UNIQUE` or `PRIMARY KEY` constraint failed.
+    UniqueViolation,
+    /// A `FOREIGN KEY` constraint failed.
+    ForeignKeyViolation,
+    /// A `NOT NULL` constraint failed.
+    NotNullViolation,
+    /// A `CHECK` constraint failed.
+    CheckViolation,
+    /// Anything else.
+    Other,
+}
+
+impl fmt::Display for DbErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DbErrorKind::UniqueViolation => "unique constraint violation",
+            DbErrorKind::ForeignKeyViolation => "foreign key constraint violation",
+            DbErrorKind::NotNullViolation => "not null constraint violation",
+            DbErrorKind::CheckViolation => "check constraint violation",
+            DbErrorKind::Other => "database error",
+        })
+    }
+}
+
+/// An error reported by the database backend.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}: {message}{}", sql.as_ref().map(|s| format!(" [SQL: {s}]")).unwrap_or_default())]
+pub struct DbError {
+    /// The class of the failure.
+    pub kind: DbErrorKind,
+    /// The backend's message.
+    pub message: String,
+    /// The statement that failed, when known.
+    pub sql: Option<String>,
+}
+
+impl DbError {
+    /// A database error of the given kind.
+    pub fn new(kind: DbErrorKind, message: impl Into<String>) -> Self {
+        DbError {
+            kind,
+            message: message.into(),
+            sql: None,
+        }
+    }
+
+    /// Attaches the statement that failed.
+    pub fn with_sql(mut self, sql: &str) -> Self {
+        self.sql = Some(sql.to_owned());
+        self
+    }
+}
+
+impl Error {
+    /// The class of the database failure, if this is one.
+    ///
+    /// ```
+    /// use orm_core::{DbError, DbErrorKind, Error};
+    /// let err = Error::from(DbError::new(DbErrorKind::UniqueViolation, "dup"));
+    /// assert_eq!(err.db_kind(), Some(DbErrorKind::UniqueViolation));
+    /// ```
+    pub fn db_kind(&self) -> Option<DbErrorKind> {
+        match self {
+            Error::Database(e) => Some(e.kind),
+            _ => None,
+        }
+    }
+}

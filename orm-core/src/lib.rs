@@ -1,0 +1,130 @@
+//! A declarative ORM with SQLAlchemy's relationship patterns.
+//!
+//! Put `#[derive(Model)]` on plain structs, declare relationships with
+//! `#[relationship(back_populates = "...")]` on [`Many<T>`] and [`One<T>`]
+//! fields, and work with an object graph through a [`Session`]: `add`,
+//! `delete`, `flush`, `commit`. The session keeps an identity map (one row,
+//! one object), keeps both sides of a relationship in sync in memory, and
+//! flushes INSERT, UPDATE and DELETE statements in dependency order.
+//!
+//! ```
+//! use orm_core::prelude::*;
+//!
+//! #[derive(Model, Debug, Default)]
+//! #[model(table = "parent")]
+//! pub struct Parent {
+//!     #[column(primary_key)]
+//!     pub id: Option<i64>,
+//!     pub name: String,
+//!     #[relationship(back_populates = "parent")]
+//!     pub children: Many<Child>,
+//! }
+//!
+//! #[derive(Model, Debug, Default)]
+//! #[model(table = "child")]
+//! pub struct Child {
+//!     #[column(primary_key)]
+//!     pub id: Option<i64>,
+//!     #[column(foreign_key = "parent.id")]
+//!     pub parent_id: Option<i64>,
+//!     #[relationship(back_populates = "children")]
+//!     pub parent: One<Parent>,
+//! }
+//!
+//! # fn main() -> orm_core::Result<()> {
+//! let registry = Registry::builder().model::<Parent>().build()?;
+//! let engine = orm_sqlite::memory()?;
+//! registry.create_all(&engine)?;
+//! let session = Session::new(&engine, &registry);
+//!
+//! let parent = Obj::new(Parent { name: "p1".into(), ..Default::default() });
+//! let child = Obj::new(Child::default());
+//! child.set(Child::parent, &parent)?;            // parent.children now holds child
+//! assert_eq!(parent.borrow().children.len(), 1);
+//!
+//! session.add(&parent)?;
+//! session.commit()?;                              // INSERT parent, then child
+//! assert_eq!(child.borrow().parent_id, parent.borrow().id);
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs)]
+
+mod cycles;
+mod ddl;
+mod dependency;
+mod engine;
+mod error;
+mod identity;
+mod loading;
+mod meta;
+mod model;
+mod obj;
+mod persistence;
+mod query;
+mod registry;
+mod relation;
+mod session;
+mod sql;
+mod state;
+mod sync;
+mod unitofwork;
+mod value;
+
+pub use engine::{Connection, Dialect, Engine, ExecOutcome, Statement};
+pub use error::{ConfigError, DbError, DbErrorKind, Error, Result};
+pub use meta::{Cardinality, ColumnMeta, ModelMeta, RelationshipMeta};
+pub use model::Model;
+pub use obj::{AnyObj, Obj};
+pub use orm_derive::Model;
+pub use query::{Filter, IntoKey, Query};
+pub use registry::{Direction, Registry, RegistryBuilder};
+pub use relation::{Col, Many, One, Rel, RelationKind, RelationshipField};
+pub use session::Session;
+pub use state::ObjectState;
+pub use value::{ColumnType, SqlType, Value};
+
+/// The names most programs need: `use orm_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::{Engine, Many, Model, Obj, One, Registry, Session};
+}
+
+/// Support for the code `#[derive(Model)]` generates. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::meta::{Cardinality, ColumnMeta, ModelMeta, RelationshipMeta};
+    pub use crate::registry::ModelRegistration;
+    pub use crate::relation::{Col, Many, One, Rel, RelationKind, RelationshipField};
+    pub use crate::value::{ColumnType, SqlType, Value};
+    pub use crate::{Error, Model, Result};
+    pub use inventory;
+
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    /// Builds a loaded instance of `T` from one value per column.
+    pub fn construct<T: Model>(values: Vec<Value>) -> Result<crate::AnyObj> {
+        let relationships = T::meta().relationships.len();
+        let data = T::from_values(values)?;
+        Ok(crate::AnyObj(Rc::new(crate::obj::Instance {
+            state: RefCell::new(crate::state::InstanceState::transient(relationships)),
+            modified: Cell::new(false),
+            data: RefCell::new(data),
+        })))
+    }
+
+    /// Takes the next value of a row, for `from_values`.
+    pub fn next_value(values: &mut std::vec::IntoIter<Value>) -> Result<Value> {
+        values.next().ok_or_else(|| {
+            Error::Internal("row has fewer values than the model has columns".into())
+        })
+    }
+
+    /// Compile-time check that `back_populates` names a relationship field of
+    /// the target whose own target is `Source`.
+    pub const fn assert_back_populates<Source, Target, F>(_rel: &Rel<Target, F>)
+    where
+        F: RelationKind<Target = Source>,
+        Source: Model,
+    {
+    }
+}

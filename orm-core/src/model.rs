@@ -1,0 +1,45 @@
+//! The [`Model`] trait that `#[derive(Model)]` implements.
+
+use crate::error::Result;
+use crate::meta::ModelMeta;
+use crate::relation::RelationshipField;
+use crate::value::Value;
+
+/// A struct mapped to a table.
+///
+/// Implement it with `#[derive(Model)]`; the methods are the contract between
+/// the generated code and the session and are not meant to be called directly.
+///
+/// ```
+/// use orm_core::prelude::*;
+///
+/// #[derive(Model, Debug, Default)]
+/// #[model(table = "user_account")]
+/// pub struct User {
+///     #[column(primary_key)]
+///     pub id: Option<i64>,
+///     pub name: String,
+/// }
+///
+/// assert_eq!(User::meta().table, "user_account");
+/// assert_eq!(User::meta().columns.len(), 2);
+/// ```
+pub trait Model: Sized + 'static {
+    /// The static description of the model.
+    fn meta() -> &'static ModelMeta;
+
+    /// The value of column `index` (in [`ModelMeta::columns`] order).
+    fn column_value(&self, index: usize) -> Value;
+
+    /// Writes column `index` from a database value.
+    fn set_column_value(&mut self, index: usize, value: Value) -> Result<()>;
+
+    /// Builds an object from one value per column, with every relationship unloaded.
+    fn from_values(values: Vec<Value>) -> Result<Self>;
+
+    /// The relationship field `index` (in [`ModelMeta::relationships`] order).
+    fn relationship(&self, index: usize) -> Option<&(dyn RelationshipField + 'static)>;
+
+    /// The relationship field `index`, mutably.
+    fn relationship_mut(&mut self, index: usize) -> Option<&mut (dyn RelationshipField + 'static)>;
+}

@@ -1,0 +1,447 @@
+//! Object handles: shared identity for model instances.
+//!
+//! An [`Obj<T>`] is a reference-counted handle to one instance; clones share
+//! it, so one row is one object however many paths lead to it. The instance
+//! keeps its lifecycle state beside the user's struct.
+
+use std::any::Any;
+use std::cell::{Cell, Ref, RefCell, RefMut};
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::rc::{Rc, Weak};
+
+use crate::error::{Error, Result};
+use crate::meta::ModelMeta;
+use crate::model::Model;
+use crate::relation::{Many, One, Rel, RelationKind, RelationshipField};
+use crate::session::SessionInner;
+use crate::state::{InstanceState, ObjectState};
+use crate::sync;
+use crate::value::Value;
+
+/// One model instance with its state.
+pub(crate) struct Instance<T> {
+    pub(crate) state: RefCell<InstanceState>,
+    /// Set whenever the fields may have changed since the last flush
+    /// (`borrow_mut`, relationship changes); the flush compares only these.
+    pub(crate) modified: Cell<bool>,
+    pub(crate) data: RefCell<T>,
+}
+
+/// The type-erased view of an instance that the session works with.
+pub(crate) trait ErasedInstance {
+    fn meta(&self) -> &'static ModelMeta;
+    fn state(&self) -> &RefCell<InstanceState>;
+    fn modified(&self) -> &Cell<bool>;
+    fn column_value(&self, index: usize) -> Result<Value>;
+    fn set_column_value(&self, index: usize, value: Value) -> Result<()>;
+    fn rel(&self, index: usize) -> Result<Ref<'_, dyn RelationshipField + 'static>>;
+    fn rel_mut(&self, index: usize) -> Result<RefMut<'_, dyn RelationshipField + 'static>>;
+    fn into_any(self: Rc<Self>) -> Rc<dyn Any>;
+}
+
+impl<T: Model> ErasedInstance for Instance<T> {
+    fn meta(&self) -> &'static ModelMeta {
+        T::meta()
+    }
+
+    fn state(&self) -> &RefCell<InstanceState> {
+        &self.state
+    }
+
+    fn modified(&self) -> &Cell<bool> {
+        &self.modified
+    }
+
+    fn column_value(&self, index: usize) -> Result<Value> {
+        Ok(self.try_data()?.column_value(index))
+    }
+
+    fn set_column_value(&self, index: usize, value: Value) -> Result<()> {
+        self.try_data_mut()?.set_column_value(index, value)
+    }
+
+    fn rel(&self, index: usize) -> Result<Ref<'_, dyn RelationshipField + 'static>> {
+        let data = self.try_data()?;
+        Ref::filter_map(data, |d| d.relationship(index)).map_err(|_| no_relationship::<T>(index))
+    }
+
+    fn rel_mut(&self, index: usize) -> Result<RefMut<'_, dyn RelationshipField + 'static>> {
+        let data = self.try_data_mut()?;
+        RefMut::filter_map(data, |d| d.relationship_mut(index))
+            .map_err(|_| no_relationship::<T>(index))
+    }
+
+    fn into_any(self: Rc<Self>) -> Rc<dyn Any> {
+        self
+    }
+}
+
+fn no_relationship<T: Model>(index: usize) -> Error {
+    Error::Internal(format!("{} has no relationship #{index}", T::meta().name))
+}
+
+impl<T: Model> Instance<T> {
+    fn try_data(&self) -> Result<Ref<'_, T>> {
+        self.data.try_borrow().map_err(|_| Error::Borrowed {
+            model: T::meta().name,
+        })
+    }
+
+    fn try_data_mut(&self) -> Result<RefMut<'_, T>> {
+        let data = self.data.try_borrow_mut().map_err(|_| Error::Borrowed {
+            model: T::meta().name,
+        })?;
+        self.modified.set(true);
+        Ok(data)
+    }
+}
+
+/// A handle to an object of any model, compared and hashed by identity.
+#[derive(Clone)]
+pub struct AnyObj(pub(crate) Rc<dyn ErasedInstance>);
+
+impl AnyObj {
+    /// The model of the object.
+    pub fn meta(&self) -> &'static ModelMeta {
+        self.0.meta()
+    }
+
+    /// Whether both handles point at the same object.
+    pub fn ptr_eq(&self, other: &AnyObj) -> bool {
+        self.addr() == other.addr()
+    }
+
+    /// Converts back to a typed handle, if the object is a `T`.
+    pub fn downcast<T: Model>(&self) -> Option<Obj<T>> {
+        self.0
+            .clone()
+            .into_any()
+            .downcast::<Instance<T>>()
+            .ok()
+            .map(|inner| Obj { inner })
+    }
+
+    /// The lifecycle state of the object.
+    pub fn object_state(&self) -> ObjectState {
+        self.0
+            .state()
+            .try_borrow()
+            .map(|s| s.object_state())
+            .unwrap_or(ObjectState::Transient)
+    }
+
+    /// Notes that the object may differ from its committed state.
+    pub(crate) fn mark_modified(&self) {
+        self.0.modified().set(true);
+    }
+
+    /// Whether the object may differ from its committed state.
+    pub(crate) fn is_modified(&self) -> bool {
+        self.0.modified().get()
+    }
+
+    /// Clears the modified flag (after a flush or a load).
+    pub(crate) fn clear_modified(&self) {
+        self.0.modified().set(false);
+    }
+
+    pub(crate) fn addr(&self) -> *const () {
+        Rc::as_ptr(&self.0) as *const ()
+    }
+
+    pub(crate) fn state(&self) -> Result<Ref<'_, InstanceState>> {
+        self.0.state().try_borrow().map_err(|_| self.borrowed())
+    }
+
+    pub(crate) fn state_mut(&self) -> Result<RefMut<'_, InstanceState>> {
+        self.0.state().try_borrow_mut().map_err(|_| self.borrowed())
+    }
+
+    pub(crate) fn borrowed(&self) -> Error {
+        Error::Borrowed {
+            model: self.meta().name,
+        }
+    }
+
+    pub(crate) fn column_value(&self, index: usize) -> Result<Value> {
+        self.0.column_value(index)
+    }
+
+    pub(crate) fn set_column_value(&self, index: usize, value: Value) -> Result<()> {
+        self.0.set_column_value(index, value)
+    }
+
+    pub(crate) fn column_values(&self) -> Result<Vec<Value>> {
+        (0..self.meta().columns.len())
+            .map(|i| self.column_value(i))
+            .collect()
+    }
+
+    pub(crate) fn rel(&self, index: usize) -> Result<Ref<'_, dyn RelationshipField + 'static>> {
+        self.0.rel(index)
+    }
+
+    pub(crate) fn rel_mut(
+        &self,
+        index: usize,
+    ) -> Result<RefMut<'_, dyn RelationshipField + 'static>> {
+        self.0.rel_mut(index)
+    }
+
+    /// The session the object belongs to, if it is still alive.
+    pub(crate) fn session(&self) -> Option<Rc<SessionInner>> {
+        self.state().ok()?.session.as_ref()?.upgrade()
+    }
+
+    /// The primary key values as the object holds them now.
+    pub(crate) fn primary_key_values(&self) -> Result<Vec<Value>> {
+        self.meta()
+            .primary_key()
+            .map(|i| self.column_value(i))
+            .collect()
+    }
+}
+
+impl PartialEq for AnyObj {
+    fn eq(&self, other: &Self) -> bool {
+        self.ptr_eq(other)
+    }
+}
+
+impl Eq for AnyObj {}
+
+impl Hash for AnyObj {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.addr().hash(state);
+    }
+}
+
+impl fmt::Debug for AnyObj {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        describe(f, self.meta(), self.primary_key_values().ok(), self.addr())
+    }
+}
+
+fn describe(
+    f: &mut fmt::Formatter<'_>,
+    meta: &ModelMeta,
+    key: Option<Vec<Value>>,
+    addr: *const (),
+) -> fmt::Result {
+    match key {
+        Some(key) if key.iter().all(|v| !v.is_null()) => {
+            let key: Vec<String> = key.iter().map(ToString::to_string).collect();
+            write!(f, "<{} {}>", meta.name, key.join(", "))
+        }
+        _ => write!(f, "<{} at {addr:p}>", meta.name),
+    }
+}
+
+/// A shared handle to a model instance.
+///
+/// Clones are cheap and point at the same object: this is how one row stays
+/// one object in the identity map and in every collection that holds it.
+/// Read and write columns through [`borrow`](Obj::borrow) and
+/// [`borrow_mut`](Obj::borrow_mut); change relationships through
+/// [`set`](Obj::set), [`append`](Obj::append) and [`remove`](Obj::remove),
+/// which keep the other side of a `back_populates` pair in sync at once, with
+/// or without a session.
+///
+/// ```
+/// use orm_core::prelude::*;
+///
+/// #[derive(Model, Debug, Default)]
+/// pub struct Parent {
+///     #[column(primary_key)]
+///     pub id: Option<i64>,
+///     #[relationship(back_populates = "parent")]
+///     pub children: Many<Child>,
+/// }
+///
+/// #[derive(Model, Debug, Default)]
+/// pub struct Child {
+///     #[column(primary_key)]
+///     pub id: Option<i64>,
+///     #[column(foreign_key = "parent.id")]
+///     pub parent_id: Option<i64>,
+///     #[relationship(back_populates = "children")]
+///     pub parent: One<Parent>,
+/// }
+///
+/// # fn main() -> orm_core::Result<()> {
+/// let parent = Obj::new(Parent { id: Some(1), ..Default::default() });
+/// let child = Obj::new(Child { id: Some(5), ..Default::default() });
+/// child.set(Child::parent, &parent)?;
+/// let ids: Vec<_> = parent.get(Parent::children)?.iter().map(|c| c.borrow().id).collect();
+/// assert_eq!(ids, [Some(5)]);
+/// # Ok(()) }
+/// ```
+pub struct Obj<T> {
+    pub(crate) inner: Rc<Instance<T>>,
+}
+
+impl<T: Model> Obj<T> {
+    /// Wraps a new (transient) object.
+    ///
+    /// Objects already placed in its relationship fields are linked back
+    /// through `back_populates`, as if they had been appended one by one.
+    ///
+    /// # Panics
+    ///
+    /// Panics if one of those related objects is mutably borrowed by the
+    /// caller at this moment; [`Obj::try_new`] returns the error instead.
+    pub fn new(value: T) -> Self {
+        match Self::try_new(value) {
+            Ok(obj) => obj,
+            Err(err) => panic!("Obj::new: {err}"),
+        }
+    }
+
+    /// Wraps a new (transient) object; see [`Obj::new`].
+    pub fn try_new(value: T) -> Result<Self> {
+        let relationships = T::meta().relationships.len();
+        let obj = Obj {
+            inner: Rc::new(Instance {
+                state: RefCell::new(InstanceState::transient(relationships)),
+                modified: Cell::new(true),
+                data: RefCell::new(value),
+            }),
+        };
+        sync::link_initial(&obj.erased())?;
+        Ok(obj)
+    }
+
+    /// Borrows the object's fields.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the object is mutably borrowed; see [`Obj::try_borrow`].
+    pub fn borrow(&self) -> Ref<'_, T> {
+        self.inner.data.borrow()
+    }
+
+    /// Borrows the object's fields mutably, to change columns.
+    ///
+    /// Column changes are found by comparison with the committed state at the
+    /// next flush. Relationship fields must be changed through
+    /// [`set`](Obj::set), [`append`](Obj::append) and [`remove`](Obj::remove).
+    ///
+    /// # Panics
+    ///
+    /// Panics if the object is already borrowed; see [`Obj::try_borrow_mut`].
+    pub fn borrow_mut(&self) -> RefMut<'_, T> {
+        let data = self.inner.data.borrow_mut();
+        self.inner.modified.set(true);
+        data
+    }
+
+    /// Borrows the object's fields, or says that it is mutably borrowed.
+    pub fn try_borrow(&self) -> Result<Ref<'_, T>> {
+        self.inner.try_data()
+    }
+
+    /// Borrows the object's fields mutably, or says that it is borrowed.
+    pub fn try_borrow_mut(&self) -> Result<RefMut<'_, T>> {
+        self.inner.try_data_mut()
+    }
+
+    /// Whether both handles point at the same object.
+    pub fn ptr_eq(&self, other: &Obj<T>) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// The lifecycle state of the object.
+    pub fn state(&self) -> ObjectState {
+        self.erased().object_state()
+    }
+
+    /// A type-erased handle to the same object.
+    pub fn erased(&self) -> AnyObj {
+        AnyObj(self.inner.clone())
+    }
+
+    /// Reads a relationship, loading it from the database first if it is
+    /// not loaded yet (lazy loading).
+    ///
+    /// Returns `Vec<Obj<U>>` for a `Many<U>` field and `Option<Obj<U>>` for a
+    /// `One<U>` field. Loading needs the object's session; an unloaded
+    /// relationship of an object without one is [`Error::Detached`].
+    pub fn get<F: RelationKind>(&self, rel: Rel<T, F>) -> Result<F::Output> {
+        let this = self.erased();
+        crate::loading::ensure_loaded(&this, rel.index())?;
+        let items = this.rel(rel.index())?.items();
+        F::output(items)
+    }
+
+    /// Sets a scalar (`One`) relationship, or clears it with `None`.
+    ///
+    /// The reverse side is updated at once: with `back_populates`, the new
+    /// target's collection gains this object and the old target's loses it.
+    pub fn set<'a, U: Model>(
+        &self,
+        rel: Rel<T, One<U>>,
+        target: impl Into<Option<&'a Obj<U>>>,
+    ) -> Result<()> {
+        let this = self.erased();
+        match target.into() {
+            Some(target) => sync::link(&this, rel.index(), &target.erased()),
+            None => sync::clear_one(&this, rel.index()),
+        }
+    }
+
+    /// Appends to a collection (`Many`) relationship; appending an object
+    /// that is already there does nothing.
+    ///
+    /// With `back_populates`, the item's reverse side points here at once
+    /// (and leaves its previous owner's collection).
+    pub fn append<U: Model>(&self, rel: Rel<T, Many<U>>, item: &Obj<U>) -> Result<()> {
+        sync::link(&self.erased(), rel.index(), &item.erased())
+    }
+
+    /// Removes an object from a collection relationship.
+    ///
+    /// At flush, a removed child of a one-to-many gets its foreign key set to NULL.
+    pub fn remove<U: Model>(&self, rel: Rel<T, Many<U>>, item: &Obj<U>) -> Result<()> {
+        sync::unlink(&self.erased(), rel.index(), &item.erased())
+    }
+}
+
+impl<T: Model> Clone for Obj<T> {
+    fn clone(&self) -> Self {
+        Obj {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T: Model> PartialEq for Obj<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.ptr_eq(other)
+    }
+}
+
+impl<T: Model> Eq for Obj<T> {}
+
+impl<T: Model> Hash for Obj<T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (Rc::as_ptr(&self.inner) as *const ()).hash(state);
+    }
+}
+
+impl<T: Model> fmt::Debug for Obj<T> {
+    /// Shows the model and primary key, never the related objects (which
+    /// would recurse through back references).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let erased = self.erased();
+        describe(
+            f,
+            T::meta(),
+            erased.primary_key_values().ok(),
+            erased.addr(),
+        )
+    }
+}
+
+/// A weak reference to a session, as kept in instance state.
+pub(crate) type SessionRef = Weak<SessionInner>;

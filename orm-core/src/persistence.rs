@@ -1,0 +1,168 @@
+//! Statement emission for the unit of work: INSERT, UPDATE and DELETE of one
+//! row, and the key copying that precedes them (SQLAlchemy's
+//! `persistence.py` and `sync.py`).
+
+use crate::dependency::ChildSyncs;
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::obj::AnyObj;
+use crate::registry::Mapper;
+use crate::session::render_key;
+use crate::sql;
+use crate::value::Value;
+
+/// The column values the flush wrote into objects, so a failed flush can put
+/// them back.
+#[derive(Default)]
+pub(crate) struct Undo {
+    writes: Vec<(AnyObj, usize, Value)>,
+}
+
+impl Undo {
+    /// Writes `value` into `obj.col`, remembering the old value.
+    pub fn write(&mut self, obj: &AnyObj, col: usize, value: Value) -> Result<()> {
+        let old = obj.column_value(col)?;
+        if old != value {
+            obj.set_column_value(col, value)?;
+            self.writes.push((obj.clone(), col, old));
+        }
+        Ok(())
+    }
+
+    /// Puts every written value back, newest first.
+    pub fn revert(self) {
+        for (obj, col, old) in self.writes.into_iter().rev() {
+            // The object was writable a moment ago; nothing else runs between.
+            let _ = obj.set_column_value(col, old);
+        }
+    }
+}
+
+/// Copies parent keys into (or clears) the child's foreign key columns.
+pub(crate) fn apply_syncs(
+    mapper: &Mapper,
+    child: &AnyObj,
+    syncs: &ChildSyncs,
+    undo: &mut Undo,
+) -> Result<()> {
+    for sync in syncs.all() {
+        for &(parent_col, child_col) in &sync.pairs {
+            let value = match &sync.parent {
+                Some(parent) => {
+                    let value = parent.column_value(parent_col)?;
+                    if value.is_null() {
+                        return Err(Error::Internal(format!(
+                            "{} has no key yet when {} needs it",
+                            parent.meta().name,
+                            mapper.meta.name
+                        )));
+                    }
+                    value
+                }
+                None => Value::Null,
+            };
+            let column = &mapper.meta.columns[child_col];
+            if value.is_null() && !column.nullable {
+                return Err(Error::NullForeignKey {
+                    model: mapper.meta.name,
+                    table: mapper.meta.table,
+                    column: column.name,
+                    reason: sync.reason.describe(),
+                });
+            }
+            undo.write(child, child_col, value)?;
+        }
+    }
+    Ok(())
+}
+
+/// What an INSERT produced.
+pub(crate) struct Inserted {
+    pub values: Vec<Value>,
+    pub generated_key: bool,
+}
+
+/// INSERTs one row; a generated key is copied into the object.
+pub(crate) fn insert(
+    engine: &Engine,
+    mapper: &Mapper,
+    obj: &AnyObj,
+    undo: &mut Undo,
+) -> Result<Inserted> {
+    let meta = mapper.meta;
+    let mut values = obj.column_values()?;
+    let autoincrement = mapper.autoincrement().filter(|&c| values[c].is_null());
+    for &pk in &mapper.primary_key {
+        if values[pk].is_null() && Some(pk) != autoincrement {
+            return Err(Error::MissingPrimaryKey {
+                model: meta.name,
+                column: meta.columns[pk].name,
+            });
+        }
+    }
+    let columns: Vec<usize> = (0..values.len())
+        .filter(|&c| Some(c) != autoincrement)
+        .collect();
+    let params: Vec<Value> = columns.iter().map(|&c| values[c].clone()).collect();
+    let sql = sql::insert(engine.dialect(), meta, &columns);
+    let outcome = engine.execute(&sql, &params)?;
+    if let Some(col) = autoincrement {
+        let id = outcome
+            .last_insert_id
+            .ok_or_else(|| Error::Internal(format!("no generated key for {}", meta.name)))?;
+        undo.write(obj, col, Value::Integer(id))?;
+        values[col] = Value::Integer(id);
+    }
+    Ok(Inserted {
+        values,
+        generated_key: autoincrement.is_some(),
+    })
+}
+
+/// UPDATEs the changed columns of one row; returns the new values, or
+/// `None` when nothing changed.
+pub(crate) fn update(
+    engine: &Engine,
+    mapper: &Mapper,
+    obj: &AnyObj,
+    committed: &[Value],
+    key: &[Value],
+) -> Result<Option<Vec<Value>>> {
+    let values = obj.column_values()?;
+    let changed: Vec<usize> = (0..values.len())
+        .filter(|&c| values[c] != committed[c])
+        .collect();
+    if changed.is_empty() {
+        return Ok(None);
+    }
+    let mut params: Vec<Value> = changed.iter().map(|&c| values[c].clone()).collect();
+    params.extend_from_slice(key);
+    let sql = sql::update(engine.dialect(), mapper.meta, &changed, &mapper.primary_key);
+    let outcome = engine.execute(&sql, &params)?;
+    expect_one_row(mapper, key, "UPDATE", outcome.rows_affected)?;
+    Ok(Some(values))
+}
+
+/// DELETEs one row by its key.
+pub(crate) fn delete(engine: &Engine, mapper: &Mapper, key: &[Value]) -> Result<()> {
+    let sql = sql::delete(engine.dialect(), mapper.meta, &mapper.primary_key);
+    let outcome = engine.execute(&sql, key)?;
+    expect_one_row(mapper, key, "DELETE", outcome.rows_affected)
+}
+
+fn expect_one_row(
+    mapper: &Mapper,
+    key: &[Value],
+    operation: &'static str,
+    matched: u64,
+) -> Result<()> {
+    if matched == 1 {
+        return Ok(());
+    }
+    Err(Error::StaleData {
+        model: mapper.meta.name,
+        key: render_key(key),
+        operation,
+        matched,
+    })
+}

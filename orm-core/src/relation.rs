@@ -1,0 +1,540 @@
+//! Relationship fields ([`One`], [`Many`]) and the typed descriptors that name
+//! relationships and columns in user code.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::error::{Error, Result};
+use crate::meta::Cardinality;
+use crate::model::Model;
+use crate::obj::{AnyObj, Obj};
+use crate::value::{ColumnType, Value};
+
+/// The type-erased interface of a relationship field, used by the session.
+///
+/// These are raw operations: they never touch the other side of the
+/// relationship. [`Obj::set`], [`Obj::append`] and [`Obj::remove`] are the
+/// user-facing operations that keep both sides in sync.
+pub trait RelationshipField {
+    /// `One` or `Many`.
+    fn cardinality(&self) -> Cardinality;
+    /// Whether the contents are known (always true for new objects).
+    fn is_loaded(&self) -> bool;
+    /// The current contents (empty when not loaded).
+    fn items(&self) -> Vec<AnyObj>;
+    /// Whether `obj` is among the current contents or pending additions.
+    fn contains(&self, obj: &AnyObj) -> bool;
+    /// Adds `obj` (a `One` is replaced). Unloaded collections record it as a
+    /// pending addition.
+    fn insert(&mut self, obj: AnyObj) -> Result<()>;
+    /// Removes `obj`; an unloaded `One` becomes empty and an unloaded
+    /// collection records a pending removal. Returns whether anything changed.
+    fn remove(&mut self, obj: &AnyObj) -> bool;
+    /// Empties a `One` (no-op on collections).
+    fn clear(&mut self);
+    /// Fills an unloaded field with what the database holds, merged with the
+    /// pending additions and removals.
+    fn load(&mut self, items: Vec<AnyObj>) -> Result<()>;
+    /// Additions and removals made while the field was not loaded.
+    fn pending(&self) -> (Vec<AnyObj>, Vec<AnyObj>);
+    /// Forgets the pending additions and removals (after a flush wrote them).
+    fn clear_pending(&mut self);
+    /// Replaces the contents, as loaded (rollback restores this way).
+    fn reset(&mut self, items: Vec<AnyObj>) -> Result<()>;
+    /// Drops the contents and marks the field unloaded.
+    fn unload(&mut self);
+}
+
+fn downcast<T: Model>(obj: &AnyObj) -> Result<Obj<T>> {
+    obj.downcast::<T>().ok_or_else(|| {
+        Error::Internal(format!(
+            "expected a {} object, got a {}",
+            T::meta().name,
+            obj.meta().name
+        ))
+    })
+}
+
+/// A scalar relationship field: at most one related object.
+///
+/// Read it with [`Obj::get`] (which loads it when needed), write it with
+/// [`Obj::set`]. On a new object it starts empty.
+pub struct One<T> {
+    state: OneState<T>,
+}
+
+enum OneState<T> {
+    Unloaded,
+    Loaded(Option<Obj<T>>),
+}
+
+impl<T: Model> One<T> {
+    /// An empty relationship (what `Default` gives).
+    pub fn new() -> Self {
+        One {
+            state: OneState::Loaded(None),
+        }
+    }
+
+    /// A relationship that will be loaded on first use.
+    #[doc(hidden)]
+    pub fn unloaded() -> Self {
+        One {
+            state: OneState::Unloaded,
+        }
+    }
+
+    /// The related object, if loaded and set.
+    pub fn get(&self) -> Option<&Obj<T>> {
+        match &self.state {
+            OneState::Loaded(Some(obj)) => Some(obj),
+            _ => None,
+        }
+    }
+
+    /// Whether the field is loaded.
+    pub fn is_loaded(&self) -> bool {
+        matches!(self.state, OneState::Loaded(_))
+    }
+}
+
+impl<T: Model> From<Obj<T>> for One<T> {
+    /// A relationship set to `obj`: `Child { parent: parent.clone().into(), .. }`.
+    fn from(obj: Obj<T>) -> Self {
+        One {
+            state: OneState::Loaded(Some(obj)),
+        }
+    }
+}
+
+impl<T: Model> Default for One<T> {
+    fn default() -> Self {
+        One::new()
+    }
+}
+
+impl<T: Model> Clone for One<T> {
+    fn clone(&self) -> Self {
+        One {
+            state: match &self.state {
+                OneState::Unloaded => OneState::Unloaded,
+                OneState::Loaded(v) => OneState::Loaded(v.clone()),
+            },
+        }
+    }
+}
+
+impl<T: Model> fmt::Debug for One<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.state {
+            OneState::Unloaded => f.write_str("<not loaded>"),
+            OneState::Loaded(None) => f.write_str("None"),
+            OneState::Loaded(Some(obj)) => write!(f, "{obj:?}"),
+        }
+    }
+}
+
+impl<T: Model> RelationshipField for One<T> {
+    fn cardinality(&self) -> Cardinality {
+        Cardinality::One
+    }
+
+    fn is_loaded(&self) -> bool {
+        One::is_loaded(self)
+    }
+
+    fn items(&self) -> Vec<AnyObj> {
+        self.get().map(Obj::erased).into_iter().collect()
+    }
+
+    fn contains(&self, obj: &AnyObj) -> bool {
+        self.get().is_some_and(|o| o.erased().ptr_eq(obj))
+    }
+
+    fn insert(&mut self, obj: AnyObj) -> Result<()> {
+        self.state = OneState::Loaded(Some(downcast(&obj)?));
+        Ok(())
+    }
+
+    fn remove(&mut self, obj: &AnyObj) -> bool {
+        let matches = match &self.state {
+            OneState::Unloaded => true,
+            OneState::Loaded(current) => current.as_ref().is_some_and(|c| c.erased().ptr_eq(obj)),
+        };
+        if matches {
+            self.state = OneState::Loaded(None);
+        }
+        matches
+    }
+
+    fn clear(&mut self) {
+        self.state = OneState::Loaded(None);
+    }
+
+    fn load(&mut self, items: Vec<AnyObj>) -> Result<()> {
+        if !self.is_loaded() {
+            self.reset(items)?;
+        }
+        Ok(())
+    }
+
+    fn pending(&self) -> (Vec<AnyObj>, Vec<AnyObj>) {
+        (Vec::new(), Vec::new())
+    }
+
+    fn clear_pending(&mut self) {}
+
+    fn reset(&mut self, items: Vec<AnyObj>) -> Result<()> {
+        let value = match items.first() {
+            Some(obj) => Some(downcast(obj)?),
+            None => None,
+        };
+        self.state = OneState::Loaded(value);
+        Ok(())
+    }
+
+    fn unload(&mut self) {
+        self.state = OneState::Unloaded;
+    }
+}
+
+/// A collection relationship field.
+///
+/// Read it with [`Obj::get`] (which loads it when needed) or, once loaded,
+/// through the field itself; change it with [`Obj::append`] and
+/// [`Obj::remove`]. On a new object it starts empty; `Many::from(vec![..])`
+/// fills it at construction, and [`Obj::new`] links the items back.
+pub struct Many<T> {
+    items: Vec<Obj<T>>,
+    loaded: bool,
+    pending_add: Vec<Obj<T>>,
+    pending_remove: Vec<Obj<T>>,
+}
+
+impl<T: Model> Many<T> {
+    /// An empty collection (what `Default` gives).
+    pub fn new() -> Self {
+        Many {
+            items: Vec::new(),
+            loaded: true,
+            pending_add: Vec::new(),
+            pending_remove: Vec::new(),
+        }
+    }
+
+    /// A collection that will be loaded on first use.
+    #[doc(hidden)]
+    pub fn unloaded() -> Self {
+        Many {
+            loaded: false,
+            ..Many::new()
+        }
+    }
+
+    /// Whether the collection is loaded.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded
+    }
+
+    /// The loaded items, in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Obj<T>> {
+        self.items.iter()
+    }
+
+    /// The number of loaded items.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether no item is loaded.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Whether `obj` is in the loaded items.
+    pub fn contains(&self, obj: &Obj<T>) -> bool {
+        self.items.iter().any(|o| o.ptr_eq(obj))
+    }
+
+    /// The loaded items as a vector of handles.
+    pub fn to_vec(&self) -> Vec<Obj<T>> {
+        self.items.clone()
+    }
+}
+
+impl<T: Model> From<Vec<Obj<T>>> for Many<T> {
+    fn from(items: Vec<Obj<T>>) -> Self {
+        let mut many = Many::new();
+        for item in items {
+            if !many.contains(&item) {
+                many.items.push(item);
+            }
+        }
+        many
+    }
+}
+
+impl<T: Model> FromIterator<Obj<T>> for Many<T> {
+    fn from_iter<I: IntoIterator<Item = Obj<T>>>(iter: I) -> Self {
+        Many::from(iter.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl<'a, T: Model> IntoIterator for &'a Many<T> {
+    type Item = &'a Obj<T>;
+    type IntoIter = std::slice::Iter<'a, Obj<T>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<T: Model> Default for Many<T> {
+    fn default() -> Self {
+        Many::new()
+    }
+}
+
+impl<T: Model> Clone for Many<T> {
+    fn clone(&self) -> Self {
+        Many {
+            items: self.items.clone(),
+            loaded: self.loaded,
+            pending_add: self.pending_add.clone(),
+            pending_remove: self.pending_remove.clone(),
+        }
+    }
+}
+
+impl<T: Model> fmt::Debug for Many<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.loaded {
+            f.debug_list().entries(&self.items).finish()
+        } else {
+            f.write_str("<not loaded>")
+        }
+    }
+}
+
+fn position<T: Model>(list: &[Obj<T>], obj: &AnyObj) -> Option<usize> {
+    list.iter().position(|o| o.erased().ptr_eq(obj))
+}
+
+impl<T: Model> RelationshipField for Many<T> {
+    fn cardinality(&self) -> Cardinality {
+        Cardinality::Many
+    }
+
+    fn is_loaded(&self) -> bool {
+        self.loaded
+    }
+
+    fn items(&self) -> Vec<AnyObj> {
+        self.items.iter().map(Obj::erased).collect()
+    }
+
+    fn contains(&self, obj: &AnyObj) -> bool {
+        position(&self.items, obj).is_some() || position(&self.pending_add, obj).is_some()
+    }
+
+    fn insert(&mut self, obj: AnyObj) -> Result<()> {
+        let typed = downcast::<T>(&obj)?;
+        if self.loaded {
+            if position(&self.items, &obj).is_none() {
+                self.items.push(typed);
+            }
+        } else {
+            if let Some(i) = position(&self.pending_remove, &obj) {
+                self.pending_remove.remove(i);
+            }
+            if position(&self.pending_add, &obj).is_none() {
+                self.pending_add.push(typed);
+            }
+        }
+        Ok(())
+    }
+
+    fn remove(&mut self, obj: &AnyObj) -> bool {
+        if self.loaded {
+            match position(&self.items, obj) {
+                Some(i) => {
+                    self.items.remove(i);
+                    true
+                }
+                None => false,
+            }
+        } else {
+            if let Some(i) = position(&self.pending_add, obj) {
+                self.pending_add.remove(i);
+                return true;
+            }
+            if position(&self.pending_remove, obj).is_none() {
+                if let Some(typed) = obj.downcast::<T>() {
+                    self.pending_remove.push(typed);
+                }
+            }
+            true
+        }
+    }
+
+    fn clear(&mut self) {}
+
+    fn load(&mut self, items: Vec<AnyObj>) -> Result<()> {
+        if self.loaded {
+            return Ok(());
+        }
+        let mut loaded = Vec::with_capacity(items.len() + self.pending_add.len());
+        for obj in &items {
+            if position(&self.pending_remove, obj).is_none() {
+                loaded.push(downcast::<T>(obj)?);
+            }
+        }
+        for obj in self.pending_add.drain(..) {
+            if !loaded.iter().any(|o| o.ptr_eq(&obj)) {
+                loaded.push(obj);
+            }
+        }
+        self.pending_remove.clear();
+        self.items = loaded;
+        self.loaded = true;
+        Ok(())
+    }
+
+    fn pending(&self) -> (Vec<AnyObj>, Vec<AnyObj>) {
+        (
+            self.pending_add.iter().map(Obj::erased).collect(),
+            self.pending_remove.iter().map(Obj::erased).collect(),
+        )
+    }
+
+    fn clear_pending(&mut self) {
+        self.pending_add.clear();
+        self.pending_remove.clear();
+    }
+
+    fn reset(&mut self, items: Vec<AnyObj>) -> Result<()> {
+        self.items = items.iter().map(downcast::<T>).collect::<Result<_>>()?;
+        self.loaded = true;
+        self.clear_pending();
+        Ok(())
+    }
+
+    fn unload(&mut self) {
+        self.items.clear();
+        self.clear_pending();
+        self.loaded = false;
+    }
+}
+
+/// What reading a relationship returns: `Vec<Obj<T>>` for [`Many<T>`],
+/// `Option<Obj<T>>` for [`One<T>`].
+pub trait RelationKind: 'static {
+    /// The related model.
+    type Target: Model;
+    /// What [`Obj::get`] returns.
+    type Output;
+    /// Builds the output from the field's items.
+    #[doc(hidden)]
+    fn output(items: Vec<AnyObj>) -> Result<Self::Output>;
+}
+
+impl<T: Model> RelationKind for Many<T> {
+    type Target = T;
+    type Output = Vec<Obj<T>>;
+    fn output(items: Vec<AnyObj>) -> Result<Self::Output> {
+        items.iter().map(downcast::<T>).collect()
+    }
+}
+
+impl<T: Model> RelationKind for One<T> {
+    type Target = T;
+    type Output = Option<Obj<T>>;
+    fn output(items: Vec<AnyObj>) -> Result<Self::Output> {
+        items.first().map(downcast::<T>).transpose()
+    }
+}
+
+/// Names a relationship of model `M` whose field has type `F`.
+///
+/// `#[derive(Model)]` generates one per relationship field as an associated
+/// constant with the field's name: `Parent::children`, `Child::parent`.
+pub struct Rel<M, F> {
+    index: usize,
+    _marker: PhantomData<fn() -> (M, F)>,
+}
+
+impl<M, F> Rel<M, F> {
+    #[doc(hidden)]
+    pub const fn new(index: usize) -> Self {
+        Rel {
+            index,
+            _marker: PhantomData,
+        }
+    }
+
+    /// The position of the relationship in the model's metadata.
+    pub const fn index(&self) -> usize {
+        self.index
+    }
+}
+
+impl<M, F> Clone for Rel<M, F> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M, F> Copy for Rel<M, F> {}
+
+impl<M: Model, F> fmt::Debug for Rel<M, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let field = M::meta()
+            .relationships
+            .get(self.index)
+            .map_or("?", |r| r.field);
+        write!(f, "{}.{}", M::meta().name, field)
+    }
+}
+
+/// Names a column of model `M` whose field has type `V`, for queries.
+///
+/// `#[derive(Model)]` generates one per column as an associated constant with
+/// the field's name: `Child::parent_id`.
+pub struct Col<M, V> {
+    index: usize,
+    _marker: PhantomData<fn() -> (M, V)>,
+}
+
+impl<M, V> Col<M, V> {
+    #[doc(hidden)]
+    pub const fn new(index: usize) -> Self {
+        Col {
+            index,
+            _marker: PhantomData,
+        }
+    }
+
+    /// The position of the column in the model's metadata.
+    pub const fn index(&self) -> usize {
+        self.index
+    }
+}
+
+impl<M: Model, V: ColumnType> Col<M, V> {
+    /// `column = value` (`IS NULL` when the value is `None`).
+    pub fn eq(self, value: impl Into<V>) -> crate::query::Filter<M> {
+        crate::query::Filter::eq(self.index, value.into().to_value())
+    }
+
+    /// `column IS NULL`.
+    pub fn is_null(self) -> crate::query::Filter<M> {
+        crate::query::Filter::eq(self.index, Value::Null)
+    }
+}
+
+impl<M, V> Clone for Col<M, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M, V> Copy for Col<M, V> {}

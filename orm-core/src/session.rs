@@ -1,0 +1,541 @@
+//! The [`Session`]: identity map, pending and deleted objects, transaction.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+use std::fmt;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::identity::IdentityMap;
+use crate::meta::ModelMeta;
+use crate::model::Model;
+use crate::obj::{AnyObj, Obj};
+use crate::query::{IntoKey, Query};
+use crate::registry::{Direction, Mapper, Registry};
+use crate::value::Value;
+
+/// A unit of work over one [`Engine`].
+///
+/// Objects enter a session with [`add`](Session::add) (which cascades along
+/// relationships) or by being loaded; within a session one row is one object.
+/// [`flush`](Session::flush) writes every pending change in dependency order
+/// inside the session's transaction, [`commit`](Session::commit) flushes and
+/// commits, [`rollback`](Session::rollback) discards everything since the last
+/// commit, in the database and in memory.
+///
+/// A session is not `Send`: use one per thread, like SQLAlchemy's.
+///
+/// ```
+/// use orm_core::prelude::*;
+///
+/// #[derive(Model, Debug, Default)]
+/// pub struct Parent {
+///     #[column(primary_key)]
+///     pub id: Option<i64>,
+///     pub name: String,
+///     #[relationship(back_populates = "parent")]
+///     pub children: Many<Child>,
+/// }
+///
+/// #[derive(Model, Debug, Default)]
+/// pub struct Child {
+///     #[column(primary_key)]
+///     pub id: Option<i64>,
+///     #[column(foreign_key = "parent.id")]
+///     pub parent_id: Option<i64>,
+///     #[relationship(back_populates = "children")]
+///     pub parent: One<Parent>,
+/// }
+///
+/// # fn main() -> orm_core::Result<()> {
+/// let registry = Registry::builder().model::<Parent>().build()?;
+/// let engine = orm_sqlite::memory()?;
+/// registry.create_all(&engine)?;
+/// let session = Session::new(&engine, &registry);
+///
+/// let parent = Obj::new(Parent { name: "p".into(), ..Default::default() });
+/// parent.append(Parent::children, &Obj::new(Child::default()))?;
+/// session.add(&parent)?;                 // the child comes along
+/// session.commit()?;
+///
+/// let child = session.query::<Child>().one()?;
+/// assert_eq!(child.borrow().parent_id, parent.borrow().id);
+/// assert!(child.get(Child::parent)?.unwrap().ptr_eq(&parent)); // identity map
+/// # Ok(()) }
+/// ```
+pub struct Session {
+    inner: Rc<SessionInner>,
+}
+
+pub(crate) struct SessionInner {
+    pub engine: Engine,
+    pub registry: Arc<Registry>,
+    pub identity: RefCell<IdentityMap>,
+    /// Pending objects, in the order they were added.
+    pub new: RefCell<Vec<AnyObj>>,
+    /// Objects marked for deletion, not yet flushed.
+    pub deleted: RefCell<Vec<AnyObj>>,
+    /// Whether a database transaction is open.
+    pub in_transaction: Cell<bool>,
+    /// Objects whose committed state changed in this transaction (they hold
+    /// a backup for `rollback`).
+    pub touched: RefCell<Vec<AnyObj>>,
+    /// Savepoint counter for flushes inside an open transaction.
+    pub savepoints: Cell<u64>,
+}
+
+impl Session {
+    /// A session over `engine` for the models of `registry`.
+    pub fn new(engine: &Engine, registry: &Arc<Registry>) -> Self {
+        Session {
+            inner: Rc::new(SessionInner {
+                engine: engine.clone(),
+                registry: registry.clone(),
+                identity: RefCell::new(IdentityMap::default()),
+                new: RefCell::new(Vec::new()),
+                deleted: RefCell::new(Vec::new()),
+                in_transaction: Cell::new(false),
+                touched: RefCell::new(Vec::new()),
+                savepoints: Cell::new(0),
+            }),
+        }
+    }
+
+    /// The engine the session talks to.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The registry of models the session maps.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.inner.registry
+    }
+
+    /// Adds an object, and every object reachable from it through its
+    /// relationships (the save-update cascade), to the session.
+    ///
+    /// A transient object becomes pending (INSERTed at the next flush); a
+    /// detached one becomes persistent again. Objects related later are
+    /// picked up at flush.
+    pub fn add<T: Model>(&self, obj: &Obj<T>) -> Result<()> {
+        self.inner.cascade_add(obj.erased())
+    }
+
+    /// Marks a persistent object for deletion at the next flush.
+    ///
+    /// Its one-to-many children get their foreign keys set to NULL at flush
+    /// (loading them first if needed).
+    pub fn delete<T: Model>(&self, obj: &Obj<T>) -> Result<()> {
+        self.inner.mark_deleted(obj.erased())
+    }
+
+    /// The object with this primary key, from the identity map when it is
+    /// there, else from the database.
+    ///
+    /// The key is a value (`1`, `"abc"`) or a tuple for composite keys.
+    pub fn get<T: Model>(&self, key: impl IntoKey) -> Result<Option<Obj<T>>> {
+        let key = key.into_key();
+        let mapper = self.inner.mapper_index(T::meta())?;
+        let found = self.inner.get_by_key(mapper, &key)?;
+        found.map(|o| downcast::<T>(&o)).transpose()
+    }
+
+    /// Starts a query over all rows of `T`.
+    pub fn query<T: Model>(&self) -> Query<'_, T> {
+        Query::new(self)
+    }
+
+    /// Writes all pending changes to the database, in dependency order,
+    /// inside the session's transaction.
+    ///
+    /// On failure the database is left as it was before this flush, every
+    /// object is restored to its state before the call, and the error is
+    /// returned; the session can be used again (fix and flush, or
+    /// [`rollback`](Session::rollback)).
+    pub fn flush(&self) -> Result<()> {
+        self.inner.flush()
+    }
+
+    /// Flushes, then commits the transaction.
+    pub fn commit(&self) -> Result<()> {
+        self.inner.flush()?;
+        if self.inner.in_transaction.get() {
+            self.inner.engine.execute("COMMIT", &[])?;
+            self.inner.in_transaction.set(false);
+        }
+        self.inner.end_transaction(true);
+        Ok(())
+    }
+
+    /// Rolls back the transaction and restores every object to its last
+    /// committed state: unflushed and flushed changes are undone, objects
+    /// inserted since the last commit become transient again (with generated
+    /// keys cleared), deleted ones persistent.
+    pub fn rollback(&self) -> Result<()> {
+        if self.inner.in_transaction.get() {
+            self.inner.in_transaction.set(false);
+            self.inner.engine.execute("ROLLBACK", &[])?;
+        }
+        self.inner.restore_after_rollback()
+    }
+
+    /// Removes an object from the session without touching the database: a
+    /// pending object becomes transient, a persistent one detached.
+    pub fn expunge<T: Model>(&self, obj: &Obj<T>) -> Result<()> {
+        self.inner.expunge(&obj.erased())
+    }
+
+    /// Whether the object is in this session.
+    pub fn contains<T: Model>(&self, obj: &Obj<T>) -> bool {
+        let erased = obj.erased();
+        erased
+            .session()
+            .is_some_and(|s| Rc::ptr_eq(&s, &self.inner))
+    }
+
+    /// The number of objects in the identity map.
+    pub fn identity_count(&self) -> usize {
+        self.inner.identity.borrow().len()
+    }
+
+    /// Rolls back what is uncommitted and detaches every object.
+    ///
+    /// Objects the caller still holds keep their loaded data; relationship
+    /// references among objects nobody holds any more are dropped, which
+    /// frees reference cycles of bidirectional relationships.
+    pub fn close(self) -> Result<()> {
+        let result = self.rollback();
+        drop(self);
+        result
+    }
+
+    pub(crate) fn inner(&self) -> &Rc<SessionInner> {
+        &self.inner
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if self.inner.in_transaction.get() {
+            // Best effort: the connection outlives the session.
+            let _ = self.inner.engine.execute("ROLLBACK", &[]);
+            self.inner.in_transaction.set(false);
+            let _ = self.inner.restore_after_rollback();
+        }
+        self.inner.detach_all();
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("identity_map", &self.inner.identity.borrow().len())
+            .field("new", &self.inner.new.borrow().len())
+            .field("deleted", &self.inner.deleted.borrow().len())
+            .field("in_transaction", &self.inner.in_transaction.get())
+            .finish()
+    }
+}
+
+pub(crate) fn downcast<T: Model>(obj: &AnyObj) -> Result<Obj<T>> {
+    obj.downcast::<T>().ok_or_else(|| {
+        Error::Internal(format!(
+            "expected {}, found {}",
+            T::meta().name,
+            obj.meta().name
+        ))
+    })
+}
+
+impl SessionInner {
+    pub fn mapper_index(&self, meta: &'static ModelMeta) -> Result<usize> {
+        self.registry.mapper_of(meta).ok_or_else(|| {
+            Error::Config(crate::error::ConfigError::UnknownTable {
+                model: meta.name,
+                field: "",
+                reference: "",
+                table: meta.table.to_owned(),
+            })
+        })
+    }
+
+    pub fn mapper(&self, meta: &'static ModelMeta) -> Result<&Mapper> {
+        Ok(&self.registry.mappers[self.mapper_index(meta)?])
+    }
+
+    fn is_mine(self: &Rc<Self>, obj: &AnyObj) -> Result<bool> {
+        let state = obj.state()?;
+        Ok(state
+            .session
+            .as_ref()
+            .and_then(|w| w.upgrade())
+            .is_some_and(|s| Rc::ptr_eq(&s, self)))
+    }
+
+    /// Puts one object into the session; returns whether it was new to it.
+    fn attach(self: &Rc<Self>, obj: &AnyObj) -> Result<bool> {
+        let mapper = self.mapper_index(obj.meta())?;
+        let mut state = obj.state_mut()?;
+        if let Some(owner) = state.session.as_ref().and_then(|w| w.upgrade()) {
+            if Rc::ptr_eq(&owner, self) {
+                return Ok(false);
+            }
+            return Err(Error::OtherSession {
+                model: obj.meta().name,
+            });
+        }
+        match state.key.clone() {
+            None => {
+                state.session = Some(Rc::downgrade(self));
+                drop(state);
+                obj.mark_modified();
+                self.new.borrow_mut().push(obj.clone());
+            }
+            Some(key) => {
+                if let Err(other) =
+                    self.identity
+                        .borrow_mut()
+                        .insert(mapper, key.clone(), obj.clone())
+                {
+                    let _ = other;
+                    return Err(Error::IdentityConflict {
+                        model: obj.meta().name,
+                        key: render_key(&key),
+                    });
+                }
+                state.session = Some(Rc::downgrade(self));
+            }
+        }
+        Ok(true)
+    }
+
+    /// The save-update cascade: attaches `root` and every object reachable
+    /// from it through relationships, descending only into objects that were
+    /// new to the session or may have changed.
+    pub fn cascade_add(self: &Rc<Self>, root: AnyObj) -> Result<()> {
+        let mut stack = vec![root];
+        let mut visited = HashSet::new();
+        while let Some(obj) = stack.pop() {
+            if !visited.insert(obj.clone()) {
+                continue;
+            }
+            let fresh = self.attach(&obj)?;
+            if !(fresh || obj.is_modified()) {
+                continue;
+            }
+            // Neighbours are pushed in reverse so they are visited (and
+            // become pending) in collection order.
+            let mut neighbours = Vec::new();
+            for rel in 0..obj.meta().relationships.len() {
+                let field = obj.rel(rel)?;
+                neighbours.extend(field.items());
+                neighbours.extend(field.pending().0);
+            }
+            stack.extend(neighbours.into_iter().rev());
+        }
+        Ok(())
+    }
+
+    fn mark_deleted(self: &Rc<Self>, obj: AnyObj) -> Result<()> {
+        let name = obj.meta().name;
+        {
+            let state = obj.state()?;
+            let persistent = state.key.is_some() && !state.deleted;
+            if !persistent {
+                return Err(Error::InvalidState {
+                    model: name,
+                    state: state.state_name(),
+                    action: "delete()",
+                });
+            }
+        }
+        if !self.is_mine(&obj)? {
+            // A detached object is attached first, as SQLAlchemy does.
+            self.attach(&obj)?;
+        }
+        let mut state = obj.state_mut()?;
+        if !state.marked_for_delete {
+            state.marked_for_delete = true;
+            self.deleted.borrow_mut().push(obj.clone());
+        }
+        Ok(())
+    }
+
+    pub fn expunge(self: &Rc<Self>, obj: &AnyObj) -> Result<()> {
+        if !self.is_mine(obj)? {
+            return Ok(());
+        }
+        let mapper = self.mapper_index(obj.meta())?;
+        let mut state = obj.state_mut()?;
+        if let Some(key) = &state.key {
+            self.identity.borrow_mut().remove(mapper, key);
+        }
+        state.session = None;
+        state.marked_for_delete = false;
+        drop(state);
+        self.new.borrow_mut().retain(|o| !o.ptr_eq(obj));
+        self.deleted.borrow_mut().retain(|o| !o.ptr_eq(obj));
+        Ok(())
+    }
+
+    /// The object of `mapper` with primary key `key`: identity map first.
+    pub fn get_by_key(self: &Rc<Self>, mapper: usize, key: &[Value]) -> Result<Option<AnyObj>> {
+        if let Some(obj) = self.identity.borrow().get(mapper, key) {
+            return Ok(Some(obj.clone()));
+        }
+        let pk = self.registry.mappers[mapper].primary_key.clone();
+        if pk.len() != key.len() {
+            return Err(Error::Internal(format!(
+                "{} has a primary key of {} columns, got {} values",
+                self.registry.mappers[mapper].meta.name,
+                pk.len(),
+                key.len()
+            )));
+        }
+        let mut found = crate::loading::select(self, mapper, &pk, key.to_vec(), &[])?;
+        Ok(found.pop())
+    }
+
+    /// The target of an unloaded many-to-one, if it is in the identity map.
+    pub fn related_in_identity_map(&self, obj: &AnyObj, rel: usize) -> Result<Option<AnyObj>> {
+        let mapper = self.mapper(obj.meta())?;
+        let resolved = &mapper.relationships[rel];
+        if resolved.direction != Direction::ManyToOne {
+            return Ok(None);
+        }
+        let target = &self.registry.mappers[resolved.target];
+        let mut key = Vec::with_capacity(resolved.pairs.len());
+        for &pk in &target.primary_key {
+            let Some(&(_, fk)) = resolved.pairs.iter().find(|(p, _)| *p == pk) else {
+                return Ok(None);
+            };
+            let value = obj.column_value(fk)?;
+            if value.is_null() {
+                return Ok(None);
+            }
+            key.push(value);
+        }
+        Ok(self.identity.borrow().get(resolved.target, &key).cloned())
+    }
+
+    /// Registers an object's state change for `rollback`.
+    pub fn touch(&self, obj: &AnyObj) -> Result<()> {
+        let mut state = obj.state_mut()?;
+        if state.txn_backup.is_none() {
+            state.backup();
+            self.touched.borrow_mut().push(obj.clone());
+        }
+        Ok(())
+    }
+
+    /// After COMMIT: backups are dropped, deleted objects become detached.
+    pub fn end_transaction(&self, _committed: bool) {
+        for obj in self.touched.take() {
+            if let Ok(mut state) = obj.state_mut() {
+                state.txn_backup = None;
+                state.generated_key = false;
+                if state.deleted {
+                    state.session = None;
+                }
+            }
+        }
+    }
+
+    /// After ROLLBACK: every object goes back to its last committed state.
+    pub fn restore_after_rollback(self: &Rc<Self>) -> Result<()> {
+        // Objects whose committed state changed in the transaction.
+        for obj in self.touched.take() {
+            let mapper = self.mapper_index(obj.meta())?;
+            let mut state = obj.state_mut()?;
+            let Some(backup) = state.txn_backup.take() else {
+                continue;
+            };
+            if let Some(key) = &state.key {
+                if !state.deleted {
+                    self.identity.borrow_mut().remove(mapper, key);
+                }
+            }
+            let generated = std::mem::take(&mut state.generated_key);
+            state.key = backup.key;
+            state.committed = backup.committed;
+            state.committed_rels = backup.committed_rels;
+            state.deleted = backup.deleted;
+            match &state.key {
+                Some(key) => {
+                    let _ = self
+                        .identity
+                        .borrow_mut()
+                        .insert(mapper, key.clone(), obj.clone());
+                }
+                None => {
+                    // Inserted in this transaction: transient again.
+                    state.session = None;
+                    drop(state);
+                    if generated {
+                        if let Some(col) = self.registry.mappers[mapper].autoincrement() {
+                            obj.set_column_value(col, Value::Null)?;
+                        }
+                    }
+                }
+            }
+        }
+        // Pending objects leave the session.
+        for obj in self.new.take() {
+            obj.state_mut()?.session = None;
+        }
+        for obj in self.deleted.take() {
+            obj.state_mut()?.marked_for_delete = false;
+        }
+        // Persistent objects drop their unflushed changes.
+        let objects: Vec<AnyObj> = self.identity.borrow().values().cloned().collect();
+        for obj in objects {
+            restore_committed(&obj)?;
+        }
+        Ok(())
+    }
+
+    /// Detaches every object and frees the reference cycles among the ones
+    /// nobody else holds.
+    fn detach_all(&self) {
+        let mut objects: Vec<AnyObj> = self.identity.borrow_mut().drain().collect();
+        objects.extend(self.new.take());
+        objects.extend(self.deleted.take());
+        objects.extend(self.touched.take());
+        crate::cycles::release(objects, self as *const SessionInner);
+    }
+}
+
+/// Puts an object's columns and relationships back to its committed state.
+fn restore_committed(obj: &AnyObj) -> Result<()> {
+    let (committed, rels) = {
+        let state = obj.state()?;
+        (state.committed.clone(), state.committed_rels.clone())
+    };
+    if let Some(values) = committed {
+        for (i, value) in values.into_iter().enumerate() {
+            if obj.column_value(i)? != value {
+                obj.set_column_value(i, value)?;
+            }
+        }
+    }
+    for (rel, snapshot) in rels.into_iter().enumerate() {
+        let mut field = obj.rel_mut(rel)?;
+        match snapshot {
+            Some(items) => field.reset(items)?,
+            None => field.unload(),
+        }
+    }
+    obj.clear_modified();
+    Ok(())
+}
+
+pub(crate) fn render_key(key: &[Value]) -> String {
+    let parts: Vec<String> = key.iter().map(ToString::to_string).collect();
+    if parts.len() == 1 {
+        parts.into_iter().next().unwrap_or_default()
+    } else {
+        format!("({})", parts.join(", "))
+    }
+}

@@ -1,0 +1,146 @@
+//! Statement text for the unit of work and the loaders, built through the
+//! dialect.
+
+use crate::engine::Dialect;
+use crate::meta::ModelMeta;
+
+/// Builds SQL text with numbered placeholders.
+struct Builder<'d> {
+    dialect: &'d dyn Dialect,
+    sql: String,
+    params: usize,
+}
+
+impl<'d> Builder<'d> {
+    fn new(dialect: &'d dyn Dialect) -> Self {
+        Builder {
+            dialect,
+            sql: String::with_capacity(96),
+            params: 0,
+        }
+    }
+
+    fn push(&mut self, text: &str) -> &mut Self {
+        self.sql.push_str(text);
+        self
+    }
+
+    fn ident(&mut self, name: &str) -> &mut Self {
+        let quoted = self.dialect.quote(name);
+        self.sql.push_str(&quoted);
+        self
+    }
+
+    fn placeholder(&mut self) -> &mut Self {
+        self.params += 1;
+        let p = self.dialect.placeholder(self.params);
+        self.sql.push_str(&p);
+        self
+    }
+
+    fn column_list(&mut self, meta: &ModelMeta, cols: &[usize]) -> &mut Self {
+        for (i, &c) in cols.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.ident(meta.columns[c].name);
+        }
+        self
+    }
+
+    /// `a = ? AND b = ?`, or `a IS NULL` where `nulls[i]`.
+    fn conditions(&mut self, meta: &ModelMeta, cols: &[usize], nulls: &[bool]) -> &mut Self {
+        for (i, &c) in cols.iter().enumerate() {
+            if i > 0 {
+                self.push(" AND ");
+            }
+            self.ident(meta.columns[c].name);
+            if nulls.get(i).copied().unwrap_or(false) {
+                self.push(" IS NULL");
+            } else {
+                self.push(" = ").placeholder();
+            }
+        }
+        self
+    }
+}
+
+/// `INSERT INTO t (a, b) VALUES (?, ?)`.
+pub(crate) fn insert(dialect: &dyn Dialect, meta: &ModelMeta, cols: &[usize]) -> String {
+    let mut b = Builder::new(dialect);
+    b.push("INSERT INTO ").ident(meta.table);
+    if cols.is_empty() {
+        b.push(" DEFAULT VALUES");
+        return b.sql;
+    }
+    b.push(" (").column_list(meta, cols).push(") VALUES (");
+    for i in 0..cols.len() {
+        if i > 0 {
+            b.push(", ");
+        }
+        b.placeholder();
+    }
+    b.push(")");
+    b.sql
+}
+
+/// `UPDATE t SET a = ?, b = ? WHERE id = ?`.
+pub(crate) fn update(
+    dialect: &dyn Dialect,
+    meta: &ModelMeta,
+    set: &[usize],
+    key: &[usize],
+) -> String {
+    let mut b = Builder::new(dialect);
+    b.push("UPDATE ").ident(meta.table).push(" SET ");
+    for (i, &c) in set.iter().enumerate() {
+        if i > 0 {
+            b.push(", ");
+        }
+        b.ident(meta.columns[c].name).push(" = ").placeholder();
+    }
+    b.push(" WHERE ").conditions(meta, key, &[]);
+    b.sql
+}
+
+/// `DELETE FROM t WHERE id = ?`.
+pub(crate) fn delete(dialect: &dyn Dialect, meta: &ModelMeta, key: &[usize]) -> String {
+    let mut b = Builder::new(dialect);
+    b.push("DELETE FROM ")
+        .ident(meta.table)
+        .push(" WHERE ")
+        .conditions(meta, key, &[]);
+    b.sql
+}
+
+/// `SELECT <all columns> FROM t [WHERE ...] [ORDER BY ...]`.
+pub(crate) fn select(
+    dialect: &dyn Dialect,
+    meta: &ModelMeta,
+    filter: &[usize],
+    nulls: &[bool],
+    order: &[(usize, bool)],
+) -> String {
+    let all: Vec<usize> = (0..meta.columns.len()).collect();
+    let mut b = Builder::new(dialect);
+    b.push("SELECT ")
+        .column_list(meta, &all)
+        .push(" FROM ")
+        .ident(meta.table);
+    if !filter.is_empty() {
+        b.push(" WHERE ").conditions(meta, filter, nulls);
+    }
+    if !order.is_empty() {
+        b.push(" ORDER BY ");
+        for (i, &(c, descending)) in order.iter().enumerate() {
+            if i > 0 {
+                b.push(", ");
+            }
+            b.ident(meta.columns[c].name);
+            if descending {
+                b.push(" DESC");
+            }
+        }
+    }
+    b.sql
+}

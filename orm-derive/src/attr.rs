@@ -1,0 +1,309 @@
+//! Parsing of `#[model(...)]`, `#[column(...)]` and `#[relationship(...)]`.
+//!
+//! Parsing records every problem in the [`Ctxt`] and goes on, so one build
+//! reports all of them. Values keep their tokens for error spans.
+
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
+use syn::{Expr, LitBool, LitStr, Token};
+
+use crate::ctxt::Ctxt;
+use crate::symbol;
+
+/// A value that remembers where it was written.
+#[derive(Clone)]
+pub struct Attr<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// Stores `value` in `slot`, or reports the duplicate key.
+fn set_once<T>(cx: &Ctxt, slot: &mut Option<Attr<T>>, key: &syn::Path, value: T) {
+    if slot.is_some() {
+        cx.error_spanned_by(key, format!("duplicate `{}` attribute", path_name(key)));
+    } else {
+        *slot = Some(Attr {
+            value,
+            span: key.span(),
+        });
+    }
+}
+
+pub fn path_name(path: &syn::Path) -> String {
+    path.get_ident()
+        .map_or_else(|| "?".to_owned(), ToString::to_string)
+}
+
+/// Consumes the value of a key that was rejected, so parsing can go on.
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in meta.input);
+        content.parse::<proc_macro2::TokenStream>()?;
+    }
+    Ok(())
+}
+
+/// A flag that may be written `key` or `key = true|false`.
+fn parse_flag(meta: &ParseNestedMeta<'_>) -> syn::Result<LitBool> {
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<LitBool>()
+    } else {
+        Ok(LitBool::new(true, meta.path.span()))
+    }
+}
+
+fn parse_str(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
+    meta.value()?.parse::<LitStr>()
+}
+
+/// Runs `parse_nested_meta` over each attribute named `name`.
+fn each_attr(
+    cx: &Ctxt,
+    attrs: &[syn::Attribute],
+    name: &str,
+    mut f: impl FnMut(&ParseNestedMeta<'_>) -> syn::Result<()>,
+) -> bool {
+    let mut found = false;
+    for attr in attrs.iter().filter(|a| a.path().is_ident(name)) {
+        found = true;
+        if let syn::Meta::Path(_) = attr.meta {
+            continue;
+        }
+        if let Err(err) = attr.parse_nested_meta(|meta| f(&meta)) {
+            cx.syn_error(err);
+        }
+    }
+    found
+}
+
+fn reject_unknown(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    what: &str,
+    known: &[&str],
+) -> syn::Result<()> {
+    let name = path_name(&meta.path);
+    cx.error_spanned_by(&meta.path, symbol::unknown(what, &name, known));
+    skip_value(meta)
+}
+
+/// `#[model(...)]`.
+#[derive(Default)]
+pub struct ModelAttrs {
+    pub table: Option<Attr<LitStr>>,
+}
+
+pub fn model_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ModelAttrs {
+    let mut out = ModelAttrs::default();
+    each_attr(cx, attrs, "model", |meta| {
+        if meta.path.is_ident("table") {
+            let lit = parse_str(meta)?;
+            set_once(cx, &mut out.table, &meta.path, lit);
+            Ok(())
+        } else {
+            reject_unknown(cx, meta, "model attribute", symbol::MODEL_KEYS)
+        }
+    });
+    out
+}
+
+/// `#[column(...)]`.
+#[derive(Default)]
+pub struct ColumnAttrs {
+    /// Whether any `#[column]` attribute was present.
+    pub present: Option<Span>,
+    pub primary_key: Option<Attr<LitBool>>,
+    pub foreign_key: Option<Attr<LitStr>>,
+    pub unique: Option<Attr<LitBool>>,
+    pub name: Option<Attr<LitStr>>,
+    pub autoincrement: Option<Attr<LitBool>>,
+}
+
+pub fn column_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
+    let mut out = ColumnAttrs {
+        present: attrs
+            .iter()
+            .find(|a| a.path().is_ident("column"))
+            .map(|a| a.span()),
+        ..ColumnAttrs::default()
+    };
+    each_attr(cx, attrs, "column", |meta| {
+        let key = &meta.path;
+        if key.is_ident("primary_key") {
+            let v = parse_flag(meta)?;
+            set_once(cx, &mut out.primary_key, key, v);
+        } else if key.is_ident("unique") {
+            let v = parse_flag(meta)?;
+            set_once(cx, &mut out.unique, key, v);
+        } else if key.is_ident("autoincrement") {
+            let v = parse_flag(meta)?;
+            set_once(cx, &mut out.autoincrement, key, v);
+        } else if key.is_ident("foreign_key") {
+            let v = parse_str(meta)?;
+            set_once(cx, &mut out.foreign_key, key, v);
+        } else if key.is_ident("name") {
+            let v = parse_str(meta)?;
+            set_once(cx, &mut out.name, key, v);
+        } else {
+            return reject_unknown(cx, meta, "column attribute", symbol::COLUMN_KEYS);
+        }
+        Ok(())
+    });
+    out
+}
+
+/// `backref = "name"` or `backref(name = "...", uselist = false)`.
+pub struct Backref {
+    pub name: Option<LitStr>,
+    pub uselist: Option<LitBool>,
+}
+
+/// `secondary = path::To::Table` or `secondary = "table_name"`.
+// Parsed and validated now; expanded once many-to-many lands.
+#[allow(dead_code)]
+pub enum Secondary {
+    Path(syn::Path),
+    Name(LitStr),
+}
+
+/// `#[relationship(...)]`.
+#[derive(Default)]
+pub struct RelationshipAttrs {
+    pub present: Option<Span>,
+    pub back_populates: Option<Attr<LitStr>>,
+    pub backref: Option<Attr<Backref>>,
+    pub secondary: Option<Attr<Secondary>>,
+    pub uselist: Option<Attr<LitBool>>,
+    /// The literal and its comma-separated parts.
+    pub cascade: Option<Attr<(LitStr, Vec<String>)>>,
+    pub passive_deletes: Option<Attr<LitBool>>,
+    pub viewonly: Option<Attr<LitBool>>,
+    pub order_by: Option<Attr<LitStr>>,
+    pub foreign_keys: Option<Attr<Vec<LitStr>>>,
+    pub lazy: Option<Attr<LitStr>>,
+}
+
+pub fn relationship_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> RelationshipAttrs {
+    let mut out = RelationshipAttrs {
+        present: attrs
+            .iter()
+            .find(|a| a.path().is_ident("relationship"))
+            .map(|a| a.span()),
+        ..RelationshipAttrs::default()
+    };
+    each_attr(cx, attrs, "relationship", |meta| {
+        let key = &meta.path;
+        if key.is_ident("back_populates") {
+            let v = parse_str(meta)?;
+            set_once(cx, &mut out.back_populates, key, v);
+        } else if key.is_ident("backref") {
+            let v = parse_backref(cx, meta)?;
+            set_once(cx, &mut out.backref, key, v);
+        } else if key.is_ident("secondary") {
+            let value = meta.value()?;
+            let v = if value.peek(LitStr) {
+                Secondary::Name(value.parse()?)
+            } else {
+                Secondary::Path(value.parse()?)
+            };
+            set_once(cx, &mut out.secondary, key, v);
+        } else if key.is_ident("uselist") {
+            let v = parse_flag(meta)?;
+            set_once(cx, &mut out.uselist, key, v);
+        } else if key.is_ident("cascade") {
+            let lit = parse_str(meta)?;
+            let parts = parse_cascade(cx, &lit);
+            set_once(cx, &mut out.cascade, key, (lit, parts));
+        } else if key.is_ident("passive_deletes") {
+            let v = parse_flag(meta)?;
+            set_once(cx, &mut out.passive_deletes, key, v);
+        } else if key.is_ident("viewonly") {
+            let v = parse_flag(meta)?;
+            set_once(cx, &mut out.viewonly, key, v);
+        } else if key.is_ident("order_by") {
+            let v = parse_str(meta)?;
+            set_once(cx, &mut out.order_by, key, v);
+        } else if key.is_ident("foreign_keys") {
+            let v = parse_string_list(meta)?;
+            set_once(cx, &mut out.foreign_keys, key, v);
+        } else if key.is_ident("lazy") {
+            let lit = parse_str(meta)?;
+            if !symbol::LAZY_VALUES.contains(&lit.value().as_str()) {
+                cx.error_spanned_by(
+                    &lit,
+                    symbol::unknown("lazy strategy", &lit.value(), symbol::LAZY_VALUES),
+                );
+            }
+            set_once(cx, &mut out.lazy, key, lit);
+        } else {
+            return reject_unknown(
+                cx,
+                meta,
+                "relationship attribute",
+                symbol::RELATIONSHIP_KEYS,
+            );
+        }
+        Ok(())
+    });
+    out
+}
+
+fn parse_backref(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Backref> {
+    if meta.input.peek(Token![=]) {
+        return Ok(Backref {
+            name: Some(parse_str(meta)?),
+            uselist: None,
+        });
+    }
+    let mut backref = Backref {
+        name: None,
+        uselist: None,
+    };
+    meta.parse_nested_meta(|inner| {
+        if inner.path.is_ident("name") {
+            backref.name = Some(parse_str(&inner)?);
+        } else if inner.path.is_ident("uselist") {
+            backref.uselist = Some(parse_flag(&inner)?);
+        } else {
+            return reject_unknown(cx, &inner, "backref attribute", symbol::BACKREF_KEYS);
+        }
+        Ok(())
+    })?;
+    if backref.name.is_none() {
+        cx.error_spanned_by(&meta.path, "backref(...) needs `name = \"...\"`");
+    }
+    Ok(backref)
+}
+
+/// `"a"` or `["a", "b"]`.
+fn parse_string_list(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<LitStr>> {
+    let value = meta.value()?;
+    if value.peek(syn::token::Bracket) {
+        let content;
+        syn::bracketed!(content in value);
+        let items = content.parse_terminated(|p| p.parse::<LitStr>(), Token![,])?;
+        Ok(items.into_iter().collect())
+    } else {
+        Ok(vec![value.parse()?])
+    }
+}
+
+fn parse_cascade(cx: &Ctxt, lit: &LitStr) -> Vec<String> {
+    let text = lit.value();
+    let mut parts = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if symbol::CASCADE_VALUES.contains(&part) {
+            parts.push(part.to_owned());
+        } else {
+            cx.error_spanned_by(
+                lit,
+                symbol::unknown("cascade", part, symbol::CASCADE_VALUES),
+            );
+        }
+    }
+    parts
+}
