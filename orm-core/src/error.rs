@@ -264,6 +264,19 @@ pub enum ConfigError {
         problem: String,
     },
 
+    /// A collection field on the side that holds the foreign key.
+    #[error("{model}.{relationship}: the foreign key is on `{table}`, so this side is many-to-one and holds one object: declare it as `One<{target}>`")]
+    CollectionOnManyToOne {
+        /// The model.
+        model: &'static str,
+        /// The relationship.
+        relationship: &'static str,
+        /// The model's table, which holds the foreign key.
+        table: &'static str,
+        /// The target model.
+        target: &'static str,
+    },
+
     /// The model has no primary key.
     #[error("model {model} has no primary key; mark a column with `#[column(primary_key)]`")]
     NoPrimaryKey {

@@ -74,7 +74,7 @@ pub use engine::{Connection, Dialect, Engine, ExecOutcome, Statement};
 pub use error::{ConfigError, DbError, DbErrorKind, Error, Result};
 pub use meta::{Cardinality, ColumnMeta, ModelMeta, RelationshipMeta};
 pub use model::Model;
-pub use obj::{AnyObj, Obj};
+pub use obj::{AnyObj, Obj, WeakObj};
 pub use orm_derive::Model;
 pub use query::{Filter, IntoKey, Query};
 pub use registry::{Direction, Registry, RegistryBuilder};

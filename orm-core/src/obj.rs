@@ -356,6 +356,13 @@ impl<T: Model> Obj<T> {
         self.erased().object_state()
     }
 
+    /// A weak handle that does not keep the object alive.
+    pub fn downgrade(&self) -> WeakObj<T> {
+        WeakObj {
+            inner: Rc::downgrade(&self.inner),
+        }
+    }
+
     /// A type-erased handle to the same object.
     pub fn erased(&self) -> AnyObj {
         AnyObj(self.inner.clone())
@@ -440,6 +447,32 @@ impl<T: Model> fmt::Debug for Obj<T> {
             erased.primary_key_values().ok(),
             erased.addr(),
         )
+    }
+}
+
+/// A weak handle to an object, from [`Obj::downgrade`].
+pub struct WeakObj<T> {
+    inner: Weak<Instance<T>>,
+}
+
+impl<T: Model> WeakObj<T> {
+    /// The object, if it is still alive.
+    pub fn upgrade(&self) -> Option<Obj<T>> {
+        self.inner.upgrade().map(|inner| Obj { inner })
+    }
+}
+
+impl<T> Clone for WeakObj<T> {
+    fn clone(&self) -> Self {
+        WeakObj {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for WeakObj<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(WeakObj)")
     }
 }
 

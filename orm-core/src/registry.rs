@@ -394,15 +394,11 @@ fn resolve_relationship(
         return Err(ambiguous(mapper, rel, target_mapper, names));
     }
     if direction == Direction::ManyToOne && rel.cardinality == Cardinality::Many {
-        return Err(ConfigError::MismatchedBackPopulates {
+        return Err(ConfigError::CollectionOnManyToOne {
             model: mapper.meta.name,
             relationship: rel.field,
+            table: mapper.meta.table,
             target: target_mapper.meta.name,
-            other: rel.field,
-            problem: format!(
-                "the foreign key is on `{}`, so this side is many-to-one and holds one object: declare it as `One<{}>`",
-                mapper.meta.table, target_mapper.meta.name
-            ),
         });
     }
     let pairs = fks.iter().map(|fk| (fk.target_column, fk.column)).collect();
