@@ -1,0 +1,152 @@
+const _: () = {
+    #[automatically_derived]
+    impl ::orm_core::__private::Model for Child {
+        fn meta() -> &'static ::orm_core::__private::ModelMeta {
+            static COLUMNS: [::orm_core::__private::ColumnMeta; 2usize] = [
+                ::orm_core::__private::ColumnMeta {
+                    field: "id",
+                    name: "id",
+                    sql_type: <Option<
+                        i64,
+                    > as ::orm_core::__private::ColumnType>::SQL_TYPE,
+                    nullable: <Option<
+                        i64,
+                    > as ::orm_core::__private::ColumnType>::NULLABLE,
+                    primary_key: true,
+                    autoincrement: <Option<
+                        i64,
+                    > as ::orm_core::__private::ColumnType>::NULLABLE
+                        && matches!(
+                            < Option < i64 > as ::orm_core::__private::ColumnType >
+                            ::SQL_TYPE, ::orm_core::__private::SqlType::Integer
+                        ),
+                    unique: false,
+                    foreign_key: ::std::option::Option::None,
+                },
+                ::orm_core::__private::ColumnMeta {
+                    field: "parent_id",
+                    name: "parent_id",
+                    sql_type: <Option<
+                        i64,
+                    > as ::orm_core::__private::ColumnType>::SQL_TYPE,
+                    nullable: <Option<
+                        i64,
+                    > as ::orm_core::__private::ColumnType>::NULLABLE,
+                    primary_key: false,
+                    autoincrement: false,
+                    unique: false,
+                    foreign_key: ::std::option::Option::Some("parent.id"),
+                },
+            ];
+            static RELATIONSHIPS: [::orm_core::__private::RelationshipMeta; 1usize] = [
+                ::orm_core::__private::RelationshipMeta {
+                    field: "parent",
+                    target: <Parent as ::orm_core::__private::Model>::meta,
+                    cardinality: ::orm_core::__private::Cardinality::One,
+                    back_populates: ::std::option::Option::Some("children"),
+                    foreign_keys: &["parent_id"],
+                },
+            ];
+            static META: ::orm_core::__private::ModelMeta = ::orm_core::__private::ModelMeta {
+                name: "Child",
+                table: "child",
+                columns: &COLUMNS,
+                relationships: &RELATIONSHIPS,
+                construct: ::orm_core::__private::construct::<Child>,
+            };
+            &META
+        }
+        fn column_value(&self, index: usize) -> ::orm_core::__private::Value {
+            match index {
+                0usize => ::orm_core::__private::ColumnType::to_value(&self.id),
+                1usize => ::orm_core::__private::ColumnType::to_value(&self.parent_id),
+                _ => ::orm_core::__private::Value::Null,
+            }
+        }
+        fn set_column_value(
+            &mut self,
+            index: usize,
+            value: ::orm_core::__private::Value,
+        ) -> ::orm_core::__private::Result<()> {
+            match index {
+                0usize => {
+                    self.id = ::orm_core::__private::ColumnType::from_value(value)?;
+                    ::std::result::Result::Ok(())
+                }
+                1usize => {
+                    self.parent_id = ::orm_core::__private::ColumnType::from_value(
+                        value,
+                    )?;
+                    ::std::result::Result::Ok(())
+                }
+                _ => {
+                    ::std::result::Result::Err(
+                        ::orm_core::__private::Error::Internal(
+                            ::std::format!("{} has no column #{}", "Child", index),
+                        ),
+                    )
+                }
+            }
+        }
+        fn from_values(
+            values: ::std::vec::Vec<::orm_core::__private::Value>,
+        ) -> ::orm_core::__private::Result<Self> {
+            let mut values = values.into_iter();
+            ::std::result::Result::Ok(Child {
+                id: ::orm_core::__private::ColumnType::from_value(
+                    ::orm_core::__private::next_value(&mut values)?,
+                )?,
+                parent_id: ::orm_core::__private::ColumnType::from_value(
+                    ::orm_core::__private::next_value(&mut values)?,
+                )?,
+                parent: ::orm_core::__private::One::unloaded(),
+            })
+        }
+        fn relationship(
+            &self,
+            index: usize,
+        ) -> ::std::option::Option<
+            &(dyn ::orm_core::__private::RelationshipField + 'static),
+        > {
+            match index {
+                0usize => ::std::option::Option::Some(&self.parent),
+                _ => ::std::option::Option::None,
+            }
+        }
+        fn relationship_mut(
+            &mut self,
+            index: usize,
+        ) -> ::std::option::Option<
+            &mut (dyn ::orm_core::__private::RelationshipField + 'static),
+        > {
+            match index {
+                0usize => ::std::option::Option::Some(&mut self.parent),
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    #[allow(non_upper_case_globals)]
+    impl Child {
+        ///The `child.id` column, for queries.
+        pub const id: ::orm_core::__private::Col<Child, Option<i64>> = ::orm_core::__private::Col::new(
+            0usize,
+        );
+        ///The `child.parent_id` column, for queries.
+        pub const parent_id: ::orm_core::__private::Col<Child, Option<i64>> = ::orm_core::__private::Col::new(
+            1usize,
+        );
+        ///The `Child.parent` relationship, for `Obj::get`, `set`, `append` and `remove`.
+        pub const parent: ::orm_core::__private::Rel<Child, One<Parent>> = ::orm_core::__private::Rel::new(
+            0usize,
+        );
+    }
+    const _: () = ::orm_core::__private::assert_back_populates::<
+        Child,
+        Parent,
+        _,
+    >(&<Parent>::children);
+    ::orm_core::__private::inventory::submit! {
+        ::orm_core::__private::ModelRegistration(< Child as ::orm_core::__private::Model
+        > ::meta)
+    }
+};
