@@ -21,7 +21,14 @@ pub(crate) fn select(
     let meta = session.registry.mappers[mapper].meta;
     let nulls: Vec<bool> = values.iter().map(Value::is_null).collect();
     let params: Vec<Value> = values.into_iter().filter(|v| !v.is_null()).collect();
-    let sql = crate::sql::select(session.engine.dialect(), meta, filter, &nulls, order);
+    let sql = session.statements.select(
+        session.engine.dialect(),
+        mapper,
+        meta,
+        filter,
+        &nulls,
+        order,
+    );
     let rows = session.engine.query(&sql, &params)?;
     rows.into_iter()
         .map(|row| register_row(session, mapper, row))

@@ -8,8 +8,17 @@ use crate::error::{Error, Result};
 use crate::obj::AnyObj;
 use crate::registry::Mapper;
 use crate::session::render_key;
-use crate::sql;
+use crate::sql::StatementCache;
 use crate::value::Value;
+
+/// Where a row goes: the engine, the table's mapper and the statement texts.
+#[derive(Clone, Copy)]
+pub(crate) struct Target<'a> {
+    pub engine: &'a Engine,
+    pub statements: &'a StatementCache,
+    pub index: usize,
+    pub mapper: &'a Mapper,
+}
 
 /// The column values the flush wrote into objects, so a failed flush can put
 /// them back.
@@ -83,12 +92,8 @@ pub(crate) struct Inserted {
 }
 
 /// INSERTs one row; a generated key is copied into the object.
-pub(crate) fn insert(
-    engine: &Engine,
-    mapper: &Mapper,
-    obj: &AnyObj,
-    undo: &mut Undo,
-) -> Result<Inserted> {
+pub(crate) fn insert(target: &Target<'_>, obj: &AnyObj, undo: &mut Undo) -> Result<Inserted> {
+    let Target { engine, mapper, .. } = *target;
     let meta = mapper.meta;
     let mut values = obj.column_values()?;
     let autoincrement = mapper.autoincrement().filter(|&c| values[c].is_null());
@@ -104,7 +109,9 @@ pub(crate) fn insert(
         .filter(|&c| Some(c) != autoincrement)
         .collect();
     let params: Vec<Value> = columns.iter().map(|&c| values[c].clone()).collect();
-    let sql = sql::insert(engine.dialect(), meta, &columns);
+    let sql = target
+        .statements
+        .insert(engine.dialect(), target.index, meta, &columns);
     let outcome = engine.execute(&sql, &params)?;
     if let Some(col) = autoincrement {
         let id = outcome
@@ -122,12 +129,12 @@ pub(crate) fn insert(
 /// UPDATEs the changed columns of one row; returns the new values, or
 /// `None` when nothing changed.
 pub(crate) fn update(
-    engine: &Engine,
-    mapper: &Mapper,
+    target: &Target<'_>,
     obj: &AnyObj,
     committed: &[Value],
     key: &[Value],
 ) -> Result<Option<Vec<Value>>> {
+    let Target { engine, mapper, .. } = *target;
     let values = obj.column_values()?;
     let changed: Vec<usize> = (0..values.len())
         .filter(|&c| values[c] != committed[c])
@@ -137,15 +144,27 @@ pub(crate) fn update(
     }
     let mut params: Vec<Value> = changed.iter().map(|&c| values[c].clone()).collect();
     params.extend_from_slice(key);
-    let sql = sql::update(engine.dialect(), mapper.meta, &changed, &mapper.primary_key);
+    let sql = target.statements.update(
+        engine.dialect(),
+        target.index,
+        mapper.meta,
+        &changed,
+        &mapper.primary_key,
+    );
     let outcome = engine.execute(&sql, &params)?;
     expect_one_row(mapper, key, "UPDATE", outcome.rows_affected)?;
     Ok(Some(values))
 }
 
 /// DELETEs one row by its key.
-pub(crate) fn delete(engine: &Engine, mapper: &Mapper, key: &[Value]) -> Result<()> {
-    let sql = sql::delete(engine.dialect(), mapper.meta, &mapper.primary_key);
+pub(crate) fn delete(target: &Target<'_>, key: &[Value]) -> Result<()> {
+    let Target { engine, mapper, .. } = *target;
+    let sql = target.statements.delete(
+        engine.dialect(),
+        target.index,
+        mapper.meta,
+        &mapper.primary_key,
+    );
     let outcome = engine.execute(&sql, key)?;
     expect_one_row(mapper, key, "DELETE", outcome.rows_affected)
 }

@@ -14,6 +14,7 @@ use crate::model::Model;
 use crate::obj::{AnyObj, Obj};
 use crate::query::{IntoKey, Query};
 use crate::registry::{Direction, Mapper, Registry};
+use crate::sql::StatementCache;
 use crate::value::Value;
 
 /// A unit of work over one [`Engine`].
@@ -84,6 +85,8 @@ pub(crate) struct SessionInner {
     pub touched: RefCell<Vec<AnyObj>>,
     /// Savepoint counter for flushes inside an open transaction.
     pub savepoints: Cell<u64>,
+    /// Statement texts built so far.
+    pub statements: StatementCache,
 }
 
 impl Session {
@@ -99,6 +102,7 @@ impl Session {
                 in_transaction: Cell::new(false),
                 touched: RefCell::new(Vec::new()),
                 savepoints: Cell::new(0),
+                statements: StatementCache::default(),
             }),
         }
     }

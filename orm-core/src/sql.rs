@@ -144,3 +144,95 @@ pub(crate) fn select(
     }
     b.sql
 }
+
+/// Identifies a statement text by what it does, so the text is built once
+/// per session and the backend's prepared-statement cache sees one string.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum StatementKey {
+    Insert(usize, u128),
+    Update(usize, u128),
+    Delete(usize),
+    Select(usize, Vec<usize>, Vec<bool>, Vec<(usize, bool)>),
+}
+
+/// Statement texts built so far, by [`StatementKey`].
+#[derive(Default)]
+pub(crate) struct StatementCache {
+    texts: std::cell::RefCell<std::collections::HashMap<StatementKey, std::rc::Rc<str>>>,
+}
+
+/// The columns as a bit set, when they are ascending and fit in one.
+fn column_mask(cols: &[usize]) -> Option<u128> {
+    let mut mask = 0u128;
+    let mut last = None;
+    for &c in cols {
+        if c >= 128 || last.is_some_and(|l| l >= c) {
+            return None;
+        }
+        mask |= 1 << c;
+        last = Some(c);
+    }
+    Some(mask)
+}
+
+impl StatementCache {
+    fn get(&self, key: Option<StatementKey>, build: impl FnOnce() -> String) -> std::rc::Rc<str> {
+        let Some(key) = key else {
+            return build().into();
+        };
+        if let Some(text) = self.texts.borrow().get(&key) {
+            return text.clone();
+        }
+        let text: std::rc::Rc<str> = build().into();
+        self.texts.borrow_mut().insert(key, text.clone());
+        text
+    }
+
+    pub fn insert(
+        &self,
+        dialect: &dyn Dialect,
+        mapper: usize,
+        meta: &ModelMeta,
+        cols: &[usize],
+    ) -> std::rc::Rc<str> {
+        let key = column_mask(cols).map(|m| StatementKey::Insert(mapper, m));
+        self.get(key, || insert(dialect, meta, cols))
+    }
+
+    pub fn update(
+        &self,
+        dialect: &dyn Dialect,
+        mapper: usize,
+        meta: &ModelMeta,
+        set: &[usize],
+        key_cols: &[usize],
+    ) -> std::rc::Rc<str> {
+        let key = column_mask(set).map(|m| StatementKey::Update(mapper, m));
+        self.get(key, || update(dialect, meta, set, key_cols))
+    }
+
+    pub fn delete(
+        &self,
+        dialect: &dyn Dialect,
+        mapper: usize,
+        meta: &ModelMeta,
+        key_cols: &[usize],
+    ) -> std::rc::Rc<str> {
+        self.get(Some(StatementKey::Delete(mapper)), || {
+            delete(dialect, meta, key_cols)
+        })
+    }
+
+    pub fn select(
+        &self,
+        dialect: &dyn Dialect,
+        mapper: usize,
+        meta: &ModelMeta,
+        filter: &[usize],
+        nulls: &[bool],
+        order: &[(usize, bool)],
+    ) -> std::rc::Rc<str> {
+        let key = StatementKey::Select(mapper, filter.to_vec(), nulls.to_vec(), order.to_vec());
+        self.get(Some(key), || select(dialect, meta, filter, nulls, order))
+    }
+}

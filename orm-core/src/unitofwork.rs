@@ -238,12 +238,13 @@ impl SessionInner {
     fn execute(&self, plan: &Plan, deps: &Dependencies, undo: &mut Undo) -> Result<Outcome> {
         let mut outcome = Outcome::default();
         for (m, obj, is_insert) in &plan.saves {
-            let mapper = &self.registry.mappers[*m];
+            let target = self.target(*m);
+            let mapper = target.mapper;
             if let Some(syncs) = deps.syncs.get(obj) {
                 persistence::apply_syncs(mapper, obj, syncs, undo)?;
             }
             if *is_insert {
-                let inserted = persistence::insert(&self.engine, mapper, obj, undo)?;
+                let inserted = persistence::insert(&target, obj, undo)?;
                 outcome
                     .inserted
                     .push((obj.clone(), inserted.values, inserted.generated_key));
@@ -257,9 +258,7 @@ impl SessionInner {
                         "persistent object without committed state".into(),
                     ));
                 };
-                if let Some(values) =
-                    persistence::update(&self.engine, mapper, obj, &committed, &key)?
-                {
+                if let Some(values) = persistence::update(&target, obj, &committed, &key)? {
                     outcome.updated.push((obj.clone(), values));
                 }
             }
@@ -270,10 +269,19 @@ impl SessionInner {
                 .key
                 .clone()
                 .ok_or_else(|| Error::Internal("deleted object without key".into()))?;
-            persistence::delete(&self.engine, &self.registry.mappers[*m], &key)?;
+            persistence::delete(&self.target(*m), &key)?;
             outcome.deleted.push(obj.clone());
         }
         Ok(outcome)
+    }
+
+    fn target(&self, mapper: usize) -> persistence::Target<'_> {
+        persistence::Target {
+            engine: &self.engine,
+            statements: &self.statements,
+            index: mapper,
+            mapper: &self.registry.mappers[mapper],
+        }
     }
 
     /// Records the flushed state: keys, committed snapshots, identity map.
