@@ -117,7 +117,9 @@ pub(crate) fn process(
     saved: &[AnyObj],
     deleted: &[AnyObj],
 ) -> Result<Dependencies> {
-    let deleting: HashSet<&AnyObj> = deleted.iter().collect();
+    let marked: HashSet<&AnyObj> = deleted.iter().collect();
+    // Rows being deleted now, or already deleted earlier in the transaction.
+    let deleting = |obj: &AnyObj| marked.contains(obj) || obj.state().is_ok_and(|s| s.deleted);
     let mut deps = Dependencies::default();
     for obj in saved {
         let mapper = session.mapper(obj.meta())?;
@@ -126,10 +128,10 @@ pub(crate) fn process(
             match resolved.direction {
                 Direction::OneToMany => {
                     let (added, removed) = collection_changes(session, obj, rel)?;
-                    for child in removed.iter().filter(|c| !deleting.contains(c)) {
+                    for child in removed.iter().filter(|c| !deleting(c)) {
                         deps.clear(child, pairs, Reason::Removed(obj.meta(), rel));
                     }
-                    for child in added.iter().filter(|c| !deleting.contains(c)) {
+                    for child in added.iter().filter(|c| !deleting(c)) {
                         deps.set(child, pairs, obj);
                     }
                 }
@@ -151,7 +153,7 @@ pub(crate) fn process(
             }
             loading::ensure_loaded(obj, rel)?;
             let children = obj.rel(rel)?.items();
-            for child in children.iter().filter(|c| !deleting.contains(c)) {
+            for child in children.iter().filter(|c| !deleting(c)) {
                 deps.clear(
                     child,
                     &resolved.pairs,

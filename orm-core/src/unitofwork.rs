@@ -143,7 +143,10 @@ impl SessionInner {
         let mut queued: HashSet<&AnyObj> = dirty.iter().collect();
         let mut extra: Vec<AnyObj> = Vec::new();
         for child in &deps.sync_targets {
-            let persistent = child.state()?.key.is_some();
+            let persistent = {
+                let state = child.state()?;
+                state.key.is_some() && !state.deleted
+            };
             if persistent && !deleting.contains(child) && queued.insert(child) {
                 extra.push(child.clone());
             }
@@ -275,6 +278,40 @@ impl SessionInner {
         Ok(outcome)
     }
 
+    /// Takes a deleted object out of the collections that mirror its
+    /// relationships (`back_populates`), as SQLAlchemy's reload after commit
+    /// would show them.
+    fn forget_deleted(&self, obj: &AnyObj) -> Result<()> {
+        let meta = obj.meta();
+        for rel in 0..meta.relationships.len() {
+            let Some(reverse) = crate::sync::reverse_of(meta, rel) else {
+                continue;
+            };
+            let mut targets = obj.rel(rel)?.items();
+            if targets.is_empty() && !obj.rel(rel)?.is_loaded() {
+                targets.extend(self.related_in_identity_map(obj, rel)?);
+            }
+            for target in targets {
+                if target.state()?.deleted {
+                    continue;
+                }
+                let was_modified = target.is_modified();
+                self.touch(&target)?;
+                // An unloaded collection will not find the row when loaded.
+                if target.rel(reverse)?.is_loaded() {
+                    target.rel_mut(reverse)?.remove(obj);
+                }
+                if let Some(Some(committed)) = target.state_mut()?.committed_rels.get_mut(reverse) {
+                    committed.retain(|o| !o.ptr_eq(obj));
+                }
+                if !was_modified {
+                    target.clear_modified();
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn target(&self, mapper: usize) -> persistence::Target<'_> {
         persistence::Target {
             engine: &self.engine,
@@ -340,8 +377,8 @@ impl SessionInner {
             state.committed = Some(values);
         }
 
-        for obj in outcome.deleted {
-            self.touch(&obj)?;
+        for obj in &outcome.deleted {
+            self.touch(obj)?;
             let mapper = self.mapper_index(obj.meta())?;
             let mut state = obj.state_mut()?;
             state.deleted = true;
@@ -351,6 +388,9 @@ impl SessionInner {
             }
         }
         self.deleted.borrow_mut().clear();
+        for obj in &outcome.deleted {
+            self.forget_deleted(obj)?;
+        }
 
         // Children whose parent was deleted no longer point at it.
         for (child, parent) in &deps.orphaned {
