@@ -1,0 +1,9 @@
+use orm_core::prelude::*;
+
+#[derive(Model)]
+pub struct User {
+    #[column = "primary_key"]
+    pub id: Option<i64>,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use orm_core::prelude::*;
+
+#[derive(Model)]
+#[model(tabel = "users")]
+pub struct User {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+}
+
+fn main() {}

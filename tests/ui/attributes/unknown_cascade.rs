@@ -1,0 +1,15 @@
+use orm_core::prelude::*;
+
+#[derive(Model)]
+pub struct Node {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    #[column(foreign_key = "node.id")]
+    pub parent_id: Option<i64>,
+    #[relationship(cascade = "save-update, delet")]
+    pub children: Many<Node>,
+    #[relationship(cascade = "everything")]
+    pub parent: One<Node>,
+}
+
+fn main() {}

@@ -1,0 +1,16 @@
+use orm_core::prelude::*;
+
+#[derive(Model)]
+pub struct Node {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    #[column(foreign_key = "node.id")]
+    pub parent_id: Option<i64>,
+    #[column(unique)]
+    pub children: Many<Node>,
+    #[column]
+    #[relationship]
+    pub parent: One<Node>,
+}
+
+fn main() {}

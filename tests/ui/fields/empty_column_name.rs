@@ -1,0 +1,11 @@
+use orm_core::prelude::*;
+
+#[derive(Model)]
+pub struct User {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    #[column(name = "")]
+    pub login: String,
+}
+
+fn main() {}

@@ -1,0 +1,15 @@
+use orm_core::prelude::*;
+
+#[derive(Model)]
+pub struct Node {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    #[column(foreign_key = "node.id")]
+    pub parent_id: Option<i64>,
+    #[relationship]
+    pub parent: Option<Box<Node>>,
+    #[relationship(back_populates = "parent")]
+    pub children: Vec<Node>,
+}
+
+fn main() {}

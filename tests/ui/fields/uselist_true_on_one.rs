@@ -1,0 +1,16 @@
+use orm_core::prelude::*;
+
+#[derive(Model)]
+pub struct Node {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    #[column(foreign_key = "node.id")]
+    pub parent_id: Option<i64>,
+    #[relationship(uselist = true)]
+    pub parent: One<Node>,
+    // A bare `uselist` means `uselist = true`.
+    #[relationship(uselist)]
+    pub first_child: One<Node>,
+}
+
+fn main() {}

@@ -1,0 +1,21 @@
+use orm_core::prelude::*;
+
+#[derive(Model)]
+pub struct Parent {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    #[relationship(back_populates = "parnt")]
+    pub children: Many<Child>,
+}
+
+#[derive(Model)]
+pub struct Child {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    #[column(foreign_key = "parent.id")]
+    pub parent_id: Option<i64>,
+    #[relationship(back_populates = "children")]
+    pub parent: One<Parent>,
+}
+
+fn main() {}
