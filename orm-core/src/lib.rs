@@ -119,12 +119,17 @@ pub mod __private {
         })
     }
 
-    /// Compile-time check that `back_populates` names a relationship field of
-    /// the target whose own target is `Source`.
-    pub const fn assert_back_populates<Source, Target, F>(_rel: &Rel<Target, F>)
-    where
-        F: RelationKind<Target = Source>,
-        Source: Model,
-    {
-    }
+    /// Compile-time check that `back_populates` names a relationship field
+    /// of the target whose own target is `Source`.
+    pub const fn assert_back_populates<Source, R: BackPopulates<Source>>(_rel: &R) {}
+
+    /// Implemented by the descriptors of relationships that point to `Source`.
+    #[diagnostic::on_unimplemented(
+        message = "`back_populates` must name a relationship (a Many<{Source}> or One<{Source}> field) of the target model",
+        label = "this names `{Self}`, not a relationship back to `{Source}`"
+    )]
+    pub trait BackPopulates<Source> {}
+
+    impl<M, S: Model> BackPopulates<S> for Rel<M, Many<S>> {}
+    impl<M, S: Model> BackPopulates<S> for Rel<M, One<S>> {}
 }

@@ -24,6 +24,10 @@ use crate::value::Value;
 /// assert_eq!(User::meta().table, "user_account");
 /// assert_eq!(User::meta().columns.len(), 2);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a model",
+    label = "relationship targets must be structs with #[derive(Model)]"
+)]
 pub trait Model: Sized + 'static {
     /// The static description of the model.
     fn meta() -> &'static ModelMeta;

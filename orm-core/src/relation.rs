@@ -68,19 +68,21 @@ enum OneState<T> {
     Loaded(Option<Obj<T>>),
 }
 
-impl<T: Model> One<T> {
-    /// An empty relationship (what `Default` gives).
-    pub fn new() -> Self {
-        One {
-            state: OneState::Loaded(None),
-        }
-    }
-
+impl<T> One<T> {
     /// A relationship that will be loaded on first use.
     #[doc(hidden)]
     pub fn unloaded() -> Self {
         One {
             state: OneState::Unloaded,
+        }
+    }
+}
+
+impl<T: Model> One<T> {
+    /// An empty relationship (what `Default` gives).
+    pub fn new() -> Self {
+        One {
+            state: OneState::Loaded(None),
         }
     }
 
@@ -211,6 +213,19 @@ pub struct Many<T> {
     pending_remove: Vec<Obj<T>>,
 }
 
+impl<T> Many<T> {
+    /// A collection that will be loaded on first use.
+    #[doc(hidden)]
+    pub fn unloaded() -> Self {
+        Many {
+            items: Vec::new(),
+            loaded: false,
+            pending_add: Vec::new(),
+            pending_remove: Vec::new(),
+        }
+    }
+}
+
 impl<T: Model> Many<T> {
     /// An empty collection (what `Default` gives).
     pub fn new() -> Self {
@@ -219,15 +234,6 @@ impl<T: Model> Many<T> {
             loaded: true,
             pending_add: Vec::new(),
             pending_remove: Vec::new(),
-        }
-    }
-
-    /// A collection that will be loaded on first use.
-    #[doc(hidden)]
-    pub fn unloaded() -> Self {
-        Many {
-            loaded: false,
-            ..Many::new()
         }
     }
 

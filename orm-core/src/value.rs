@@ -236,6 +236,10 @@ impl<T: ColumnType + NotOption> ColumnType for Option<T> {
 /// Marks the column types that are not themselves `Option`, so that
 /// `Option<Option<T>>` is rejected at compile time.
 #[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`Option<{Self}>` is not a supported column type: nested options cannot be stored",
+    label = "use a single Option<_> for a nullable column"
+)]
 pub trait NotOption {}
 impl NotOption for i64 {}
 impl NotOption for i32 {}

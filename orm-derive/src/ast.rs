@@ -56,6 +56,14 @@ impl<'a> Model<'a> {
                 return None;
             }
         };
+        // Struct-level attributes first, so errors come out in source order.
+        let attrs = attr::model_attrs(cx, &input.attrs);
+        attr::reject_misplaced(
+            cx,
+            &input.attrs,
+            &["column", "relationship"],
+            "the struct; put it on a field",
+        );
         let fields = fields
             .iter()
             .filter_map(|f| {
@@ -69,7 +77,7 @@ impl<'a> Model<'a> {
             .collect();
         Some(Model {
             ident: &input.ident,
-            attrs: attr::model_attrs(cx, &input.attrs),
+            attrs,
             fields,
             generics: &input.generics,
         })
@@ -101,13 +109,19 @@ impl<'a> Model<'a> {
 /// Decides whether a field is a column or a relationship, from its type and
 /// attributes.
 fn classify<'a>(cx: &Ctxt, field: &'a syn::Field) -> FieldKind<'a> {
+    attr::reject_misplaced(
+        cx,
+        &field.attrs,
+        &["model"],
+        "a field; put it on the struct",
+    );
     let column = attr::column_attrs(cx, &field.attrs);
     let relationship = attr::relationship_attrs(cx, &field.attrs);
     match relationship_type(&field.ty) {
         Some((cardinality, target)) => {
-            if let Some(span) = column.present {
-                cx.error_at(
-                    span,
+            if let Some(attr) = &column.present {
+                cx.error_spanned_by(
+                    attr,
                     "#[column] cannot be used on a relationship field (Many<_> / One<_>)",
                 );
             }

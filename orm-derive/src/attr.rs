@@ -3,7 +3,8 @@
 //! Parsing records every problem in the [`Ctxt`] and goes on, so one build
 //! reports all of them. Values keep their tokens for error spans.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 use syn::{Expr, LitBool, LitStr, Token};
@@ -50,14 +51,28 @@ fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
 /// A flag that may be written `key` or `key = true|false`.
 fn parse_flag(meta: &ParseNestedMeta<'_>) -> syn::Result<LitBool> {
     if meta.input.peek(Token![=]) {
-        meta.value()?.parse::<LitBool>()
+        let value = meta.value()?;
+        let name = path_name(&meta.path);
+        value.parse::<LitBool>().map_err(|err| {
+            syn::Error::new(
+                err.span(),
+                format!("`{name}` takes `true` or `false` (or just `{name}` for true)"),
+            )
+        })
     } else {
         Ok(LitBool::new(true, meta.path.span()))
     }
 }
 
 fn parse_str(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
-    meta.value()?.parse::<LitStr>()
+    let value = meta.value()?;
+    let name = path_name(&meta.path);
+    value.parse::<LitStr>().map_err(|err| {
+        syn::Error::new(
+            err.span(),
+            format!("`{name}` takes a string literal: {name} = \"...\""),
+        )
+    })
 }
 
 /// Runs `parse_nested_meta` over each attribute named `name`.
@@ -91,6 +106,23 @@ fn reject_unknown(
     skip_value(meta)
 }
 
+/// The tokens of the first attribute named `name`.
+fn first_attr(attrs: &[syn::Attribute], name: &str) -> Option<TokenStream> {
+    attrs
+        .iter()
+        .find(|a| a.path().is_ident(name))
+        .map(ToTokens::to_token_stream)
+}
+
+/// Reports attributes of this derive used where they mean nothing.
+pub fn reject_misplaced(cx: &Ctxt, attrs: &[syn::Attribute], names: &[&str], place: &str) {
+    for attr in attrs {
+        if let Some(name) = names.iter().find(|n| attr.path().is_ident(n)) {
+            cx.error_spanned_by(attr, format!("#[{name}(...)] does not apply to {place}"));
+        }
+    }
+}
+
 /// `#[model(...)]`.
 #[derive(Default)]
 pub struct ModelAttrs {
@@ -114,21 +146,21 @@ pub fn model_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ModelAttrs {
 /// `#[column(...)]`.
 #[derive(Default)]
 pub struct ColumnAttrs {
-    /// Whether any `#[column]` attribute was present.
-    pub present: Option<Span>,
+    /// The first `#[column]` attribute, if any, for error spans.
+    pub present: Option<TokenStream>,
     pub primary_key: Option<Attr<LitBool>>,
     pub foreign_key: Option<Attr<LitStr>>,
     pub unique: Option<Attr<LitBool>>,
     pub name: Option<Attr<LitStr>>,
     pub autoincrement: Option<Attr<LitBool>>,
+    /// Whether parsing these attributes reported an error.
+    pub had_errors: bool,
 }
 
 pub fn column_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
+    let errors_before = cx.error_count();
     let mut out = ColumnAttrs {
-        present: attrs
-            .iter()
-            .find(|a| a.path().is_ident("column"))
-            .map(|a| a.span()),
+        present: first_attr(attrs, "column"),
         ..ColumnAttrs::default()
     };
     each_attr(cx, attrs, "column", |meta| {
@@ -153,6 +185,7 @@ pub fn column_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
         }
         Ok(())
     });
+    out.had_errors = cx.error_count() > errors_before;
     out
 }
 
@@ -173,7 +206,8 @@ pub enum Secondary {
 /// `#[relationship(...)]`.
 #[derive(Default)]
 pub struct RelationshipAttrs {
-    pub present: Option<Span>,
+    /// The first `#[relationship]` attribute, if any, for error spans.
+    pub present: Option<TokenStream>,
     pub back_populates: Option<Attr<LitStr>>,
     pub backref: Option<Attr<Backref>>,
     pub secondary: Option<Attr<Secondary>>,
@@ -189,10 +223,7 @@ pub struct RelationshipAttrs {
 
 pub fn relationship_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> RelationshipAttrs {
     let mut out = RelationshipAttrs {
-        present: attrs
-            .iter()
-            .find(|a| a.path().is_ident("relationship"))
-            .map(|a| a.span()),
+        present: first_attr(attrs, "relationship"),
         ..RelationshipAttrs::default()
     };
     each_attr(cx, attrs, "relationship", |meta| {
@@ -264,10 +295,26 @@ fn parse_backref(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Backref> 
         uselist: None,
     };
     meta.parse_nested_meta(|inner| {
+        let duplicate = |cx: &Ctxt| {
+            cx.error_spanned_by(
+                &inner.path,
+                format!("duplicate `{}` in backref(...)", path_name(&inner.path)),
+            )
+        };
         if inner.path.is_ident("name") {
-            backref.name = Some(parse_str(&inner)?);
+            let value = parse_str(&inner)?;
+            if backref.name.is_some() {
+                duplicate(cx);
+            } else {
+                backref.name = Some(value);
+            }
         } else if inner.path.is_ident("uselist") {
-            backref.uselist = Some(parse_flag(&inner)?);
+            let value = parse_flag(&inner)?;
+            if backref.uselist.is_some() {
+                duplicate(cx);
+            } else {
+                backref.uselist = Some(value);
+            }
         } else {
             return reject_unknown(cx, &inner, "backref attribute", symbol::BACKREF_KEYS);
         }

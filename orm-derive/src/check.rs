@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use syn::ext::IdentExt;
+
 use crate::ast::{Cardinality, Model};
 use crate::ctxt::Ctxt;
 
@@ -25,7 +27,9 @@ fn check_columns(cx: &Ctxt, model: &Model<'_>) {
         .columns()
         .filter(|(_, c)| c.primary_key.as_ref().is_some_and(|p| p.value.value))
         .count();
-    if primary_keys == 0 {
+    // A column whose attributes did not parse may have been meant as the key.
+    let unparsed = model.columns().any(|(_, c)| c.had_errors);
+    if primary_keys == 0 && !unparsed {
         cx.error_spanned_by(
             model.ident,
             format!(
@@ -34,17 +38,26 @@ fn check_columns(cx: &Ctxt, model: &Model<'_>) {
             ),
         );
     }
+    if let Some(table) = &model.attrs.table {
+        if table.value.value().is_empty() {
+            cx.error_spanned_by(&table.value, "table name must not be empty");
+        }
+    }
+    // SQL column names are case-insensitive.
     let mut names: HashMap<String, &syn::Ident> = HashMap::new();
     for (field, column) in model.columns() {
         let name = column
             .name
             .as_ref()
-            .map_or_else(|| field.ident.to_string(), |n| n.value.value());
-        if let Some(first) = names.insert(name.clone(), field.ident) {
-            cx.error_spanned_by(
-                field.ident,
-                format!("column `{name}` is already mapped by field `{first}`; give one of them #[column(name = \"...\")]"),
+            .map_or_else(|| field.ident.unraw().to_string(), |n| n.value.value());
+        if let Some(first) = names.insert(name.to_lowercase(), field.ident) {
+            let message = format!(
+                "column `{name}` is already mapped by field `{first}`; give one of them #[column(name = \"...\")]"
             );
+            match &column.name {
+                Some(lit) => cx.error_spanned_by(&lit.value, message),
+                None => cx.error_spanned_by(field.ident, message),
+            }
         }
         if let Some(name) = &column.name {
             if name.value.value().is_empty() {
@@ -94,7 +107,7 @@ fn check_relationships(cx: &Ctxt, model: &Model<'_>) {
             }
         }
         if let Some(back) = &attrs.back_populates {
-            if syn::parse_str::<syn::Ident>(&back.value.value()).is_err() {
+            if !is_identifier(&back.value.value()) {
                 cx.error_spanned_by(
                     &back.value,
                     "back_populates must name a field of the target model",
@@ -140,4 +153,13 @@ fn check_relationships(cx: &Ctxt, model: &Model<'_>) {
             }
         }
     }
+}
+
+/// Whether `name` can be a field name (keywords included: they are written
+/// `r#name` in Rust and `"name"` in attributes).
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+        && name != "_"
 }

@@ -39,6 +39,11 @@ impl Ctxt {
         }
     }
 
+    /// How many errors have been recorded so far.
+    pub fn error_count(&self) -> usize {
+        self.errors.borrow().as_ref().map_or(0, Vec::len)
+    }
+
     /// Ends collection: `Err` with every error combined, if there were any.
     pub fn check(self) -> Result<(), TokenStream> {
         let errors = self.errors.borrow_mut().take().unwrap_or_default();

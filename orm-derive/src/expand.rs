@@ -1,7 +1,8 @@
 //! Code generation for `#[derive(Model)]`.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::DeriveInput;
 
 use crate::ast::{Cardinality, Model};
@@ -64,7 +65,7 @@ fn expand(model: &Model<'_>) -> TokenStream {
 
     let column_metas = columns.iter().map(|(field, attrs)| {
         let ty = field.ty;
-        let field_name = field.ident.to_string();
+        let field_name = field.ident.unraw().to_string();
         let column_name = attrs
             .name
             .as_ref()
@@ -105,7 +106,7 @@ fn expand(model: &Model<'_>) -> TokenStream {
 
     let relationship_metas = relationships.iter().map(|(field, rel)| {
         let target = rel.target;
-        let field_name = field.ident.to_string();
+        let field_name = field.ident.unraw().to_string();
         let cardinality = match rel.cardinality {
             Cardinality::One => quote!(#p::Cardinality::One),
             Cardinality::Many => quote!(#p::Cardinality::Many),
@@ -134,33 +135,48 @@ fn expand(model: &Model<'_>) -> TokenStream {
         }
     });
 
+    // Calls through the field's type carry its span, so a type that is not a
+    // column type is reported once, at the type.
     let column_value_arms = columns.iter().enumerate().map(|(i, (field, _))| {
-        let f = field.ident;
-        quote!(#i => #p::ColumnType::to_value(&self.#f),)
+        let (f, ty) = (field.ident, field.ty);
+        let call = quote_spanned!(ty_span(ty)=> <#ty as #p::ColumnType>::to_value(&self.#f));
+        quote!(#i => #call,)
     });
     let set_column_arms = columns.iter().enumerate().map(|(i, (field, _))| {
-        let f = field.ident;
-        quote!(#i => { self.#f = #p::ColumnType::from_value(value)?; ::std::result::Result::Ok(()) })
+        let (f, ty) = (field.ident, field.ty);
+        let call = quote_spanned!(ty_span(ty)=> <#ty as #p::ColumnType>::from_value(value));
+        quote!(#i => { self.#f = #call?; ::std::result::Result::Ok(()) })
     });
     let from_values_fields = model.fields.iter().map(|field| {
-        let f = field.ident;
-        match &field.kind {
-            crate::ast::FieldKind::Column(_) => {
-                quote!(#f: #p::ColumnType::from_value(#p::next_value(&mut values)?)?,)
-            }
-            crate::ast::FieldKind::Relationship(rel) => match rel.cardinality {
-                Cardinality::One => quote!(#f: #p::One::unloaded(),),
-                Cardinality::Many => quote!(#f: #p::Many::unloaded(),),
+        let (f, ty) = (field.ident, field.ty);
+        let value = match &field.kind {
+            crate::ast::FieldKind::Column(_) => quote_spanned! {ty_span(ty)=>
+                <#ty as #p::ColumnType>::from_value(#p::next_value(&mut values)?)?
             },
-        }
+            crate::ast::FieldKind::Relationship(rel) => {
+                let target = rel.target;
+                match rel.cardinality {
+                    Cardinality::One => {
+                        quote_spanned!(ty_span(target)=> #p::One::<#target>::unloaded())
+                    }
+                    Cardinality::Many => {
+                        quote_spanned!(ty_span(target)=> #p::Many::<#target>::unloaded())
+                    }
+                }
+            }
+        };
+        quote!(#f: #value,)
     });
     let relationship_arms = relationships.iter().enumerate().map(|(i, (field, _))| {
         let f = field.ident;
-        quote!(#i => ::std::option::Option::Some(&self.#f),)
+        let field_ref =
+            quote_spanned!(ty_span(field.ty)=> &self.#f as &(dyn #p::RelationshipField + 'static));
+        quote!(#i => ::std::option::Option::Some(#field_ref),)
     });
     let relationship_mut_arms = relationships.iter().enumerate().map(|(i, (field, _))| {
         let f = field.ident;
-        quote!(#i => ::std::option::Option::Some(&mut self.#f),)
+        let field_ref = quote_spanned!(ty_span(field.ty)=> &mut self.#f as &mut (dyn #p::RelationshipField + 'static));
+        quote!(#i => ::std::option::Option::Some(#field_ref),)
     });
 
     let column_consts = columns.iter().enumerate().map(|(i, (field, attrs))| {
@@ -169,7 +185,7 @@ fn expand(model: &Model<'_>) -> TokenStream {
         let column_name = attrs
             .name
             .as_ref()
-            .map_or_else(|| f.to_string(), |n| n.value.value());
+            .map_or_else(|| f.unraw().to_string(), |n| n.value.value());
         let doc = format!("The `{table}.{column_name}` column, for queries.");
         quote! {
             #[doc = #doc]
@@ -180,7 +196,8 @@ fn expand(model: &Model<'_>) -> TokenStream {
         let f = field.ident;
         let ty = field.ty;
         let doc = format!(
-            "The `{name}.{f}` relationship, for `Obj::get`, `set`, `append` and `remove`.",
+            "The `{name}.{}` relationship, for `Obj::get`, `set`, `append` and `remove`.",
+            f.unraw()
         );
         let _ = rel;
         quote! {
@@ -194,9 +211,29 @@ fn expand(model: &Model<'_>) -> TokenStream {
     let back_checks = relationships.iter().filter_map(|(_, rel)| {
         let back = &rel.attrs.back_populates.as_ref()?.value;
         let target = rel.target;
-        let other = format_ident!("{}", back.value(), span = back.span());
-        Some(quote_spanned! {back.span()=>
-            const _: () = #p::assert_back_populates::<#ident, #target, _>(&<#target>::#other);
+        let span = back.span();
+        let name = back.value();
+        let other = if syn::parse_str::<syn::Ident>(&name).is_ok() {
+            syn::Ident::new(&name, span)
+        } else {
+            syn::Ident::new_raw(&name, span)
+        };
+        let p = quote_spanned!(span=> ::orm_core::__private);
+        Some(quote_spanned! {span=>
+            const _: () = #p::assert_back_populates::<#ident, _>(&<#target>::#other);
+        })
+    });
+
+    // An explicit `autoincrement` needs a nullable integer key.
+    let autoincrement_checks = columns.iter().filter_map(|(field, attrs)| {
+        let auto = attrs.autoincrement.as_ref().filter(|a| a.value.value)?;
+        let ty = field.ty;
+        Some(quote_spanned! {auto.span=>
+            const _: () = ::std::assert!(
+                <#ty as #p::ColumnType>::NULLABLE
+                    && matches!(<#ty as #p::ColumnType>::SQL_TYPE, #p::SqlType::Integer),
+                "autoincrement needs an integer key declared as Option<i64>, which is None until the database fills it in",
+            );
         })
     });
 
@@ -262,6 +299,7 @@ fn expand(model: &Model<'_>) -> TokenStream {
             }
 
             #(#back_checks)*
+            #(#autoincrement_checks)*
 
             #p::inventory::submit! {
                 #p::ModelRegistration(<#ident as #p::Model>::meta)

@@ -58,8 +58,16 @@ const _: () = {
         }
         fn column_value(&self, index: usize) -> ::orm_core::__private::Value {
             match index {
-                0usize => ::orm_core::__private::ColumnType::to_value(&self.id),
-                1usize => ::orm_core::__private::ColumnType::to_value(&self.parent_id),
+                0usize => {
+                    <Option<
+                        i64,
+                    > as ::orm_core::__private::ColumnType>::to_value(&self.id)
+                }
+                1usize => {
+                    <Option<
+                        i64,
+                    > as ::orm_core::__private::ColumnType>::to_value(&self.parent_id)
+                }
                 _ => ::orm_core::__private::Value::Null,
             }
         }
@@ -70,13 +78,15 @@ const _: () = {
         ) -> ::orm_core::__private::Result<()> {
             match index {
                 0usize => {
-                    self.id = ::orm_core::__private::ColumnType::from_value(value)?;
+                    self.id = <Option<
+                        i64,
+                    > as ::orm_core::__private::ColumnType>::from_value(value)?;
                     ::std::result::Result::Ok(())
                 }
                 1usize => {
-                    self.parent_id = ::orm_core::__private::ColumnType::from_value(
-                        value,
-                    )?;
+                    self.parent_id = <Option<
+                        i64,
+                    > as ::orm_core::__private::ColumnType>::from_value(value)?;
                     ::std::result::Result::Ok(())
                 }
                 _ => {
@@ -93,13 +103,17 @@ const _: () = {
         ) -> ::orm_core::__private::Result<Self> {
             let mut values = values.into_iter();
             ::std::result::Result::Ok(Child {
-                id: ::orm_core::__private::ColumnType::from_value(
+                id: <Option<
+                    i64,
+                > as ::orm_core::__private::ColumnType>::from_value(
                     ::orm_core::__private::next_value(&mut values)?,
                 )?,
-                parent_id: ::orm_core::__private::ColumnType::from_value(
+                parent_id: <Option<
+                    i64,
+                > as ::orm_core::__private::ColumnType>::from_value(
                     ::orm_core::__private::next_value(&mut values)?,
                 )?,
-                parent: ::orm_core::__private::One::unloaded(),
+                parent: ::orm_core::__private::One::<Parent>::unloaded(),
             })
         }
         fn relationship(
@@ -109,7 +123,12 @@ const _: () = {
             &(dyn ::orm_core::__private::RelationshipField + 'static),
         > {
             match index {
-                0usize => ::std::option::Option::Some(&self.parent),
+                0usize => {
+                    ::std::option::Option::Some(
+                        &self.parent
+                            as &(dyn ::orm_core::__private::RelationshipField + 'static),
+                    )
+                }
                 _ => ::std::option::Option::None,
             }
         }
@@ -120,7 +139,12 @@ const _: () = {
             &mut (dyn ::orm_core::__private::RelationshipField + 'static),
         > {
             match index {
-                0usize => ::std::option::Option::Some(&mut self.parent),
+                0usize => {
+                    ::std::option::Option::Some(
+                        &mut self.parent
+                            as &mut (dyn ::orm_core::__private::RelationshipField + 'static),
+                    )
+                }
                 _ => ::std::option::Option::None,
             }
         }
@@ -142,7 +166,6 @@ const _: () = {
     }
     const _: () = ::orm_core::__private::assert_back_populates::<
         Child,
-        Parent,
         _,
     >(&<Parent>::children);
     ::orm_core::__private::inventory::submit! {

@@ -1,9 +1,6 @@
 ::core::compile_error! {
     "unknown column attribute `primry_key`; did you mean `primary_key`?"
 }
-::core::compile_error! {
-    "model `Invalid` has no primary key; mark a column with #[column(primary_key)]"
-}
 const _: () = {
     #[automatically_derived]
     impl ::orm_core::__private::Model for Invalid {

@@ -54,8 +54,14 @@ const _: () = {
         }
         fn column_value(&self, index: usize) -> ::orm_core::__private::Value {
             match index {
-                0usize => ::orm_core::__private::ColumnType::to_value(&self.id),
-                1usize => ::orm_core::__private::ColumnType::to_value(&self.name),
+                0usize => {
+                    <Option<
+                        i64,
+                    > as ::orm_core::__private::ColumnType>::to_value(&self.id)
+                }
+                1usize => {
+                    <String as ::orm_core::__private::ColumnType>::to_value(&self.name)
+                }
                 _ => ::orm_core::__private::Value::Null,
             }
         }
@@ -66,11 +72,15 @@ const _: () = {
         ) -> ::orm_core::__private::Result<()> {
             match index {
                 0usize => {
-                    self.id = ::orm_core::__private::ColumnType::from_value(value)?;
+                    self.id = <Option<
+                        i64,
+                    > as ::orm_core::__private::ColumnType>::from_value(value)?;
                     ::std::result::Result::Ok(())
                 }
                 1usize => {
-                    self.name = ::orm_core::__private::ColumnType::from_value(value)?;
+                    self.name = <String as ::orm_core::__private::ColumnType>::from_value(
+                        value,
+                    )?;
                     ::std::result::Result::Ok(())
                 }
                 _ => {
@@ -87,13 +97,15 @@ const _: () = {
         ) -> ::orm_core::__private::Result<Self> {
             let mut values = values.into_iter();
             ::std::result::Result::Ok(Parent {
-                id: ::orm_core::__private::ColumnType::from_value(
+                id: <Option<
+                    i64,
+                > as ::orm_core::__private::ColumnType>::from_value(
                     ::orm_core::__private::next_value(&mut values)?,
                 )?,
-                name: ::orm_core::__private::ColumnType::from_value(
+                name: <String as ::orm_core::__private::ColumnType>::from_value(
                     ::orm_core::__private::next_value(&mut values)?,
                 )?,
-                children: ::orm_core::__private::Many::unloaded(),
+                children: ::orm_core::__private::Many::<Child>::unloaded(),
             })
         }
         fn relationship(
@@ -103,7 +115,12 @@ const _: () = {
             &(dyn ::orm_core::__private::RelationshipField + 'static),
         > {
             match index {
-                0usize => ::std::option::Option::Some(&self.children),
+                0usize => {
+                    ::std::option::Option::Some(
+                        &self.children
+                            as &(dyn ::orm_core::__private::RelationshipField + 'static),
+                    )
+                }
                 _ => ::std::option::Option::None,
             }
         }
@@ -114,7 +131,12 @@ const _: () = {
             &mut (dyn ::orm_core::__private::RelationshipField + 'static),
         > {
             match index {
-                0usize => ::std::option::Option::Some(&mut self.children),
+                0usize => {
+                    ::std::option::Option::Some(
+                        &mut self.children
+                            as &mut (dyn ::orm_core::__private::RelationshipField + 'static),
+                    )
+                }
                 _ => ::std::option::Option::None,
             }
         }
@@ -136,7 +158,6 @@ const _: () = {
     }
     const _: () = ::orm_core::__private::assert_back_populates::<
         Parent,
-        Child,
         _,
     >(&<Child>::parent);
     ::orm_core::__private::inventory::submit! {
