@@ -8,7 +8,7 @@
 //! their cycles. It is trial deletion over a graph whose every edge is
 //! known: the relationship fields and the committed snapshots.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::rc::Rc;
 
 use crate::obj::AnyObj;
@@ -38,7 +38,7 @@ fn edges(obj: &AnyObj) -> Vec<AnyObj> {
 /// among what they reach) that nothing outside the graph refers to.
 pub(crate) fn release(objects: Vec<AnyObj>, owner: *const SessionInner) {
     // The whole graph reachable from the session's objects, one handle each.
-    let mut seen: HashSet<AnyObj> = HashSet::new();
+    let mut seen: HashSet<AnyObj> = HashSet::default();
     let mut graph: Vec<AnyObj> = Vec::new();
     let mut stack = objects;
     while let Some(obj) = stack.pop() {
@@ -52,7 +52,7 @@ pub(crate) fn release(objects: Vec<AnyObj>, owner: *const SessionInner) {
     drop(stack);
 
     // References held by objects of the graph, per target.
-    let mut internal: HashMap<*const (), usize> = HashMap::new();
+    let mut internal: HashMap<*const (), usize> = HashMap::default();
     for obj in &graph {
         for target in edges(obj) {
             *internal.entry(target.addr()).or_default() += 1;
@@ -68,7 +68,7 @@ pub(crate) fn release(objects: Vec<AnyObj>, owner: *const SessionInner) {
         })
         .collect();
 
-    let mut live: HashSet<*const ()> = HashSet::new();
+    let mut live: HashSet<*const ()> = HashSet::default();
     let mut stack: Vec<AnyObj> = roots.into_iter().cloned().collect();
     while let Some(obj) = stack.pop() {
         if live.insert(obj.addr()) {

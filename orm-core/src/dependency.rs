@@ -8,7 +8,7 @@
 //! one parent to another is removed from the first and added to the second,
 //! and ends with the second's key.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::rc::Rc;
 
 use crate::error::Result;

@@ -1,49 +1,60 @@
 //! The identity map: one object per (model, primary key) within a session.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::obj::AnyObj;
 use crate::value::Value;
 
-/// Maps `(mapper index, primary key values)` to the one object for that row.
+/// Maps primary key values to the one object for that row, per mapper.
 #[derive(Default)]
 pub(crate) struct IdentityMap {
-    objects: HashMap<(usize, Vec<Value>), AnyObj>,
+    by_mapper: Vec<FxHashMap<Vec<Value>, AnyObj>>,
+    len: usize,
 }
 
 impl IdentityMap {
     pub fn get(&self, mapper: usize, key: &[Value]) -> Option<&AnyObj> {
-        // The key is cloned for the lookup; keys are short.
-        self.objects.get(&(mapper, key.to_vec()))
+        self.by_mapper.get(mapper)?.get(key)
     }
 
     /// Inserts `obj`, or returns the different object already there.
     pub fn insert(&mut self, mapper: usize, key: Vec<Value>, obj: AnyObj) -> Result<(), AnyObj> {
-        match self.objects.entry((mapper, key)) {
+        if self.by_mapper.len() <= mapper {
+            self.by_mapper.resize_with(mapper + 1, FxHashMap::default);
+        }
+        match self.by_mapper[mapper].entry(key) {
             std::collections::hash_map::Entry::Occupied(e) if !e.get().ptr_eq(&obj) => {
                 Err(e.get().clone())
             }
             std::collections::hash_map::Entry::Occupied(_) => Ok(()),
             std::collections::hash_map::Entry::Vacant(e) => {
                 e.insert(obj);
+                self.len += 1;
                 Ok(())
             }
         }
     }
 
     pub fn remove(&mut self, mapper: usize, key: &[Value]) -> Option<AnyObj> {
-        self.objects.remove(&(mapper, key.to_vec()))
+        let removed = self.by_mapper.get_mut(mapper)?.remove(key);
+        if removed.is_some() {
+            self.len -= 1;
+        }
+        removed
     }
 
     pub fn values(&self) -> impl Iterator<Item = &AnyObj> {
-        self.objects.values()
+        self.by_mapper.iter().flat_map(|m| m.values())
     }
 
     pub fn len(&self) -> usize {
-        self.objects.len()
+        self.len
     }
 
     pub fn drain(&mut self) -> impl Iterator<Item = AnyObj> + '_ {
-        self.objects.drain().map(|(_, v)| v)
+        self.len = 0;
+        self.by_mapper
+            .iter_mut()
+            .flat_map(|m| m.drain().map(|(_, v)| v))
     }
 }

@@ -108,17 +108,21 @@ pub(crate) fn insert(target: &Target<'_>, obj: &AnyObj, undo: &mut Undo) -> Resu
     let columns: Vec<usize> = (0..values.len())
         .filter(|&c| Some(c) != autoincrement)
         .collect();
-    let params: Vec<Value> = columns.iter().map(|&c| values[c].clone()).collect();
     let sql = target
         .statements
         .insert(engine.dialect(), target.index, meta, &columns);
-    let outcome = engine.execute(&sql, &params)?;
+    // The generated key is left out of the parameters (without copying them)
+    // and put back once the database has chosen it.
+    if let Some(col) = autoincrement {
+        values.remove(col);
+    }
+    let outcome = engine.execute(&sql, &values)?;
     if let Some(col) = autoincrement {
         let id = outcome
             .last_insert_id
             .ok_or_else(|| Error::Internal(format!("no generated key for {}", meta.name)))?;
         undo.write(obj, col, Value::Integer(id))?;
-        values[col] = Value::Integer(id);
+        values.insert(col, Value::Integer(id));
     }
     Ok(Inserted {
         values,

@@ -1,10 +1,11 @@
 //! The [`Session`]: identity map, pending and deleted objects, transaction.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashSet;
 use std::fmt;
 use std::rc::Rc;
 use std::sync::Arc;
+
+use rustc_hash::FxHashSet;
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -124,7 +125,7 @@ impl Session {
     /// detached one becomes persistent again. Objects related later are
     /// picked up at flush.
     pub fn add<T: Model>(&self, obj: &Obj<T>) -> Result<()> {
-        self.inner.cascade_add(obj.erased())
+        self.inner.cascade_add(vec![obj.erased()])
     }
 
     /// Marks a persistent object for deletion at the next flush.
@@ -318,9 +319,9 @@ impl SessionInner {
     /// The save-update cascade: attaches `root` and every object reachable
     /// from it through relationships, descending only into objects that were
     /// new to the session or may have changed.
-    pub fn cascade_add(self: &Rc<Self>, root: AnyObj) -> Result<()> {
-        let mut stack = vec![root];
-        let mut visited = HashSet::new();
+    pub fn cascade_add(self: &Rc<Self>, roots: Vec<AnyObj>) -> Result<()> {
+        let mut stack: Vec<AnyObj> = roots.into_iter().rev().collect();
+        let mut visited = FxHashSet::default();
         while let Some(obj) = stack.pop() {
             if !visited.insert(obj.clone()) {
                 continue;

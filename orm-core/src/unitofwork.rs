@@ -8,8 +8,8 @@
 //! clear a foreign key therefore run before the DELETE of the row it pointed
 //! to.
 
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cmp::Ordering;
-use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use crate::dependency::{self, Dependencies};
@@ -45,9 +45,7 @@ impl SessionInner {
                 .chain(identity.values().filter(|o| o.is_modified()).cloned())
                 .collect()
         };
-        for root in roots {
-            self.cascade_add(root)?;
-        }
+        self.cascade_add(roots)?;
         let pending: Vec<AnyObj> = self.new.borrow().clone();
         let deleted: Vec<AnyObj> = self.deleted.borrow().clone();
         let mut dirty: Vec<AnyObj> = {
@@ -404,7 +402,7 @@ impl SessionInner {
         }
 
         // The relationship contents are now what the database holds.
-        let mut snapshotted: HashSet<&AnyObj> = HashSet::new();
+        let mut snapshotted: HashSet<&AnyObj> = HashSet::default();
         for obj in saved
             .iter()
             .chain(&deps.sync_targets)
