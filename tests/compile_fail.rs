@@ -14,4 +14,5 @@ fn derive_model_ui() {
     t.compile_fail("tests/ui/fields/*.rs");
     t.compile_fail("tests/ui/model/*.rs");
     t.compile_fail("tests/ui/relationships/*.rs");
+    t.compile_fail("tests/ui/tables/*.rs");
 }

@@ -17,7 +17,7 @@ use crate::session::SessionInner;
 /// Every object `obj` holds a reference to.
 fn edges(obj: &AnyObj) -> Vec<AnyObj> {
     let mut out = Vec::new();
-    for rel in 0..obj.meta().relationships.len() {
+    for rel in obj.rel_refs() {
         if let Ok(field) = obj.rel(rel) {
             out.extend(field.items());
             let (added, removed) = field.pending();
@@ -26,9 +26,9 @@ fn edges(obj: &AnyObj) -> Vec<AnyObj> {
         }
     }
     if let Ok(state) = obj.state() {
-        out.extend(state.committed_rels.iter().flatten().flatten().cloned());
+        out.extend(state.committed_rels.objects().cloned());
         if let Some(backup) = &state.txn_backup {
-            out.extend(backup.committed_rels.iter().flatten().flatten().cloned());
+            out.extend(backup.committed_rels.objects().cloned());
         }
     }
     out
@@ -90,12 +90,12 @@ pub(crate) fn release(objects: Vec<AnyObj>, owner: *const SessionInner) {
             state.session = None;
             state.marked_for_delete = false;
             if !alive {
-                state.committed_rels.iter_mut().for_each(|r| *r = None);
+                state.committed_rels.forget();
                 state.txn_backup = None;
             }
         }
         if !alive {
-            for rel in 0..obj.meta().relationships.len() {
+            for rel in obj.rel_refs() {
                 if let Ok(mut field) = obj.rel_mut(rel) {
                     field.unload();
                 }

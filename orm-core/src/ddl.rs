@@ -1,13 +1,17 @@
-//! Schema creation: `CREATE TABLE` for every mapped table, in dependency order.
+//! Schema creation: `CREATE TABLE` for every mapped table and association
+//! table, in dependency order.
 
-use crate::engine::Engine;
+use crate::engine::{Dialect, Engine};
 use crate::error::Result;
-use crate::registry::{Mapper, Registry};
+use crate::meta::ColumnMeta;
+use crate::registry::{Direction, ForeignKey, Registry};
 
 impl Registry {
     /// Creates every mapped table that does not exist yet, referenced tables
-    /// first, with primary keys, `NOT NULL` for non-`Option` fields,
-    /// `UNIQUE` and foreign key constraints.
+    /// first, then the association tables, with primary keys, `NOT NULL`
+    /// for non-`Option` fields, `UNIQUE` and foreign key constraints
+    /// (`ON DELETE CASCADE` where a `passive_deletes` relationship relies on
+    /// it).
     ///
     /// ```
     /// use orm_core::prelude::*;
@@ -34,77 +38,159 @@ impl Registry {
     }
 
     /// The `CREATE TABLE` statements [`create_all`](Registry::create_all) runs.
-    pub fn create_table_sql(&self, dialect: &dyn crate::engine::Dialect) -> Vec<String> {
-        self.table_order
+    pub fn create_table_sql(&self, dialect: &dyn Dialect) -> Vec<String> {
+        let cascading = self.cascading_foreign_keys();
+        let models = self.table_order.iter().map(|&m| {
+            let mapper = &self.mappers[m];
+            let table = Table {
+                name: mapper.meta.table,
+                columns: mapper.meta.columns,
+                foreign_keys: &mapper.foreign_keys,
+                cascading: cascading
+                    .iter()
+                    .filter(|(t, _)| *t == Owner::Model(m))
+                    .map(|(_, c)| *c)
+                    .collect(),
+            };
+            table.create(self, dialect)
+        });
+        let associations = self
+            .tables
             .iter()
-            .map(|&m| create_table(self, &self.mappers[m], dialect))
-            .collect()
+            .enumerate()
+            .filter(|(_, t)| t.model.is_none())
+            .map(|(i, def)| {
+                let table = Table {
+                    name: def.name,
+                    columns: def.columns,
+                    foreign_keys: &def.foreign_keys,
+                    cascading: cascading
+                        .iter()
+                        .filter(|(t, _)| *t == Owner::Table(i))
+                        .map(|(_, c)| *c)
+                        .collect(),
+                };
+                table.create(self, dialect)
+            });
+        models.chain(associations).collect()
+    }
+
+    /// Foreign key columns that `passive_deletes` relationships leave to the
+    /// database: the children's keys of a one-to-many, the association
+    /// table's keys of a many-to-many.
+    fn cascading_foreign_keys(&self) -> Vec<(Owner, usize)> {
+        let mut out = Vec::new();
+        for mapper in &self.mappers {
+            for (_, rel) in mapper.all_relationships() {
+                if !rel.passive_deletes {
+                    continue;
+                }
+                match rel.direction {
+                    Direction::OneToMany => {
+                        out.extend(
+                            rel.pairs
+                                .iter()
+                                .map(|&(_, c)| (Owner::Model(rel.target), c)),
+                        );
+                    }
+                    Direction::ManyToMany => {
+                        if let Some(link) = &rel.secondary {
+                            let owner = match self.tables[link.table].model {
+                                Some(m) => Owner::Model(m),
+                                None => Owner::Table(link.table),
+                            };
+                            out.extend(link.local.iter().map(|&(_, c)| (owner, c)));
+                        }
+                    }
+                    Direction::ManyToOne => {}
+                }
+            }
+        }
+        out
     }
 }
 
-fn create_table(
-    registry: &Registry,
-    mapper: &Mapper,
-    dialect: &dyn crate::engine::Dialect,
-) -> String {
-    let meta = mapper.meta;
-    let mut lines: Vec<String> = meta
-        .columns
-        .iter()
-        .map(|col| {
-            let mut line = format!(
-                "{} {}",
-                dialect.quote(col.name),
-                dialect.type_name(col.sql_type)
-            );
-            if !col.nullable || col.primary_key {
-                line.push_str(" NOT NULL");
-            }
-            if col.unique {
-                line.push_str(" UNIQUE");
-            }
-            line
-        })
-        .collect();
-    let pk: Vec<String> = mapper
-        .primary_key
-        .iter()
-        .map(|&c| dialect.quote(meta.columns[c].name).into_owned())
-        .collect();
-    lines.push(format!("PRIMARY KEY ({})", pk.join(", ")));
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    Model(usize),
+    Table(usize),
+}
 
-    // One constraint per referenced table, unless two columns reference the
-    // same column there (then they are separate keys).
-    let mut groups: Vec<(usize, Vec<(usize, usize)>)> = Vec::new();
-    for fk in &mapper.foreign_keys {
-        let slot = groups.iter_mut().find(|(t, cols)| {
-            *t == fk.target && cols.iter().all(|&(_, tc)| tc != fk.target_column)
-        });
-        match slot {
-            Some((_, cols)) => cols.push((fk.column, fk.target_column)),
-            None => groups.push((fk.target, vec![(fk.column, fk.target_column)])),
+struct Table<'a> {
+    name: &'static str,
+    columns: &'static [ColumnMeta],
+    foreign_keys: &'a [ForeignKey],
+    cascading: Vec<usize>,
+}
+
+impl Table<'_> {
+    fn create(&self, registry: &Registry, dialect: &dyn Dialect) -> String {
+        let mut lines: Vec<String> = self
+            .columns
+            .iter()
+            .map(|col| {
+                let mut line = format!(
+                    "{} {}",
+                    dialect.quote(col.name),
+                    dialect.type_name(col.sql_type)
+                );
+                if !col.nullable || col.primary_key {
+                    line.push_str(" NOT NULL");
+                }
+                if col.unique {
+                    line.push_str(" UNIQUE");
+                }
+                line
+            })
+            .collect();
+        let pk: Vec<String> = self
+            .columns
+            .iter()
+            .filter(|c| c.primary_key)
+            .map(|c| dialect.quote(c.name).into_owned())
+            .collect();
+        if !pk.is_empty() {
+            lines.push(format!("PRIMARY KEY ({})", pk.join(", ")));
         }
+
+        // One constraint per referenced table, unless two columns reference
+        // the same column there (then they are separate keys).
+        let mut groups: Vec<(usize, Vec<(usize, usize)>)> = Vec::new();
+        for fk in self.foreign_keys {
+            let slot = groups.iter_mut().find(|(t, cols)| {
+                *t == fk.target && cols.iter().all(|&(_, tc)| tc != fk.target_column)
+            });
+            match slot {
+                Some((_, cols)) => cols.push((fk.column, fk.target_column)),
+                None => groups.push((fk.target, vec![(fk.column, fk.target_column)])),
+            }
+        }
+        for (target, cols) in groups {
+            let target_meta = registry.mappers[target].meta;
+            let local: Vec<String> = cols
+                .iter()
+                .map(|&(c, _)| dialect.quote(self.columns[c].name).into_owned())
+                .collect();
+            let remote: Vec<String> = cols
+                .iter()
+                .map(|&(_, c)| dialect.quote(target_meta.columns[c].name).into_owned())
+                .collect();
+            let on_delete = if cols.iter().any(|(c, _)| self.cascading.contains(c)) {
+                " ON DELETE CASCADE"
+            } else {
+                ""
+            };
+            lines.push(format!(
+                "FOREIGN KEY ({}) REFERENCES {} ({}){on_delete}",
+                local.join(", "),
+                dialect.quote(target_meta.table),
+                remote.join(", ")
+            ));
+        }
+        format!(
+            "CREATE TABLE IF NOT EXISTS {} (\n\t{}\n)",
+            dialect.quote(self.name),
+            lines.join(",\n\t")
+        )
     }
-    for (target, cols) in groups {
-        let target_meta = registry.mappers[target].meta;
-        let local: Vec<String> = cols
-            .iter()
-            .map(|&(c, _)| dialect.quote(meta.columns[c].name).into_owned())
-            .collect();
-        let remote: Vec<String> = cols
-            .iter()
-            .map(|&(_, c)| dialect.quote(target_meta.columns[c].name).into_owned())
-            .collect();
-        lines.push(format!(
-            "FOREIGN KEY ({}) REFERENCES {} ({})",
-            local.join(", "),
-            dialect.quote(target_meta.table),
-            remote.join(", ")
-        ));
-    }
-    format!(
-        "CREATE TABLE IF NOT EXISTS {} (\n\t{}\n)",
-        dialect.quote(meta.table),
-        lines.join(",\n\t")
-    )
 }

@@ -1,40 +1,46 @@
-//! Dependency processing: what each relationship change means for foreign
-//! keys, one processor per direction (SQLAlchemy's `dependency.py`).
+//! Dependency processing: what each relationship change means for rows, one
+//! processor per direction (SQLAlchemy's `dependency.py`).
 //!
-//! The result is a set of key syncs: "child's foreign key columns take the
-//! parent's key" (set) or "become NULL" (clear). They are applied when the
-//! child row is written, after its parent's INSERT, so generated keys are
-//! known. When one child gets both kinds, the sets win: a child moved from
-//! one parent to another is removed from the first and added to the second,
-//! and ends with the second's key.
+//! The input is the set of changed objects of a flush. The output is:
+//! - *key syncs*: "child's foreign key columns take the parent's key" (set)
+//!   or "become NULL" (clear), applied when the child row is written, after
+//!   its parent's INSERT, so generated keys are known. When one child gets
+//!   both kinds, the sets win: a child moved from one parent to another is
+//!   removed from the first and added to the second, and ends with the
+//!   second's key;
+//! - *association rows* to INSERT and DELETE for many-to-many relationships;
+//! - the final set of objects to delete: the ones marked, plus orphans
+//!   (`delete-orphan`) and what `delete` cascades reach.
+
+use std::rc::Rc;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use std::rc::Rc;
 
 use crate::error::Result;
 use crate::loading;
-use crate::meta::ModelMeta;
+use crate::meta::{ModelMeta, RelRef};
 use crate::obj::AnyObj;
-use crate::registry::Direction;
+use crate::registry::{Direction, ResolvedRelationship};
 use crate::session::SessionInner;
 
 /// Why a foreign key is being changed, for error messages.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Reason {
-    /// The child was removed from `model.field`.
-    Removed(&'static ModelMeta, usize),
-    /// The many-to-one `model.field` was cleared.
-    Cleared(&'static ModelMeta, usize),
-    /// The parent, through `model.field`, is being deleted.
-    ParentDeleted(&'static ModelMeta, usize),
+    /// The child was removed from `model.rel`.
+    Removed(&'static ModelMeta, RelRef),
+    /// The many-to-one `model.rel` was cleared.
+    Cleared(&'static ModelMeta, RelRef),
+    /// The parent, through `model.rel`, is being deleted.
+    ParentDeleted(&'static ModelMeta, RelRef),
     /// The child was added to, or assigned through, a relationship.
     Assigned,
 }
 
 impl Reason {
     pub fn describe(&self) -> String {
-        let field = |meta: &ModelMeta, rel: usize| {
-            format!("{}.{}", meta.name, meta.relationships[rel].field)
+        let field = |meta: &'static ModelMeta, rel: RelRef| {
+            let name = rel.info(meta).map_or("?", |i| i.name);
+            format!("{}.{name}", meta.name)
         };
         match *self {
             Reason::Removed(meta, rel) => format!("it was removed from {}", field(meta, rel)),
@@ -58,6 +64,8 @@ pub(crate) struct KeySync {
     /// The parent whose key is copied, or `None` to clear.
     pub parent: Option<AnyObj>,
     pub reason: Reason,
+    /// Written by a second UPDATE after every row is saved (`post_update`).
+    pub post: bool,
 }
 
 /// The assignments for one child: clears first, then sets.
@@ -68,8 +76,51 @@ pub(crate) struct ChildSyncs {
 }
 
 impl ChildSyncs {
-    pub fn all(&self) -> impl Iterator<Item = &KeySync> {
-        self.clears.iter().chain(&self.sets)
+    /// The syncs written with the row itself.
+    pub fn immediate(&self) -> impl Iterator<Item = &KeySync> {
+        self.clears.iter().chain(&self.sets).filter(|s| !s.post)
+    }
+
+    /// The syncs written by a second UPDATE.
+    pub fn deferred(&self) -> impl Iterator<Item = &KeySync> {
+        self.clears.iter().chain(&self.sets).filter(|s| s.post)
+    }
+}
+
+/// One row of an association table: which object provides which column.
+#[derive(Clone)]
+pub(crate) struct AssociationRow {
+    pub table: usize,
+    /// `(association column, object, object column)`, sorted by association column.
+    pub columns: Vec<(usize, AnyObj, usize)>,
+}
+
+impl AssociationRow {
+    fn new(
+        table: usize,
+        owner: &AnyObj,
+        local: &[(usize, usize)],
+        target: &AnyObj,
+        remote: &[(usize, usize)],
+    ) -> Self {
+        let mut columns: Vec<(usize, AnyObj, usize)> = local
+            .iter()
+            .map(|&(own, sc)| (sc, owner.clone(), own))
+            .chain(remote.iter().map(|&(col, sc)| (sc, target.clone(), col)))
+            .collect();
+        columns.sort_by_key(|(sc, _, _)| *sc);
+        AssociationRow { table, columns }
+    }
+
+    /// The same row reached from either side is one row.
+    fn identity(&self) -> (usize, Vec<(usize, *const ())>) {
+        (
+            self.table,
+            self.columns
+                .iter()
+                .map(|(sc, o, _)| (*sc, o.addr()))
+                .collect(),
+        )
     }
 }
 
@@ -82,8 +133,16 @@ pub(crate) struct Dependencies {
     /// an UPDATE though they were not modified).
     pub sync_targets: Vec<AnyObj>,
     /// `(child, deleted parent)`: children whose key is cleared because their
-    /// parent is deleted; their many-to-one is cleared in memory after flush.
+    /// parent is deleted; their reference to it is cleared in memory after flush.
     pub orphaned: Vec<(AnyObj, AnyObj)>,
+    /// Association rows to INSERT, after every object is saved.
+    pub association_inserts: Vec<AssociationRow>,
+    /// Association rows to DELETE, before any object is deleted.
+    pub association_deletes: Vec<AssociationRow>,
+    /// Every object to delete: marked, orphaned, or reached by `delete` cascades.
+    pub deleting: Vec<AnyObj>,
+    /// Pending objects that became orphans: they are never inserted.
+    pub dropped: Vec<AnyObj>,
 }
 
 impl Dependencies {
@@ -94,140 +153,307 @@ impl Dependencies {
         self.syncs.entry(child.clone()).or_default()
     }
 
-    fn set(&mut self, child: &AnyObj, pairs: &[(usize, usize)], parent: &AnyObj) {
+    fn set(&mut self, child: &AnyObj, rel: &ResolvedRelationship, parent: &AnyObj) {
         self.entry(child).sets.push(KeySync {
-            pairs: pairs.to_vec(),
+            pairs: rel.pairs.clone(),
             parent: Some(parent.clone()),
             reason: Reason::Assigned,
+            post: rel.post_update,
         });
     }
 
-    fn clear(&mut self, child: &AnyObj, pairs: &[(usize, usize)], reason: Reason) {
+    fn clear(&mut self, child: &AnyObj, rel: &ResolvedRelationship, reason: Reason) {
         self.entry(child).clears.push(KeySync {
-            pairs: pairs.to_vec(),
+            pairs: rel.pairs.clone(),
             parent: None,
             reason,
+            post: rel.post_update,
         });
     }
+}
+
+/// How one relationship of one object changed since it was last flushed.
+struct Change {
+    obj: AnyObj,
+    rel: RelRef,
+    added: Vec<AnyObj>,
+    removed: Vec<AnyObj>,
+    /// A many-to-one set to `None` whose previous value is not known.
+    cleared: bool,
 }
 
 /// Runs the dependency processors over the objects of a flush.
 pub(crate) fn process(
     session: &Rc<SessionInner>,
     saved: &[AnyObj],
-    deleted: &[AnyObj],
+    marked: &[AnyObj],
 ) -> Result<Dependencies> {
-    let marked: HashSet<&AnyObj> = deleted.iter().collect();
-    // Rows being deleted now, or already deleted earlier in the transaction.
-    let deleting = |obj: &AnyObj| marked.contains(obj) || obj.state().is_ok_and(|s| s.deleted);
+    let changes = collect_changes(session, saved)?;
     let mut deps = Dependencies::default();
-    for obj in saved {
-        let mapper = session.mapper(obj.meta())?;
-        for (rel, resolved) in mapper.relationships.iter().enumerate() {
-            let pairs = &resolved.pairs;
-            match resolved.direction {
-                Direction::OneToMany => {
-                    let (added, removed) = collection_changes(session, obj, rel)?;
-                    for child in removed.iter().filter(|c| !deleting(c)) {
-                        deps.clear(child, pairs, Reason::Removed(obj.meta(), rel));
-                    }
-                    for child in added.iter().filter(|c| !deleting(c)) {
-                        deps.set(child, pairs, obj);
-                    }
-                }
-                Direction::ManyToOne => match scalar_change(obj, rel)? {
-                    ScalarChange::Unchanged => {}
-                    ScalarChange::Set(parent) => deps.set(obj, pairs, &parent),
-                    ScalarChange::Cleared => {
-                        deps.clear(obj, pairs, Reason::Cleared(obj.meta(), rel))
-                    }
-                },
+
+    // Which children keep (or get) a parent through some relationship.
+    let mut reparented: HashSet<AnyObj> = HashSet::default();
+    for change in &changes {
+        let resolved = resolved(session, &change.obj, change.rel)?;
+        match resolved.direction {
+            Direction::OneToMany => reparented.extend(change.added.iter().cloned()),
+            Direction::ManyToOne if !change.added.is_empty() => {
+                reparented.insert(change.obj.clone());
             }
+            _ => {}
         }
     }
-    for obj in deleted {
-        let mapper = session.mapper(obj.meta())?;
-        for (rel, resolved) in mapper.relationships.iter().enumerate() {
-            if resolved.direction != Direction::OneToMany {
+
+    // Orphans: removed from a delete-orphan collection and given no other parent.
+    let mut deleting: Vec<AnyObj> = marked.to_vec();
+    let mut deleting_set: HashSet<AnyObj> = marked.iter().cloned().collect();
+    for change in &changes {
+        let resolved = resolved(session, &change.obj, change.rel)?;
+        if resolved.direction != Direction::OneToMany || !resolved.cascade.delete_orphan {
+            continue;
+        }
+        for child in &change.removed {
+            if reparented.contains(child) || deleting_set.contains(child) {
                 continue;
             }
-            loading::ensure_loaded(obj, rel)?;
-            let children = obj.rel(rel)?.items();
-            for child in children.iter().filter(|c| !deleting(c)) {
-                deps.clear(
-                    child,
-                    &resolved.pairs,
-                    Reason::ParentDeleted(obj.meta(), rel),
-                );
-                deps.orphaned.push((child.clone(), obj.clone()));
+            if child.state()?.key.is_none() {
+                deps.dropped.push(child.clone());
+            } else if child.state()?.deleted {
+                continue;
+            } else {
+                deleting_set.insert(child.clone());
+                deleting.push(child.clone());
             }
         }
     }
+
+    // The delete cascade, breadth first.
+    let mut i = 0;
+    while i < deleting.len() {
+        let obj = deleting[i].clone();
+        i += 1;
+        let mapper = session.mapper(obj.meta())?;
+        for (rel, resolved) in mapper.all_relationships() {
+            if !resolved.cascade.delete {
+                continue;
+            }
+            if resolved.passive_deletes && !obj.rel(rel)?.is_loaded() {
+                continue;
+            }
+            loading::ensure_loaded(&obj, rel)?;
+            for target in obj.rel(rel)?.items() {
+                if deleting_set.contains(&target) {
+                    continue;
+                }
+                if target.state()?.key.is_none() {
+                    deps.dropped.push(target);
+                } else if !target.state()?.deleted {
+                    deleting_set.insert(target.clone());
+                    deleting.push(target);
+                }
+            }
+        }
+    }
+    let dropped: HashSet<AnyObj> = deps.dropped.iter().cloned().collect();
+    let gone = |obj: &AnyObj| {
+        deleting_set.contains(obj) || dropped.contains(obj) || obj.state().is_ok_and(|s| s.deleted)
+    };
+
+    // Key syncs and association rows for the objects that stay.
+    let mut association_seen = HashSet::default();
+    for change in &changes {
+        let obj = &change.obj;
+        if gone(obj) {
+            continue;
+        }
+        let resolved = resolved(session, obj, change.rel)?;
+        match resolved.direction {
+            Direction::OneToMany => {
+                for child in change.removed.iter().filter(|c| !gone(c)) {
+                    deps.clear(child, resolved, Reason::Removed(obj.meta(), change.rel));
+                }
+                for child in change.added.iter().filter(|c| !gone(c)) {
+                    deps.set(child, resolved, obj);
+                }
+            }
+            Direction::ManyToOne => {
+                if let Some(parent) = change.added.first() {
+                    if !gone(parent) {
+                        deps.set(obj, resolved, parent);
+                    }
+                } else if change.cleared || !change.removed.is_empty() {
+                    deps.clear(obj, resolved, Reason::Cleared(obj.meta(), change.rel));
+                }
+            }
+            Direction::ManyToMany => {
+                let Some(link) = &resolved.secondary else {
+                    continue;
+                };
+                for target in change.added.iter().filter(|t| !gone(t)) {
+                    let row =
+                        AssociationRow::new(link.table, obj, &link.local, target, &link.remote);
+                    if association_seen.insert(("+", row.identity())) {
+                        deps.association_inserts.push(row);
+                    }
+                }
+                for target in change.removed.iter().filter(|t| !gone(t)) {
+                    let row =
+                        AssociationRow::new(link.table, obj, &link.local, target, &link.remote);
+                    if association_seen.insert(("-", row.identity())) {
+                        deps.association_deletes.push(row);
+                    }
+                }
+            }
+        }
+    }
+
+    // What deleting an object means for the rows that point at it.
+    for obj in &deleting {
+        let mapper = session.mapper(obj.meta())?;
+        for (rel, resolved) in mapper.all_relationships() {
+            if resolved.viewonly || resolved.passive_deletes {
+                continue;
+            }
+            match resolved.direction {
+                Direction::OneToMany => {
+                    loading::ensure_loaded(obj, rel)?;
+                    for child in obj.rel(rel)?.items().iter().filter(|c| !gone(c)) {
+                        deps.clear(child, resolved, Reason::ParentDeleted(obj.meta(), rel));
+                        deps.orphaned.push((child.clone(), obj.clone()));
+                    }
+                }
+                Direction::ManyToMany => {
+                    let Some(link) = &resolved.secondary else {
+                        continue;
+                    };
+                    loading::ensure_loaded(obj, rel)?;
+                    let committed = obj.state()?.committed_rels.get(rel).unwrap_or_default();
+                    for target in &committed {
+                        let row =
+                            AssociationRow::new(link.table, obj, &link.local, target, &link.remote);
+                        if association_seen.insert(("-", row.identity())) {
+                            deps.association_deletes.push(row);
+                        }
+                    }
+                }
+                Direction::ManyToOne => {}
+            }
+        }
+    }
+    deps.deleting = deleting;
     Ok(deps)
 }
 
-/// Members added to and removed from a collection (or a one-to-many scalar)
+fn resolved<'s>(
+    session: &'s SessionInner,
+    obj: &AnyObj,
+    rel: RelRef,
+) -> Result<&'s ResolvedRelationship> {
+    session.mapper(obj.meta())?.resolved(rel).ok_or_else(|| {
+        crate::error::Error::Internal(format!(
+            "{} has no configured relationship {rel:?}",
+            obj.meta().name
+        ))
+    })
+}
+
+/// The changed relationships of the saved objects (viewonly ones excluded).
+fn collect_changes(session: &Rc<SessionInner>, saved: &[AnyObj]) -> Result<Vec<Change>> {
+    let mut changes = Vec::new();
+    for obj in saved {
+        for rel in obj.rel_refs() {
+            let resolved = resolved(session, obj, rel)?;
+            if resolved.viewonly {
+                continue;
+            }
+            let change = match resolved.direction {
+                Direction::ManyToOne => scalar_change(obj, rel)?,
+                _ => collection_change(session, obj, rel)?,
+            };
+            if let Some(change) = change {
+                changes.push(change);
+            }
+        }
+    }
+    Ok(changes)
+}
+
+/// Members added to and removed from a collection (or a one-to-one scalar)
 /// since it was last flushed or loaded.
-fn collection_changes(
+fn collection_change(
     session: &Rc<SessionInner>,
     obj: &AnyObj,
-    rel: usize,
-) -> Result<(Vec<AnyObj>, Vec<AnyObj>)> {
+    rel: RelRef,
+) -> Result<Option<Change>> {
     let (loaded, current, pending) = {
         let field = obj.rel(rel)?;
         (field.is_loaded(), field.items(), field.pending())
     };
-    if !loaded {
-        return Ok(pending);
-    }
-    let committed = obj.state()?.committed_rels[rel].clone();
-    let committed = match committed {
-        Some(committed) => committed,
-        // Loaded but with no snapshot: the field was replaced wholesale.
-        // What the database holds is the baseline.
-        None => {
-            let fetched = loading::fetch_related(session, obj, rel)?;
-            obj.state_mut()?.committed_rels[rel] = Some(fetched.clone());
-            fetched
-        }
+    let (added, removed) = if !loaded {
+        pending
+    } else {
+        let committed = obj.state()?.committed_rels.get(rel);
+        let committed = match committed {
+            Some(committed) => committed,
+            // Loaded but with no snapshot: the field was replaced wholesale.
+            // What the database holds is the baseline.
+            None => {
+                let fetched = loading::fetch_related(session, obj, rel)?;
+                obj.state_mut()?
+                    .committed_rels
+                    .set(rel, Some(fetched.clone()));
+                fetched
+            }
+        };
+        let committed_set: HashSet<&AnyObj> = committed.iter().collect();
+        let current_set: HashSet<&AnyObj> = current.iter().collect();
+        (
+            current
+                .iter()
+                .filter(|o| !committed_set.contains(o))
+                .cloned()
+                .collect(),
+            committed
+                .iter()
+                .filter(|o| !current_set.contains(o))
+                .cloned()
+                .collect(),
+        )
     };
-    let committed_set: HashSet<&AnyObj> = committed.iter().collect();
-    let current_set: HashSet<&AnyObj> = current.iter().collect();
-    let added = current
-        .iter()
-        .filter(|o| !committed_set.contains(o))
-        .cloned()
-        .collect();
-    let removed = committed
-        .iter()
-        .filter(|o| !current_set.contains(o))
-        .cloned()
-        .collect();
-    Ok((added, removed))
-}
-
-enum ScalarChange {
-    Unchanged,
-    Set(AnyObj),
-    Cleared,
+    if added.is_empty() && removed.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Change {
+        obj: obj.clone(),
+        rel,
+        added,
+        removed,
+        cleared: false,
+    }))
 }
 
 /// How a many-to-one changed since it was last flushed or loaded.
-fn scalar_change(obj: &AnyObj, rel: usize) -> Result<ScalarChange> {
+fn scalar_change(obj: &AnyObj, rel: RelRef) -> Result<Option<Change>> {
     let current = {
         let field = obj.rel(rel)?;
         if !field.is_loaded() {
-            return Ok(ScalarChange::Unchanged);
+            return Ok(None);
         }
         field.items().into_iter().next()
     };
-    let committed = obj.state()?.committed_rels[rel].clone();
-    let unchanged = committed
+    let committed = obj.state()?.committed_rels.get(rel);
+    if committed
         .as_ref()
-        .is_some_and(|c| c.first() == current.as_ref());
-    Ok(match (unchanged, current) {
-        (true, _) => ScalarChange::Unchanged,
-        (false, Some(parent)) => ScalarChange::Set(parent),
-        (false, None) => ScalarChange::Cleared,
-    })
+        .is_some_and(|c| c.first() == current.as_ref())
+    {
+        return Ok(None);
+    }
+    let removed = committed.unwrap_or_default();
+    Ok(Some(Change {
+        obj: obj.clone(),
+        rel,
+        cleared: current.is_none(),
+        added: current.into_iter().collect(),
+        removed,
+    }))
 }

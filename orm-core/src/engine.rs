@@ -46,6 +46,16 @@ pub trait Connection {
 
     /// Runs a query and returns all rows.
     fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, DbError>;
+
+    /// Runs one statement once per parameter row (prepared once) and returns
+    /// the total rows affected.
+    fn execute_many(&self, sql: &str, rows: &[Vec<Value>]) -> Result<u64, DbError> {
+        let mut affected = 0;
+        for params in rows {
+            affected += self.execute(sql, params)?.rows_affected;
+        }
+        Ok(affected)
+    }
 }
 
 /// A statement as it was sent to the database, for echo and tests.
@@ -55,6 +65,8 @@ pub struct Statement {
     pub sql: String,
     /// The bound parameters.
     pub params: Vec<Value>,
+    /// For a statement run once per row (`execute_many`), the rows.
+    pub batch: Vec<Vec<Value>>,
 }
 
 impl Statement {
@@ -70,7 +82,17 @@ impl Statement {
 impl fmt::Display for Statement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.sql)?;
-        if !self.params.is_empty() {
+        if !self.batch.is_empty() {
+            let rows: Vec<String> = self
+                .batch
+                .iter()
+                .map(|row| {
+                    let values: Vec<String> = row.iter().map(ToString::to_string).collect();
+                    format!("[{}]", values.join(", "))
+                })
+                .collect();
+            write!(f, " [{}]", rows.join(", "))?;
+        } else if !self.params.is_empty() {
             let params: Vec<String> = self.params.iter().map(ToString::to_string).collect();
             write!(f, " [{}]", params.join(", "))?;
         }
@@ -159,6 +181,16 @@ impl Engine {
             .map_err(|e| e.with_sql(sql))
     }
 
+    /// Runs one statement for each parameter row, like Python's
+    /// `executemany`; logged once, with every row.
+    pub fn execute_many(&self, sql: &str, rows: &[Vec<Value>]) -> Result<u64, DbError> {
+        self.trace_many(sql, rows);
+        self.inner
+            .conn
+            .execute_many(sql, rows)
+            .map_err(|e| e.with_sql(sql))
+    }
+
     /// Runs a query and returns all rows.
     pub fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, DbError> {
         self.trace(sql, params);
@@ -166,6 +198,32 @@ impl Engine {
             .conn
             .query(sql, params)
             .map_err(|e| e.with_sql(sql))
+    }
+
+    fn trace_many(&self, sql: &str, rows: &[Vec<Value>]) {
+        if let [single] = rows {
+            return self.trace(sql, single);
+        }
+        let echo = self.inner.echo.get();
+        let logged = log::log_enabled!(target: "orm::sql", log::Level::Info);
+        let mut recorded = self.inner.recorded.borrow_mut();
+        if !(echo || logged || recorded.is_some()) {
+            return;
+        }
+        let statement = Statement {
+            sql: sql.to_owned(),
+            params: Vec::new(),
+            batch: rows.to_vec(),
+        };
+        if logged {
+            log::info!(target: "orm::sql", "{statement}");
+        }
+        if echo {
+            println!("{statement}");
+        }
+        if let Some(recorded) = recorded.as_mut() {
+            recorded.push(statement);
+        }
     }
 
     fn trace(&self, sql: &str, params: &[Value]) {
@@ -178,6 +236,7 @@ impl Engine {
         let statement = Statement {
             sql: sql.to_owned(),
             params: params.to_vec(),
+            batch: Vec::new(),
         };
         if logged {
             log::info!(target: "orm::sql", "{statement}");

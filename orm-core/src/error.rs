@@ -83,8 +83,8 @@ pub enum Error {
         reason: String,
     },
 
-    /// The dependency graph of the objects to flush has a cycle.
-    #[error("dependency cycle between the rows of {0}; break it by flushing in two steps")]
+    /// The rows to flush depend on each other in a cycle.
+    #[error("the rows of {0} depend on each other in a cycle")]
     Cycle(String),
 
     /// The primary key of a row to write is missing.
@@ -103,6 +103,20 @@ pub enum Error {
         model: &'static str,
         /// How many rows there were.
         found: usize,
+    },
+
+    /// Deleting a row failed because association rows still point at it and
+    /// no relationship on its side knows that table.
+    #[error("cannot delete {model} with primary key {key}: rows of association table `{table}` still refer to it, and no relationship of {model} uses that table (only {relationships}); add the reverse relationship (back_populates or backref), remove the object from those collections first, or declare ON DELETE CASCADE with passive_deletes")]
+    AssociationRowsRemain {
+        /// The model of the object.
+        model: &'static str,
+        /// Its primary key.
+        key: String,
+        /// The association table.
+        table: &'static str,
+        /// The relationships that use the table.
+        relationships: String,
     },
 
     /// An UPDATE or DELETE matched no row: it was changed or deleted behind
@@ -285,12 +299,88 @@ pub enum ConfigError {
     },
 
     /// The foreign keys between tables form a cycle.
-    #[error(
-        "the foreign keys of tables {tables} form a cycle; this version cannot order their rows"
-    )]
+    #[error("the foreign keys of tables {tables} form a cycle; add `post_update = true` to {relationships} so that its foreign key is written by a second UPDATE")]
     TableCycle {
         /// The tables in the cycle.
         tables: String,
+        /// The relationships that could break it.
+        relationships: String,
+    },
+
+    /// `secondary` names a table that is neither declared nor mapped.
+    #[error("{model}.{relationship}: secondary table `{table}` is not declared; declare it with #[derive(Table)] or map it with a model")]
+    UnknownSecondary {
+        /// The model.
+        model: &'static str,
+        /// The relationship.
+        relationship: &'static str,
+        /// The table name.
+        table: &'static str,
+    },
+
+    /// The association table has no foreign key to one of the two sides.
+    #[error("{model}.{relationship}: secondary table `{secondary}` has no foreign key to `{table}`; add `#[column(foreign_key = \"{table}.<column>\")]` to it")]
+    SecondaryWithoutForeignKey {
+        /// The model.
+        model: &'static str,
+        /// The relationship.
+        relationship: &'static str,
+        /// The association table.
+        secondary: &'static str,
+        /// The side it does not reference.
+        table: &'static str,
+    },
+
+    /// `order_by` names a column the target does not have.
+    #[error(
+        "{model}.{relationship}: order_by names `{column}`, which is not a column of {target}"
+    )]
+    UnknownOrderBy {
+        /// The model.
+        model: &'static str,
+        /// The relationship.
+        relationship: &'static str,
+        /// The column as written.
+        column: &'static str,
+        /// The target model.
+        target: &'static str,
+    },
+
+    /// A backref's name is already used on the target.
+    #[error("{model}.{relationship}: backref `{name}` clashes with an existing field or relationship of {target}; choose another name")]
+    BackrefClash {
+        /// The model declaring the backref.
+        model: &'static str,
+        /// The relationship declaring it.
+        relationship: &'static str,
+        /// The target model.
+        target: &'static str,
+        /// The backref name.
+        name: &'static str,
+    },
+
+    /// A backref on the many-to-one side declared as a collection.
+    #[error("{model}.{relationship}: backref `{name}` is many-to-one and holds one object; write `backref(name = \"{name}\", uselist = false)`")]
+    BackrefCardinality {
+        /// The model declaring the backref.
+        model: &'static str,
+        /// The relationship declaring it.
+        relationship: &'static str,
+        /// The backref name.
+        name: &'static str,
+    },
+
+    /// An association table is written both as a secondary and as a model.
+    #[error("table `{table}` is the secondary of {relationship} and also the table of model {model}, written through {other}; both would INSERT and DELETE its rows: mark one of them `viewonly = true`")]
+    SecondaryMappedTwice {
+        /// The association table.
+        table: &'static str,
+        /// The many-to-many relationship.
+        relationship: String,
+        /// The model mapping the table.
+        model: &'static str,
+        /// A writable relationship of (or to) that model.
+        other: String,
     },
 }
 

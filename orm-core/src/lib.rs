@@ -72,11 +72,15 @@ mod value;
 
 pub use engine::{Connection, Dialect, Engine, ExecOutcome, Statement};
 pub use error::{ConfigError, DbError, DbErrorKind, Error, Result};
-pub use meta::{Cardinality, ColumnMeta, ModelMeta, RelationshipMeta};
+pub use meta::{
+    BackrefId, BackrefMeta, Cardinality, Cascade, ColumnMeta, Lazy, ModelMeta, RelRef,
+    RelationshipMeta, Secondary, TableMeta,
+};
 pub use model::Model;
+pub use model::Table;
 pub use obj::{AnyObj, Obj, WeakObj};
-pub use orm_derive::Model;
-pub use query::{Filter, IntoKey, Query};
+pub use orm_derive::{Model, Table};
+pub use query::{selectin, Filter, IntoKey, LoadPath, Query};
 pub use registry::{Direction, Registry, RegistryBuilder};
 pub use relation::{Col, Many, One, Rel, RelationKind, RelationshipField};
 pub use session::Session;
@@ -85,31 +89,67 @@ pub use value::{ColumnType, SqlType, Value};
 
 /// The names most programs need: `use orm_core::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Engine, Many, Model, Obj, One, Registry, Session};
+    pub use crate::{Engine, Many, Model, Obj, One, Registry, Session, Table};
 }
 
 /// Support for the code `#[derive(Model)]` generates. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::meta::{Cardinality, ColumnMeta, ModelMeta, RelationshipMeta};
-    pub use crate::registry::ModelRegistration;
+    pub use crate::meta::{
+        BackrefMeta, Cardinality, Cascade, ColumnMeta, Lazy, ModelMeta, RelationshipMeta,
+        Secondary, TableMeta,
+    };
+    pub use crate::model::Table;
+    pub use crate::registry::{ModelRegistration, TableRegistration};
     pub use crate::relation::{Col, Many, One, Rel, RelationKind, RelationshipField};
     pub use crate::value::{ColumnType, SqlType, Value};
     pub use crate::{Error, Model, Result};
     pub use inventory;
 
-    use std::cell::{Cell, RefCell};
     use std::rc::Rc;
 
     /// Builds a loaded instance of `T` from one value per column.
     pub fn construct<T: Model>(values: Vec<Value>) -> Result<crate::AnyObj> {
         let relationships = T::meta().relationships.len();
         let data = T::from_values(values)?;
-        Ok(crate::AnyObj(Rc::new(crate::obj::Instance {
-            state: RefCell::new(crate::state::InstanceState::transient(relationships)),
-            modified: Cell::new(false),
-            data: RefCell::new(data),
-        })))
+        Ok(crate::AnyObj(Rc::new(crate::obj::Instance::new(
+            crate::state::InstanceState::transient(relationships),
+            false,
+            data,
+        ))))
+    }
+
+    /// Storage for a backref of target type `T`: `One<T>` or `Many<T>`.
+    pub fn backref_field<F: RelationshipField + NewField + 'static>(
+        loaded: bool,
+    ) -> Box<dyn RelationshipField> {
+        Box::new(F::new_field(loaded))
+    }
+
+    /// Makes an empty or an unloaded relationship field.
+    pub trait NewField {
+        /// Empty and loaded (a new object), or unloaded (an object with a row).
+        fn new_field(loaded: bool) -> Self;
+    }
+
+    impl<T: Model> NewField for One<T> {
+        fn new_field(loaded: bool) -> Self {
+            if loaded {
+                One::new()
+            } else {
+                One::unloaded()
+            }
+        }
+    }
+
+    impl<T: Model> NewField for Many<T> {
+        fn new_field(loaded: bool) -> Self {
+            if loaded {
+                Many::new()
+            } else {
+                Many::unloaded()
+            }
+        }
     }
 
     /// Takes the next value of a row, for `from_values`.

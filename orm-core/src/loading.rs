@@ -1,13 +1,22 @@
-//! Loading rows into objects: SELECTs, identity-map registration and lazy
-//! loading of relationships.
+//! Loading rows into objects: SELECTs, identity-map registration, and
+//! relationship loading, lazy (one owner) or eager "selectin" (every owner
+//! of a query level at once, one query per level).
 
 use std::rc::Rc;
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
 use crate::error::{Error, Result};
+use crate::meta::{Lazy, RelRef};
 use crate::obj::AnyObj;
 use crate::registry::Direction;
 use crate::session::SessionInner;
+use crate::sql::RelatedSelect;
+use crate::state::RelSnapshots;
 use crate::value::Value;
+
+/// How many keys one `IN (...)` carries at most.
+const CHUNK: usize = 500;
 
 /// Runs `SELECT ... WHERE filter[i] = values[i] ... ORDER BY order` on the
 /// table of `mapper` and returns one object per row, through the identity map.
@@ -37,7 +46,11 @@ pub(crate) fn select(
 
 /// The object for a row: the one in the identity map if there is one (its
 /// in-memory state wins), else a new persistent object.
-fn register_row(session: &Rc<SessionInner>, mapper: usize, row: Vec<Value>) -> Result<AnyObj> {
+pub(crate) fn register_row(
+    session: &Rc<SessionInner>,
+    mapper: usize,
+    row: Vec<Value>,
+) -> Result<AnyObj> {
     let m = &session.registry.mappers[mapper];
     if row.len() != m.meta.columns.len() {
         return Err(Error::Internal(format!(
@@ -57,7 +70,7 @@ fn register_row(session: &Rc<SessionInner>, mapper: usize, row: Vec<Value>) -> R
         state.session = Some(Rc::downgrade(session));
         state.key = Some(key.clone());
         state.committed = Some(row);
-        state.committed_rels = vec![None; m.meta.relationships.len()];
+        state.committed_rels = RelSnapshots::loaded(m.meta.relationships.len());
     }
     obj.clear_modified();
     session
@@ -68,64 +81,239 @@ fn register_row(session: &Rc<SessionInner>, mapper: usize, row: Vec<Value>) -> R
     Ok(obj)
 }
 
-/// Loads `obj.rel` from the database if it is not loaded yet.
-pub(crate) fn ensure_loaded(obj: &AnyObj, rel: usize) -> Result<()> {
+/// Loads `obj.rel` from the database if it is not loaded yet (lazy loading).
+pub(crate) fn ensure_loaded(obj: &AnyObj, rel: RelRef) -> Result<()> {
     if obj.rel(rel)?.is_loaded() {
         return Ok(());
     }
     let session = obj.session().ok_or_else(|| Error::Detached {
         model: obj.meta().name,
-        relationship: obj.meta().relationships[rel].field,
+        relationship: rel.info(obj.meta()).map_or("?", |i| i.name),
     })?;
-    let items = fetch_related(&session, obj, rel)?;
-    let was_modified = obj.is_modified();
-    obj.rel_mut(rel)?.load(items.clone())?;
-    obj.state_mut()?.committed_rels[rel] = Some(items);
-    if !was_modified {
-        obj.clear_modified();
+    let loaded = load_related(&session, std::slice::from_ref(obj), rel)?;
+    load_eager_defaults(&session, &loaded.fresh)
+}
+
+/// What the database holds for `obj.rel`, without touching the field.
+pub(crate) fn fetch_related(
+    session: &Rc<SessionInner>,
+    obj: &AnyObj,
+    rel: RelRef,
+) -> Result<Vec<AnyObj>> {
+    Ok(query_related(session, std::slice::from_ref(obj), rel)?
+        .into_iter()
+        .next()
+        .unwrap_or_default())
+}
+
+/// What one relationship load found.
+pub(crate) struct Loaded {
+    /// The targets of every owner, loaded now or before, without repeats.
+    pub targets: Vec<AnyObj>,
+    /// The targets of the owners loaded by this call.
+    pub fresh: Vec<AnyObj>,
+}
+
+/// Loads `rel` for every owner in `owners` (all of one model) that does not
+/// have it loaded, with one query per [`CHUNK`] owners.
+pub(crate) fn load_related(
+    session: &Rc<SessionInner>,
+    owners: &[AnyObj],
+    rel: RelRef,
+) -> Result<Loaded> {
+    let mut unloaded = Vec::new();
+    let mut targets = Vec::new();
+    let mut seen = FxHashSet::default();
+    for owner in owners {
+        let field = owner.rel(rel)?;
+        if field.is_loaded() {
+            for t in field.items() {
+                if seen.insert(t.clone()) {
+                    targets.push(t);
+                }
+            }
+        } else {
+            unloaded.push(owner.clone());
+        }
+    }
+    let mut fresh = Vec::new();
+    if unloaded.is_empty() {
+        return Ok(Loaded { targets, fresh });
+    }
+    let groups = query_related(session, &unloaded, rel)?;
+    for (owner, group) in unloaded.iter().zip(groups) {
+        let was_modified = owner.is_modified();
+        owner.rel_mut(rel)?.load(group.clone())?;
+        owner.state_mut()?.committed_rels.set(rel, Some(group));
+        if !was_modified {
+            owner.clear_modified();
+        }
+        for t in owner.rel(rel)?.items() {
+            if seen.insert(t.clone()) {
+                targets.push(t.clone());
+            }
+            fresh.push(t);
+        }
+    }
+    Ok(Loaded { targets, fresh })
+}
+
+/// Loads the `lazy = "selectin"` relationships of freshly loaded objects,
+/// level by level, until a level loads nothing new.
+pub(crate) fn load_eager_defaults(session: &Rc<SessionInner>, objs: &[AnyObj]) -> Result<()> {
+    let mut level: Vec<AnyObj> = objs.to_vec();
+    let mut guard = 0;
+    while !level.is_empty() && guard < 64 {
+        guard += 1;
+        let mut next = Vec::new();
+        for (mapper, group) in by_mapper(session, &level)? {
+            let eager: Vec<RelRef> = session.registry.mappers[mapper]
+                .all_relationships()
+                .filter(|(_, r)| r.lazy == Lazy::Selectin)
+                .map(|(rel, _)| rel)
+                .collect();
+            for rel in eager {
+                next.extend(load_related(session, &group, rel)?.fresh);
+            }
+        }
+        level = next;
     }
     Ok(())
 }
 
-/// What the database holds for `obj.rel`, as objects.
-pub(crate) fn fetch_related(
-    session: &Rc<SessionInner>,
-    obj: &AnyObj,
-    rel: usize,
-) -> Result<Vec<AnyObj>> {
-    let mapper = session.mapper(obj.meta())?;
-    let resolved = &mapper.relationships[rel];
-    let target = &session.registry.mappers[resolved.target];
-    match resolved.direction {
-        Direction::ManyToOne => {
-            let mut values = Vec::with_capacity(resolved.pairs.len());
-            for &(_, fk) in &resolved.pairs {
-                let value = obj.column_value(fk)?;
-                if value.is_null() {
-                    return Ok(Vec::new());
-                }
-                values.push(value);
-            }
-            let referenced: Vec<usize> = resolved.pairs.iter().map(|&(p, _)| p).collect();
-            if referenced == target.primary_key {
-                return Ok(session
-                    .get_by_key(resolved.target, &values)?
-                    .into_iter()
-                    .collect());
-            }
-            select(session, resolved.target, &referenced, values, &[])
-        }
-        Direction::OneToMany => {
-            let mut values = Vec::with_capacity(resolved.pairs.len());
-            for &(referenced, _) in &resolved.pairs {
-                let value = obj.column_value(referenced)?;
-                if value.is_null() {
-                    return Ok(Vec::new());
-                }
-                values.push(value);
-            }
-            let fks: Vec<usize> = resolved.pairs.iter().map(|&(_, fk)| fk).collect();
-            select(session, resolved.target, &fks, values, &[])
+/// Groups objects by mapper, keeping their order.
+pub(crate) fn by_mapper(
+    session: &SessionInner,
+    objs: &[AnyObj],
+) -> Result<Vec<(usize, Vec<AnyObj>)>> {
+    let mut groups: Vec<(usize, Vec<AnyObj>)> = Vec::new();
+    for obj in objs {
+        let m = session.mapper_index(obj.meta())?;
+        match groups.iter_mut().find(|(g, _)| *g == m) {
+            Some((_, list)) => list.push(obj.clone()),
+            None => groups.push((m, vec![obj.clone()])),
         }
     }
+    Ok(groups)
+}
+
+/// Key values of `obj` at columns `cols`, or `None` if one is NULL.
+fn key_of(obj: &AnyObj, cols: impl Iterator<Item = usize>) -> Result<Option<Vec<Value>>> {
+    let mut key = Vec::new();
+    for c in cols {
+        let v = obj.column_value(c)?;
+        if v.is_null() {
+            return Ok(None);
+        }
+        key.push(v);
+    }
+    Ok(Some(key))
+}
+
+/// For each owner, what the database holds for `rel`, in query order.
+fn query_related(
+    session: &Rc<SessionInner>,
+    owners: &[AnyObj],
+    rel: RelRef,
+) -> Result<Vec<Vec<AnyObj>>> {
+    let Some(first) = owners.first() else {
+        return Ok(Vec::new());
+    };
+    let mapper = session.mapper(first.meta())?;
+    let resolved = mapper.resolved(rel).ok_or_else(|| {
+        Error::Internal(format!("{} has no relationship {rel:?}", mapper.meta.name))
+    })?;
+    let target_index = resolved.target;
+    let target = &session.registry.mappers[target_index];
+
+    // The key each owner looks up, and the columns it is matched against.
+    let owner_key_cols: Vec<usize> = match resolved.direction {
+        Direction::ManyToOne => resolved.pairs.iter().map(|&(_, fk)| fk).collect(),
+        Direction::OneToMany => resolved.pairs.iter().map(|&(p, _)| p).collect(),
+        Direction::ManyToMany => resolved
+            .secondary
+            .as_ref()
+            .map(|l| l.local.iter().map(|&(own, _)| own).collect())
+            .unwrap_or_default(),
+    };
+    let mut keys: Vec<Option<Vec<Value>>> = Vec::with_capacity(owners.len());
+    for owner in owners {
+        keys.push(key_of(owner, owner_key_cols.iter().copied())?);
+    }
+    let mut found: FxHashMap<Vec<Value>, Vec<AnyObj>> = FxHashMap::default();
+
+    // Many-to-one onto the primary key: the identity map may already know.
+    let onto_key = resolved.direction == Direction::ManyToOne
+        && resolved.pairs.iter().map(|&(p, _)| p).collect::<Vec<_>>() == target.primary_key;
+    let mut wanted: Vec<Vec<Value>> = Vec::new();
+    let mut wanted_set = FxHashSet::default();
+    for key in keys.iter().flatten() {
+        if found.contains_key(key) || wanted_set.contains(key) {
+            continue;
+        }
+        if onto_key {
+            if let Some(obj) = session.identity.borrow().get(target_index, key) {
+                found.insert(key.clone(), vec![obj.clone()]);
+                continue;
+            }
+        }
+        wanted_set.insert(key.clone());
+        wanted.push(key.clone());
+    }
+
+    // For many-to-many: the association table and its join pairs.
+    type Secondary = Option<(usize, Vec<(usize, usize)>)>;
+    let (key_columns, secondary): (Vec<usize>, Secondary) = match resolved.direction {
+        Direction::ManyToOne => (resolved.pairs.iter().map(|&(p, _)| p).collect(), None),
+        Direction::OneToMany => (resolved.pairs.iter().map(|&(_, fk)| fk).collect(), None),
+        Direction::ManyToMany => {
+            let link = resolved
+                .secondary
+                .as_ref()
+                .ok_or_else(|| Error::Internal("many-to-many without secondary".into()))?;
+            (
+                link.local.iter().map(|&(_, sc)| sc).collect(),
+                Some((link.table, link.remote.clone())),
+            )
+        }
+    };
+    for chunk in wanted.chunks(CHUNK) {
+        let table = secondary.as_ref().map(|(t, join)| {
+            let def = &session.registry.tables[*t];
+            crate::sql::JoinTable {
+                name: def.name,
+                columns: def.columns,
+                join: join.as_slice(),
+            }
+        });
+        let shape = RelatedSelect {
+            target: target.meta,
+            secondary: table,
+            key_columns: &key_columns,
+            keys: chunk.len(),
+            order: &resolved.order_by,
+        };
+        let sql = session.statements.related(
+            session.engine.dialect(),
+            target_index,
+            secondary.as_ref().map(|(t, _)| *t),
+            &shape,
+        );
+        let params: Vec<Value> = chunk.iter().flatten().cloned().collect();
+        for mut row in session.engine.query(&sql, &params)? {
+            // The group key: the association columns selected first, or the
+            // target's own key columns.
+            let group: Vec<Value> = if secondary.is_some() {
+                row.drain(..key_columns.len()).collect()
+            } else {
+                key_columns.iter().map(|&c| row[c].clone()).collect()
+            };
+            let obj = register_row(session, target_index, row)?;
+            found.entry(group).or_default().push(obj);
+        }
+    }
+    Ok(keys
+        .into_iter()
+        .map(|key| key.and_then(|k| found.get(&k).cloned()).unwrap_or_default())
+        .collect())
 }

@@ -1,10 +1,13 @@
-//! Static metadata that `#[derive(Model)]` generates for every model.
+//! Static metadata that `#[derive(Model)]` and `#[derive(Table)]` generate.
 //!
-//! This is what the derive knows at compile time: names, types and the
+//! This is what the derives know at compile time: names, types and the
 //! attributes as written. The [`Registry`](crate::Registry) resolves it into
 //! the configured form (directions, column pairs, table order).
 
-use crate::value::SqlType;
+use crate::error::Result;
+use crate::obj::AnyObj;
+use crate::relation::RelationshipField;
+use crate::value::{SqlType, Value};
 
 /// The static description of one model.
 #[derive(Debug)]
@@ -15,11 +18,14 @@ pub struct ModelMeta {
     pub table: &'static str,
     /// Its columns, in field order.
     pub columns: &'static [ColumnMeta],
-    /// Its relationships, in field order.
+    /// Its relationship fields, in field order.
     pub relationships: &'static [RelationshipMeta],
+    /// This metadata, as a function (names the model in constants).
+    #[doc(hidden)]
+    pub get: fn() -> &'static ModelMeta,
     /// Builds an instance from one value per column (generated).
     #[doc(hidden)]
-    pub construct: fn(Vec<crate::value::Value>) -> crate::error::Result<crate::obj::AnyObj>,
+    pub construct: fn(Vec<Value>) -> Result<AnyObj>,
 }
 
 impl ModelMeta {
@@ -37,7 +43,7 @@ impl ModelMeta {
         self.columns.iter().position(|c| c.name == name)
     }
 
-    /// The relationship declared on this field.
+    /// The relationship field with this name.
     pub fn relationship_index(&self, field: &str) -> Option<usize> {
         self.relationships.iter().position(|r| r.field == field)
     }
@@ -46,6 +52,18 @@ impl ModelMeta {
     pub fn same(&self, other: &ModelMeta) -> bool {
         std::ptr::eq(self, other)
     }
+}
+
+/// The static description of a table that is not a model: the association
+/// table of a many-to-many relationship, declared with `#[derive(Table)]`.
+#[derive(Debug)]
+pub struct TableMeta {
+    /// The Rust type name.
+    pub name: &'static str,
+    /// The table name.
+    pub table: &'static str,
+    /// Its columns.
+    pub columns: &'static [ColumnMeta],
 }
 
 /// The static description of one column.
@@ -69,13 +87,89 @@ pub struct ColumnMeta {
     pub foreign_key: Option<&'static str>,
 }
 
-/// Whether a relationship field holds one object or a collection.
+/// Whether a relationship holds one object or a collection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cardinality {
-    /// A `One<T>` field: at most one object.
+    /// A `One<T>`: at most one object.
     One,
-    /// A `Many<T>` field: a collection.
+    /// A `Many<T>`: a collection.
     Many,
+}
+
+/// The cascades of a relationship, SQLAlchemy's `cascade = "..."`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cascade {
+    /// `save-update`: adding the parent adds the related objects.
+    pub save_update: bool,
+    /// `merge` (accepted; there is no `merge` operation yet).
+    pub merge: bool,
+    /// `delete`: deleting the parent deletes the related objects.
+    pub delete: bool,
+    /// `delete-orphan`: a related object removed from the parent is deleted.
+    pub delete_orphan: bool,
+    /// `refresh-expire` (accepted; objects are not expired).
+    pub refresh_expire: bool,
+    /// `expunge`: expunging the parent expunges the related objects.
+    pub expunge: bool,
+}
+
+impl Cascade {
+    /// SQLAlchemy's default, `"save-update, merge"`.
+    pub const DEFAULT: Cascade = Cascade {
+        save_update: true,
+        merge: true,
+        delete: false,
+        delete_orphan: false,
+        refresh_expire: false,
+        expunge: false,
+    };
+
+    /// No cascade at all (what a `viewonly` relationship gets).
+    pub const NONE: Cascade = Cascade {
+        save_update: false,
+        merge: false,
+        delete: false,
+        delete_orphan: false,
+        refresh_expire: false,
+        expunge: false,
+    };
+}
+
+impl Default for Cascade {
+    fn default() -> Self {
+        Cascade::DEFAULT
+    }
+}
+
+/// How a relationship loads when it is not loaded yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lazy {
+    /// On first use, one query for this object (the default).
+    #[default]
+    Select,
+    /// Eagerly, for every object of a query at once (one query per level).
+    Selectin,
+}
+
+/// The association table of a many-to-many relationship.
+#[derive(Debug, Clone, Copy)]
+pub enum Secondary {
+    /// By type: `secondary = Association`.
+    Table(fn() -> &'static TableMeta),
+    /// By table name, resolved at configure time: `secondary = "association"`.
+    Name(&'static str),
+}
+
+/// The reverse relationship that `backref = "..."` creates on the target.
+#[derive(Debug)]
+pub struct BackrefMeta {
+    /// Its name (the accessor constant on the target).
+    pub name: &'static str,
+    /// `One` or `Many`.
+    pub cardinality: Cardinality,
+    /// Makes the relationship's storage for one target object.
+    #[doc(hidden)]
+    pub new_field: fn(loaded: bool) -> Box<dyn RelationshipField>,
 }
 
 /// The static description of one relationship field.
@@ -89,6 +183,120 @@ pub struct RelationshipMeta {
     pub cardinality: Cardinality,
     /// The relationship on the target that mirrors this one.
     pub back_populates: Option<&'static str>,
+    /// The reverse relationship this one creates on the target.
+    pub backref: Option<BackrefMeta>,
+    /// The association table, for many-to-many.
+    pub secondary: Option<Secondary>,
     /// Columns (`table.column` or `column`) that restrict which foreign keys link the two tables.
     pub foreign_keys: &'static [&'static str],
+    /// The cascades.
+    pub cascade: Cascade,
+    /// Leave related rows to `ON DELETE CASCADE` instead of loading them on delete.
+    pub passive_deletes: bool,
+    /// Loads but never writes.
+    pub viewonly: bool,
+    /// Write the foreign key with a second UPDATE, to break a dependency cycle.
+    pub post_update: bool,
+    /// Collection order: `(column name, descending)` on the target.
+    pub order_by: &'static [(&'static str, bool)],
+    /// The loading strategy.
+    pub lazy: Lazy,
+}
+
+/// Names a relationship of a model: one of its fields, or a relationship
+/// that another model's `backref` created on it.
+#[derive(Debug, Clone, Copy)]
+pub enum RelRef {
+    /// Relationship field `i` of the model.
+    Field(usize),
+    /// The backref created by relationship field `index` of model `origin`.
+    Backref(BackrefId),
+}
+
+/// Identifies a backref by the relationship that declares it.
+#[derive(Debug, Clone, Copy)]
+pub struct BackrefId {
+    /// The model that declares the relationship.
+    pub origin: fn() -> &'static ModelMeta,
+    /// The relationship field on it.
+    pub index: usize,
+}
+
+impl PartialEq for BackrefId {
+    fn eq(&self, other: &Self) -> bool {
+        self.index == other.index && std::ptr::eq((self.origin)(), (other.origin)())
+    }
+}
+
+impl Eq for BackrefId {}
+
+impl PartialEq for RelRef {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (RelRef::Field(a), RelRef::Field(b)) => a == b,
+            (RelRef::Backref(a), RelRef::Backref(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for RelRef {}
+
+/// Everything the in-memory layer needs to know about one relationship of
+/// a model, whether a field or a backref, from static metadata alone.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RelInfo {
+    /// The accessor name.
+    pub name: &'static str,
+    /// `One` or `Many`.
+    pub cardinality: Cardinality,
+    /// The mirroring relationship on the target.
+    pub reverse: Option<RelRef>,
+    /// Cascades.
+    pub cascade: Cascade,
+}
+
+impl RelRef {
+    /// What `owner`'s relationship `self` is; `None` if it does not exist.
+    pub(crate) fn info(self, owner: &'static ModelMeta) -> Option<RelInfo> {
+        match self {
+            RelRef::Field(i) => {
+                let rel = owner.relationships.get(i)?;
+                let target = (rel.target)();
+                let reverse = match (rel.back_populates, &rel.backref) {
+                    (Some(name), _) => target.relationship_index(name).map(RelRef::Field),
+                    (None, Some(_)) => Some(RelRef::Backref(BackrefId {
+                        origin: owner.get,
+                        index: i,
+                    })),
+                    (None, None) => None,
+                };
+                Some(RelInfo {
+                    name: rel.field,
+                    cardinality: rel.cardinality,
+                    reverse,
+                    cascade: if rel.viewonly {
+                        Cascade::NONE
+                    } else {
+                        rel.cascade
+                    },
+                })
+            }
+            RelRef::Backref(id) => {
+                let origin = (id.origin)();
+                let rel = origin.relationships.get(id.index)?;
+                let backref = rel.backref.as_ref()?;
+                Some(RelInfo {
+                    name: backref.name,
+                    cardinality: backref.cardinality,
+                    reverse: Some(RelRef::Field(id.index)),
+                    cascade: if rel.viewonly {
+                        Cascade::NONE
+                    } else {
+                        Cascade::DEFAULT
+                    },
+                })
+            }
+        }
+    }
 }

@@ -47,3 +47,31 @@ pub trait Model: Sized + 'static {
     /// The relationship field `index`, mutably.
     fn relationship_mut(&mut self, index: usize) -> Option<&mut (dyn RelationshipField + 'static)>;
 }
+
+/// An association table declared in Rust, for `secondary = ...`.
+///
+/// Implement it with `#[derive(Table)]` on a struct whose fields are the
+/// columns; the struct is never instantiated.
+///
+/// ```
+/// use orm_core::prelude::*;
+///
+/// #[derive(Table)]
+/// #[table(name = "post_tag")]
+/// pub struct PostTag {
+///     #[column(primary_key, foreign_key = "post.id")]
+///     pub post_id: i64,
+///     #[column(primary_key, foreign_key = "tag.id")]
+///     pub tag_id: i64,
+/// }
+///
+/// assert_eq!(PostTag::table_meta().table, "post_tag");
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an association table",
+    label = "`secondary` takes a type with #[derive(Table)], or a table name as a string"
+)]
+pub trait Table: 'static {
+    /// The static description of the table.
+    fn table_meta() -> &'static crate::meta::TableMeta;
+}

@@ -11,7 +11,7 @@ use std::hash::{Hash, Hasher};
 use std::rc::{Rc, Weak};
 
 use crate::error::{Error, Result};
-use crate::meta::ModelMeta;
+use crate::meta::{BackrefId, ModelMeta, RelRef};
 use crate::model::Model;
 use crate::relation::{Many, One, Rel, RelationKind, RelationshipField};
 use crate::session::SessionInner;
@@ -26,6 +26,20 @@ pub(crate) struct Instance<T> {
     /// (`borrow_mut`, relationship changes); the flush compares only these.
     pub(crate) modified: Cell<bool>,
     pub(crate) data: RefCell<T>,
+    /// Storage for the relationships other models' `backref`s create on
+    /// this one, made on first use.
+    pub(crate) backrefs: RefCell<Vec<(BackrefId, Box<dyn RelationshipField>)>>,
+}
+
+impl<T> Instance<T> {
+    pub(crate) fn new(state: InstanceState, modified: bool, data: T) -> Self {
+        Instance {
+            state: RefCell::new(state),
+            modified: Cell::new(modified),
+            data: RefCell::new(data),
+            backrefs: RefCell::new(Vec::new()),
+        }
+    }
 }
 
 /// The type-erased view of an instance that the session works with.
@@ -35,8 +49,9 @@ pub(crate) trait ErasedInstance {
     fn modified(&self) -> &Cell<bool>;
     fn column_value(&self, index: usize) -> Result<Value>;
     fn set_column_value(&self, index: usize, value: Value) -> Result<()>;
-    fn rel(&self, index: usize) -> Result<Ref<'_, dyn RelationshipField + 'static>>;
-    fn rel_mut(&self, index: usize) -> Result<RefMut<'_, dyn RelationshipField + 'static>>;
+    fn rel(&self, rel: RelRef) -> Result<Ref<'_, dyn RelationshipField + 'static>>;
+    fn rel_mut(&self, rel: RelRef) -> Result<RefMut<'_, dyn RelationshipField + 'static>>;
+    fn backref_ids(&self) -> Vec<BackrefId>;
     fn into_any(self: Rc<Self>) -> Rc<dyn Any>;
 }
 
@@ -61,15 +76,45 @@ impl<T: Model> ErasedInstance for Instance<T> {
         self.try_data_mut()?.set_column_value(index, value)
     }
 
-    fn rel(&self, index: usize) -> Result<Ref<'_, dyn RelationshipField + 'static>> {
-        let data = self.try_data()?;
-        Ref::filter_map(data, |d| d.relationship(index)).map_err(|_| no_relationship::<T>(index))
+    fn rel(&self, rel: RelRef) -> Result<Ref<'_, dyn RelationshipField + 'static>> {
+        match rel {
+            RelRef::Field(index) => {
+                let data = self.try_data()?;
+                Ref::filter_map(data, |d| d.relationship(index))
+                    .map_err(|_| no_relationship::<T>(rel))
+            }
+            RelRef::Backref(id) => {
+                let pos = self.backref_slot(id)?;
+                let storage = self.backrefs.try_borrow().map_err(|_| borrowed::<T>())?;
+                Ok(Ref::map(storage, |v| &*v[pos].1))
+            }
+        }
     }
 
-    fn rel_mut(&self, index: usize) -> Result<RefMut<'_, dyn RelationshipField + 'static>> {
-        let data = self.try_data_mut()?;
-        RefMut::filter_map(data, |d| d.relationship_mut(index))
-            .map_err(|_| no_relationship::<T>(index))
+    fn rel_mut(&self, rel: RelRef) -> Result<RefMut<'_, dyn RelationshipField + 'static>> {
+        match rel {
+            RelRef::Field(index) => {
+                let data = self.try_data_mut()?;
+                RefMut::filter_map(data, |d| d.relationship_mut(index))
+                    .map_err(|_| no_relationship::<T>(rel))
+            }
+            RelRef::Backref(id) => {
+                let pos = self.backref_slot(id)?;
+                let storage = self
+                    .backrefs
+                    .try_borrow_mut()
+                    .map_err(|_| borrowed::<T>())?;
+                self.modified.set(true);
+                Ok(RefMut::map(storage, |v| &mut *v[pos].1))
+            }
+        }
+    }
+
+    fn backref_ids(&self) -> Vec<BackrefId> {
+        self.backrefs
+            .try_borrow()
+            .map(|v| v.iter().map(|(id, _)| *id).collect())
+            .unwrap_or_default()
     }
 
     fn into_any(self: Rc<Self>) -> Rc<dyn Any> {
@@ -77,11 +122,51 @@ impl<T: Model> ErasedInstance for Instance<T> {
     }
 }
 
-fn no_relationship<T: Model>(index: usize) -> Error {
-    Error::Internal(format!("{} has no relationship #{index}", T::meta().name))
+fn no_relationship<T: Model>(rel: RelRef) -> Error {
+    Error::Internal(format!("{} has no relationship {rel:?}", T::meta().name))
+}
+
+fn borrowed<T: Model>() -> Error {
+    Error::Borrowed {
+        model: T::meta().name,
+    }
 }
 
 impl<T: Model> Instance<T> {
+    /// The position of a backref's storage, made empty (a new object) or
+    /// unloaded (an object with a row) on first use.
+    fn backref_slot(&self, id: BackrefId) -> Result<usize> {
+        if let Some(pos) = self
+            .backrefs
+            .try_borrow()
+            .map_err(|_| borrowed::<T>())?
+            .iter()
+            .position(|(k, _)| *k == id)
+        {
+            return Ok(pos);
+        }
+        let origin = (id.origin)();
+        let declared = origin
+            .relationships
+            .get(id.index)
+            .filter(|r| (r.target)().same(T::meta()));
+        let Some(backref) = declared.and_then(|r| r.backref.as_ref()) else {
+            return Err(no_relationship::<T>(RelRef::Backref(id)));
+        };
+        let loaded = self
+            .state
+            .try_borrow()
+            .map_err(|_| borrowed::<T>())?
+            .committed_rels
+            .is_new_object();
+        let mut storage = self
+            .backrefs
+            .try_borrow_mut()
+            .map_err(|_| borrowed::<T>())?;
+        storage.push((id, (backref.new_field)(loaded)));
+        Ok(storage.len() - 1)
+    }
+
     fn try_data(&self) -> Result<Ref<'_, T>> {
         self.data.try_borrow().map_err(|_| Error::Borrowed {
             model: T::meta().name,
@@ -178,15 +263,24 @@ impl AnyObj {
             .collect()
     }
 
-    pub(crate) fn rel(&self, index: usize) -> Result<Ref<'_, dyn RelationshipField + 'static>> {
-        self.0.rel(index)
+    pub(crate) fn rel(&self, rel: RelRef) -> Result<Ref<'_, dyn RelationshipField + 'static>> {
+        self.0.rel(rel)
+    }
+
+    /// The relationships this object has storage for: its fields and the
+    /// backrefs used so far.
+    pub(crate) fn rel_refs(&self) -> Vec<RelRef> {
+        (0..self.meta().relationships.len())
+            .map(RelRef::Field)
+            .chain(self.0.backref_ids().into_iter().map(RelRef::Backref))
+            .collect()
     }
 
     pub(crate) fn rel_mut(
         &self,
-        index: usize,
+        rel: RelRef,
     ) -> Result<RefMut<'_, dyn RelationshipField + 'static>> {
-        self.0.rel_mut(index)
+        self.0.rel_mut(rel)
     }
 
     /// The session the object belongs to, if it is still alive.
@@ -302,11 +396,11 @@ impl<T: Model> Obj<T> {
     pub fn try_new(value: T) -> Result<Self> {
         let relationships = T::meta().relationships.len();
         let obj = Obj {
-            inner: Rc::new(Instance {
-                state: RefCell::new(InstanceState::transient(relationships)),
-                modified: Cell::new(true),
-                data: RefCell::new(value),
-            }),
+            inner: Rc::new(Instance::new(
+                InstanceState::transient(relationships),
+                true,
+                value,
+            )),
         };
         sync::link_initial(&obj.erased())?;
         Ok(obj)
@@ -376,8 +470,8 @@ impl<T: Model> Obj<T> {
     /// relationship of an object without one is [`Error::Detached`].
     pub fn get<F: RelationKind>(&self, rel: Rel<T, F>) -> Result<F::Output> {
         let this = self.erased();
-        crate::loading::ensure_loaded(&this, rel.index())?;
-        let items = this.rel(rel.index())?.items();
+        crate::loading::ensure_loaded(&this, rel.rel_ref())?;
+        let items = this.rel(rel.rel_ref())?.items();
         F::output(items)
     }
 
@@ -392,8 +486,8 @@ impl<T: Model> Obj<T> {
     ) -> Result<()> {
         let this = self.erased();
         match target.into() {
-            Some(target) => sync::link(&this, rel.index(), &target.erased()),
-            None => sync::clear_one(&this, rel.index()),
+            Some(target) => sync::link(&this, rel.rel_ref(), &target.erased()),
+            None => sync::clear_one(&this, rel.rel_ref()),
         }
     }
 
@@ -403,14 +497,14 @@ impl<T: Model> Obj<T> {
     /// With `back_populates`, the item's reverse side points here at once
     /// (and leaves its previous owner's collection).
     pub fn append<U: Model>(&self, rel: Rel<T, Many<U>>, item: &Obj<U>) -> Result<()> {
-        sync::link(&self.erased(), rel.index(), &item.erased())
+        sync::link(&self.erased(), rel.rel_ref(), &item.erased())
     }
 
     /// Removes an object from a collection relationship.
     ///
     /// At flush, a removed child of a one-to-many gets its foreign key set to NULL.
     pub fn remove<U: Model>(&self, rel: Rel<T, Many<U>>, item: &Obj<U>) -> Result<()> {
-        sync::unlink(&self.erased(), rel.index(), &item.erased())
+        sync::unlink(&self.erased(), rel.rel_ref(), &item.erased())
     }
 }
 

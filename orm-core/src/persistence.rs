@@ -2,7 +2,7 @@
 //! row, and the key copying that precedes them (SQLAlchemy's
 //! `persistence.py` and `sync.py`).
 
-use crate::dependency::ChildSyncs;
+use crate::dependency::KeySync;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::obj::AnyObj;
@@ -48,13 +48,13 @@ impl Undo {
 }
 
 /// Copies parent keys into (or clears) the child's foreign key columns.
-pub(crate) fn apply_syncs(
+pub(crate) fn apply_syncs<'a>(
     mapper: &Mapper,
     child: &AnyObj,
-    syncs: &ChildSyncs,
+    syncs: impl Iterator<Item = &'a KeySync>,
     undo: &mut Undo,
 ) -> Result<()> {
-    for sync in syncs.all() {
+    for sync in syncs {
         for &(parent_col, child_col) in &sync.pairs {
             let value = match &sync.parent {
                 Some(parent) => {

@@ -3,9 +3,10 @@
 use std::marker::PhantomData;
 
 use crate::error::{Error, Result};
+use crate::meta::RelRef;
 use crate::model::Model;
 use crate::obj::Obj;
-use crate::relation::Col;
+use crate::relation::{Col, Rel, RelationKind};
 use crate::session::{downcast, Session};
 use crate::value::{ColumnType, Value};
 
@@ -61,6 +62,78 @@ pub struct Query<'s, T: Model> {
     session: &'s Session,
     filters: Vec<Filter<T>>,
     order: Vec<(usize, bool)>,
+    eager: Vec<Vec<RelRef>>,
+}
+
+/// A chain of relationships to load eagerly with a query, built by
+/// [`selectin`] and [`LoadPath::then`].
+///
+/// Each step costs one query for all the objects of the level before it
+/// ("selectin" loading), so a list of parents with their children and
+/// grandchildren is three queries, not one per object.
+pub struct LoadPath<Root, Leaf> {
+    steps: Vec<RelRef>,
+    _marker: PhantomData<fn() -> (Root, Leaf)>,
+}
+
+/// Starts a [`LoadPath`] at a relationship of the queried model.
+///
+/// ```
+/// use orm_core::prelude::*;
+/// use orm_core::selectin;
+///
+/// #[derive(Model, Debug, Default)]
+/// pub struct Folder {
+///     #[column(primary_key)]
+///     pub id: Option<i64>,
+///     #[relationship(back_populates = "folder")]
+///     pub files: Many<File>,
+/// }
+///
+/// #[derive(Model, Debug, Default)]
+/// pub struct File {
+///     #[column(primary_key)]
+///     pub id: Option<i64>,
+///     #[column(foreign_key = "folder.id")]
+///     pub folder_id: Option<i64>,
+///     #[relationship(back_populates = "files")]
+///     pub folder: One<Folder>,
+/// }
+///
+/// # fn main() -> orm_core::Result<()> {
+/// let registry = Registry::builder().model::<Folder>().build()?;
+/// let engine = orm_sqlite::memory()?;
+/// registry.create_all(&engine)?;
+/// let session = Session::new(&engine, &registry);
+/// let folder = Obj::new(Folder::default());
+/// folder.append(Folder::files, &Obj::new(File::default()))?;
+/// session.add(&folder)?;
+/// session.commit()?;
+/// drop(session);
+///
+/// let session = Session::new(&engine, &registry);
+/// engine.start_recording();
+/// let folders = session.query::<Folder>().options(selectin(Folder::files)).all()?;
+/// assert!(folders[0].borrow().files.is_loaded());
+/// assert_eq!(engine.take_recorded().len(), 2); // the folders, then all their files
+/// # Ok(()) }
+/// ```
+pub fn selectin<M: Model, F: RelationKind>(rel: Rel<M, F>) -> LoadPath<M, F::Target> {
+    LoadPath {
+        steps: vec![rel.rel_ref()],
+        _marker: PhantomData,
+    }
+}
+
+impl<Root, Leaf: Model> LoadPath<Root, Leaf> {
+    /// Continues the path with a relationship of the last step's target.
+    pub fn then<F: RelationKind>(mut self, rel: Rel<Leaf, F>) -> LoadPath<Root, F::Target> {
+        self.steps.push(rel.rel_ref());
+        LoadPath {
+            steps: self.steps,
+            _marker: PhantomData,
+        }
+    }
 }
 
 impl<'s, T: Model> Query<'s, T> {
@@ -69,7 +142,15 @@ impl<'s, T: Model> Query<'s, T> {
             session,
             filters: Vec::new(),
             order: Vec::new(),
+            eager: Vec::new(),
         }
+    }
+
+    /// Loads a relationship path eagerly for every row of the result; see
+    /// [`selectin`].
+    pub fn options<L>(mut self, path: LoadPath<T, L>) -> Self {
+        self.eager.push(path.steps);
+        self
     }
 
     /// Keeps the rows that satisfy `filter` (conditions are ANDed).
@@ -100,6 +181,18 @@ impl<'s, T: Model> Query<'s, T> {
             .map(|f| (f.column, f.value))
             .unzip();
         let found = crate::loading::select(inner, mapper, &columns, values, &self.order)?;
+        crate::loading::load_eager_defaults(inner, &found)?;
+        for path in &self.eager {
+            let mut level = found.clone();
+            for &rel in path {
+                if level.is_empty() {
+                    break;
+                }
+                let loaded = crate::loading::load_related(inner, &level, rel)?;
+                crate::loading::load_eager_defaults(inner, &loaded.fresh)?;
+                level = loaded.targets;
+            }
+        }
         found.iter().map(downcast::<T>).collect()
     }
 

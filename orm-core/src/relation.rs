@@ -5,7 +5,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::error::{Error, Result};
-use crate::meta::Cardinality;
+use crate::meta::{BackrefId, Cardinality, ModelMeta, RelRef};
 use crate::model::Model;
 use crate::obj::{AnyObj, Obj};
 use crate::value::{ColumnType, Value};
@@ -462,9 +462,10 @@ impl<T: Model> RelationKind for One<T> {
 /// Names a relationship of model `M` whose field has type `F`.
 ///
 /// `#[derive(Model)]` generates one per relationship field as an associated
-/// constant with the field's name: `Parent::children`, `Child::parent`.
+/// constant with the field's name (`Parent::children`, `Child::parent`), and
+/// one on the target model for each `backref = "..."`.
 pub struct Rel<M, F> {
-    index: usize,
+    rel: RelRef,
     _marker: PhantomData<fn() -> (M, F)>,
 }
 
@@ -472,14 +473,22 @@ impl<M, F> Rel<M, F> {
     #[doc(hidden)]
     pub const fn new(index: usize) -> Self {
         Rel {
-            index,
+            rel: RelRef::Field(index),
             _marker: PhantomData,
         }
     }
 
-    /// The position of the relationship in the model's metadata.
-    pub const fn index(&self) -> usize {
-        self.index
+    #[doc(hidden)]
+    pub const fn backref(origin: fn() -> &'static ModelMeta, index: usize) -> Self {
+        Rel {
+            rel: RelRef::Backref(BackrefId { origin, index }),
+            _marker: PhantomData,
+        }
+    }
+
+    /// Which relationship of the model this is.
+    pub const fn rel_ref(&self) -> RelRef {
+        self.rel
     }
 }
 
@@ -493,11 +502,8 @@ impl<M, F> Copy for Rel<M, F> {}
 
 impl<M: Model, F> fmt::Debug for Rel<M, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let field = M::meta()
-            .relationships
-            .get(self.index)
-            .map_or("?", |r| r.field);
-        write!(f, "{}.{}", M::meta().name, field)
+        let name = self.rel.info(M::meta()).map_or("?", |i| i.name);
+        write!(f, "{}.{}", M::meta().name, name)
     }
 }
 

@@ -10,7 +10,7 @@ use rustc_hash::FxHashSet;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::identity::IdentityMap;
-use crate::meta::ModelMeta;
+use crate::meta::{ModelMeta, RelRef};
 use crate::model::Model;
 use crate::obj::{AnyObj, Obj};
 use crate::query::{IntoKey, Query};
@@ -333,7 +333,10 @@ impl SessionInner {
             // Neighbours are pushed in reverse so they are visited (and
             // become pending) in collection order.
             let mut neighbours = Vec::new();
-            for rel in 0..obj.meta().relationships.len() {
+            for rel in obj.rel_refs() {
+                if !crate::sync::info(&obj, rel)?.cascade.save_update {
+                    continue;
+                }
                 let field = obj.rel(rel)?;
                 neighbours.extend(field.items());
                 neighbours.extend(field.pending().0);
@@ -400,13 +403,16 @@ impl SessionInner {
             )));
         }
         let mut found = crate::loading::select(self, mapper, &pk, key.to_vec(), &[])?;
+        crate::loading::load_eager_defaults(self, &found)?;
         Ok(found.pop())
     }
 
     /// The target of an unloaded many-to-one, if it is in the identity map.
-    pub fn related_in_identity_map(&self, obj: &AnyObj, rel: usize) -> Result<Option<AnyObj>> {
+    pub fn related_in_identity_map(&self, obj: &AnyObj, rel: RelRef) -> Result<Option<AnyObj>> {
         let mapper = self.mapper(obj.meta())?;
-        let resolved = &mapper.relationships[rel];
+        let Some(resolved) = mapper.resolved(rel) else {
+            return Ok(None);
+        };
         if resolved.direction != Direction::ManyToOne {
             return Ok(None);
         }
@@ -525,9 +531,9 @@ fn restore_committed(obj: &AnyObj) -> Result<()> {
             }
         }
     }
-    for (rel, snapshot) in rels.into_iter().enumerate() {
+    for rel in obj.rel_refs() {
         let mut field = obj.rel_mut(rel)?;
-        match snapshot {
+        match rels.get(rel) {
             Some(items) => field.reset(items)?,
             None => field.unload(),
         }

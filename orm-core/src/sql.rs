@@ -2,7 +2,7 @@
 //! dialect.
 
 use crate::engine::Dialect;
-use crate::meta::ModelMeta;
+use crate::meta::{ColumnMeta, ModelMeta};
 
 /// Builds SQL text with numbered placeholders.
 struct Builder<'d> {
@@ -145,6 +145,172 @@ pub(crate) fn select(
     b.sql
 }
 
+/// The shape of a relationship load: the rows of `target` whose key
+/// columns match one of `keys` key tuples. The key columns are on the
+/// association table when `secondary` is set (its columns are then selected
+/// first, to group the rows by owner), else on the target.
+pub(crate) struct RelatedSelect<'a> {
+    pub target: &'a ModelMeta,
+    /// The association table joined in, for many-to-many.
+    pub secondary: Option<JoinTable<'a>>,
+    pub key_columns: &'a [usize],
+    pub keys: usize,
+    pub order: &'a [(usize, bool)],
+}
+
+/// An association table joined into a relationship load.
+#[derive(Clone, Copy)]
+pub(crate) struct JoinTable<'a> {
+    pub name: &'a str,
+    pub columns: &'a [ColumnMeta],
+    /// `(target column, association column)` pairs.
+    pub join: &'a [(usize, usize)],
+}
+
+/// `SELECT ... FROM target [JOIN secondary ON ...] WHERE key = ?` (or
+/// `IN (...)` for several keys) `[ORDER BY ...]`.
+pub(crate) fn select_related(dialect: &dyn Dialect, s: &RelatedSelect<'_>) -> String {
+    let mut b = Builder::new(dialect);
+    let target = s.target.table;
+    let qualified = s.secondary.is_some();
+    let col = |b: &mut Builder<'_>, table: &str, name: &str| {
+        if qualified {
+            b.ident(table).push(".");
+        }
+        b.ident(name);
+    };
+    b.push("SELECT ");
+    let mut first = true;
+    if let Some(JoinTable {
+        name: table,
+        columns,
+        ..
+    }) = s.secondary
+    {
+        for &k in s.key_columns {
+            if !first {
+                b.push(", ");
+            }
+            first = false;
+            col(&mut b, table, columns[k].name);
+        }
+    }
+    for c in s.target.columns {
+        if !first {
+            b.push(", ");
+        }
+        first = false;
+        col(&mut b, target, c.name);
+    }
+    b.push(" FROM ").ident(target);
+    let (key_table, key_columns): (&str, Vec<&str>) = match s.secondary {
+        Some(JoinTable {
+            name: table,
+            columns,
+            join,
+        }) => {
+            b.push(" JOIN ").ident(table).push(" ON ");
+            for (i, &(t, sc)) in join.iter().enumerate() {
+                if i > 0 {
+                    b.push(" AND ");
+                }
+                col(&mut b, target, s.target.columns[t].name);
+                b.push(" = ");
+                col(&mut b, table, columns[sc].name);
+            }
+            (
+                table,
+                s.key_columns.iter().map(|&k| columns[k].name).collect(),
+            )
+        }
+        None => (
+            target,
+            s.key_columns
+                .iter()
+                .map(|&k| s.target.columns[k].name)
+                .collect(),
+        ),
+    };
+    b.push(" WHERE ");
+    if key_columns.len() == 1 {
+        col(&mut b, key_table, key_columns[0]);
+        if s.keys == 1 {
+            b.push(" = ").placeholder();
+        } else {
+            b.push(" IN (");
+            for i in 0..s.keys {
+                if i > 0 {
+                    b.push(", ");
+                }
+                b.placeholder();
+            }
+            b.push(")");
+        }
+    } else {
+        for k in 0..s.keys {
+            if k > 0 {
+                b.push(" OR ");
+            }
+            b.push("(");
+            for (i, name) in key_columns.iter().enumerate() {
+                if i > 0 {
+                    b.push(" AND ");
+                }
+                col(&mut b, key_table, name);
+                b.push(" = ").placeholder();
+            }
+            b.push(")");
+        }
+    }
+    if !s.order.is_empty() {
+        b.push(" ORDER BY ");
+        for (i, &(c, descending)) in s.order.iter().enumerate() {
+            if i > 0 {
+                b.push(", ");
+            }
+            col(&mut b, target, s.target.columns[c].name);
+            if descending {
+                b.push(" DESC");
+            }
+        }
+    }
+    b.sql
+}
+
+/// `INSERT INTO t (a, b) VALUES (?, ?)` for an association table.
+pub(crate) fn insert_row(dialect: &dyn Dialect, table: &str, columns: &[&str]) -> String {
+    let mut b = Builder::new(dialect);
+    b.push("INSERT INTO ").ident(table).push(" (");
+    for (i, c) in columns.iter().enumerate() {
+        if i > 0 {
+            b.push(", ");
+        }
+        b.ident(c);
+    }
+    b.push(") VALUES (");
+    for i in 0..columns.len() {
+        if i > 0 {
+            b.push(", ");
+        }
+        b.placeholder();
+    }
+    b.push(")");
+    b.sql
+}
+
+/// `DELETE FROM t WHERE a = ? AND b = ?` for an association table.
+pub(crate) fn delete_row(dialect: &dyn Dialect, table: &str, columns: &[&str]) -> String {
+    let mut b = Builder::new(dialect);
+    b.push("DELETE FROM ").ident(table).push(" WHERE ");
+    for (i, c) in columns.iter().enumerate() {
+        if i > 0 {
+            b.push(" AND ");
+        }
+        b.ident(c).push(" = ").placeholder();
+    }
+    b.sql
+}
+
 /// Identifies a statement text by what it does, so the text is built once
 /// per session and the backend's prepared-statement cache sees one string.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -153,6 +319,7 @@ enum StatementKey {
     Update(usize, u128),
     Delete(usize),
     Select(usize, Vec<usize>, Vec<bool>, Vec<(usize, bool)>),
+    Related(usize, Option<usize>, Vec<usize>, usize, Vec<(usize, bool)>),
 }
 
 /// Statement texts built so far, by [`StatementKey`].
@@ -221,6 +388,25 @@ impl StatementCache {
         self.get(Some(StatementKey::Delete(mapper)), || {
             delete(dialect, meta, key_cols)
         })
+    }
+
+    /// A relationship load for `target` (mapper index), through association
+    /// table `secondary` (table index) when set.
+    pub fn related(
+        &self,
+        dialect: &dyn Dialect,
+        target: usize,
+        secondary: Option<usize>,
+        shape: &RelatedSelect<'_>,
+    ) -> std::rc::Rc<str> {
+        let key = StatementKey::Related(
+            target,
+            secondary,
+            shape.key_columns.to_vec(),
+            shape.keys,
+            shape.order.to_vec(),
+        );
+        self.get(Some(key), || select_related(dialect, shape))
     }
 
     pub fn select(

@@ -1,5 +1,6 @@
 //! Per-object state: lifecycle, identity key and committed snapshot.
 
+use crate::meta::{BackrefId, RelRef};
 use crate::obj::{AnyObj, SessionRef};
 use crate::value::Value;
 
@@ -30,9 +31,8 @@ pub(crate) struct InstanceState {
     pub deleted: bool,
     /// The column values as the database holds them (persistent objects).
     pub committed: Option<Vec<Value>>,
-    /// The relationship contents as the database holds them, where known:
-    /// `None` for a relationship that was never loaded.
-    pub committed_rels: Vec<Option<Vec<AnyObj>>>,
+    /// The relationship contents as the database holds them, where known.
+    pub committed_rels: RelSnapshots,
     /// The committed state at the start of the current transaction, kept the
     /// first time a flush changes the object, for `rollback`.
     pub txn_backup: Option<Backup>,
@@ -45,7 +45,7 @@ pub(crate) struct InstanceState {
 pub(crate) struct Backup {
     pub key: Option<Vec<Value>>,
     pub committed: Option<Vec<Value>>,
-    pub committed_rels: Vec<Option<Vec<AnyObj>>>,
+    pub committed_rels: RelSnapshots,
     pub deleted: bool,
 }
 
@@ -57,7 +57,7 @@ impl InstanceState {
             marked_for_delete: false,
             deleted: false,
             committed: None,
-            committed_rels: vec![Some(Vec::new()); relationships],
+            committed_rels: RelSnapshots::new_object(relationships),
             txn_backup: None,
             generated_key: false,
         }
@@ -94,5 +94,101 @@ impl InstanceState {
             ObjectState::Deleted => "deleted",
             ObjectState::Detached => "detached",
         }
+    }
+}
+
+/// The committed contents of an object's relationships: `Some(objects)`
+/// where known, `None` for a relationship never loaded.
+#[derive(Clone)]
+pub(crate) struct RelSnapshots {
+    fields: Vec<Option<Vec<AnyObj>>>,
+    backrefs: Vec<(BackrefId, Option<Vec<AnyObj>>)>,
+    /// A new object's relationships are known to be empty in the database.
+    new_object: bool,
+}
+
+impl RelSnapshots {
+    /// For an object that is not in the database: everything known empty.
+    pub fn new_object(relationships: usize) -> Self {
+        RelSnapshots {
+            fields: vec![Some(Vec::new()); relationships],
+            backrefs: Vec::new(),
+            new_object: true,
+        }
+    }
+
+    /// For an object loaded from the database: nothing known yet.
+    pub fn loaded(relationships: usize) -> Self {
+        RelSnapshots {
+            fields: vec![None; relationships],
+            backrefs: Vec::new(),
+            new_object: false,
+        }
+    }
+
+    /// Whether relationships not seen yet are known to be empty.
+    pub fn is_new_object(&self) -> bool {
+        self.new_object
+    }
+
+    /// The object now has a row: relationships not seen yet are unknown.
+    pub fn mark_persistent(&mut self) {
+        self.new_object = false;
+    }
+
+    pub fn get(&self, rel: RelRef) -> Option<Vec<AnyObj>> {
+        let default = || self.new_object.then(Vec::new);
+        match rel {
+            RelRef::Field(i) => self.fields.get(i).cloned().unwrap_or_else(default),
+            RelRef::Backref(id) => self
+                .backrefs
+                .iter()
+                .find(|(k, _)| *k == id)
+                .map_or_else(default, |(_, v)| v.clone()),
+        }
+    }
+
+    pub fn get_mut(&mut self, rel: RelRef) -> Option<&mut Option<Vec<AnyObj>>> {
+        match rel {
+            RelRef::Field(i) => self.fields.get_mut(i),
+            RelRef::Backref(id) => {
+                let pos = match self.backrefs.iter().position(|(k, _)| *k == id) {
+                    Some(pos) => pos,
+                    None => {
+                        let default = self.new_object.then(Vec::new);
+                        self.backrefs.push((id, default));
+                        self.backrefs.len() - 1
+                    }
+                };
+                Some(&mut self.backrefs[pos].1)
+            }
+        }
+    }
+
+    pub fn set(&mut self, rel: RelRef, value: Option<Vec<AnyObj>>) {
+        if let Some(slot) = self.get_mut(rel) {
+            *slot = value;
+        }
+    }
+
+    /// Every snapshot, with the relationship it belongs to.
+    pub fn iter(&self) -> impl Iterator<Item = (RelRef, &Option<Vec<AnyObj>>)> {
+        self.fields
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (RelRef::Field(i), v))
+            .chain(self.backrefs.iter().map(|(k, v)| (RelRef::Backref(*k), v)))
+    }
+
+    /// Every object referenced.
+    pub fn objects(&self) -> impl Iterator<Item = &AnyObj> {
+        self.iter().flat_map(|(_, v)| v.iter().flatten())
+    }
+
+    /// Forgets everything (the session is gone).
+    pub fn forget(&mut self) {
+        self.fields.iter_mut().for_each(|v| *v = None);
+        self.backrefs.clear();
+        self.new_object = false;
     }
 }

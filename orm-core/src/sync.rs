@@ -1,25 +1,20 @@
-//! In-memory back-reference sync: the attribute events of relationship fields.
+//! In-memory back-reference sync: the attribute events of relationships.
 //!
 //! Every change made through [`Obj::set`](crate::Obj::set),
 //! [`Obj::append`](crate::Obj::append) and [`Obj::remove`](crate::Obj::remove)
-//! lands here. The change is applied to the field, then mirrored on the
-//! relationship named by `back_populates` on the other model, with raw
-//! operations that do not echo back. No session is needed: this works on
-//! transient objects too.
+//! lands here. The change is applied to the relationship, then mirrored on
+//! the relationship that `back_populates` or `backref` pairs it with, with
+//! raw operations that do not echo back. Only static metadata is used, so
+//! this works on transient objects that no session has seen.
 
-use crate::error::Result;
-use crate::meta::{Cardinality, ModelMeta};
+use crate::error::{Error, Result};
+use crate::meta::{Cardinality, RelInfo, RelRef};
 use crate::obj::AnyObj;
 
-/// The relationship on the target model that mirrors `rel` of `meta`.
-pub(crate) fn reverse_of(meta: &'static ModelMeta, rel: usize) -> Option<usize> {
-    let relationship = meta.relationships.get(rel)?;
-    let name = relationship.back_populates?;
-    (relationship.target)().relationship_index(name)
-}
-
-fn cardinality(obj: &AnyObj, rel: usize) -> Cardinality {
-    obj.meta().relationships[rel].cardinality
+/// What `obj`'s relationship `rel` is.
+pub(crate) fn info(obj: &AnyObj, rel: RelRef) -> Result<RelInfo> {
+    rel.info(obj.meta())
+        .ok_or_else(|| Error::Internal(format!("{} has no relationship {rel:?}", obj.meta().name)))
 }
 
 /// The current value of a scalar relationship, without emitting SQL.
@@ -27,7 +22,7 @@ fn cardinality(obj: &AnyObj, rel: usize) -> Cardinality {
 /// An unloaded many-to-one is resolved through the session's identity map
 /// when the target is there; otherwise the answer is `None` (nothing in
 /// memory needs updating then).
-fn current_one(obj: &AnyObj, rel: usize) -> Result<Option<AnyObj>> {
+fn current_one(obj: &AnyObj, rel: RelRef) -> Result<Option<AnyObj>> {
     {
         let field = obj.rel(rel)?;
         if field.is_loaded() {
@@ -42,17 +37,17 @@ fn current_one(obj: &AnyObj, rel: usize) -> Result<Option<AnyObj>> {
 
 /// Makes `target` a member of `obj.rel` (replacing the old value of a scalar),
 /// and mirrors the change on the reverse relationship.
-pub(crate) fn link(obj: &AnyObj, rel: usize, target: &AnyObj) -> Result<()> {
-    let reverse = reverse_of(obj.meta(), rel);
-    match cardinality(obj, rel) {
+pub(crate) fn link(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<()> {
+    let info = info(obj, rel)?;
+    match info.cardinality {
         Cardinality::One => {
             let old = current_one(obj, rel)?;
             if old.as_ref().is_some_and(|o| o.ptr_eq(target)) {
                 return Ok(());
             }
             obj.rel_mut(rel)?.insert(target.clone())?;
-            if let (Some(reverse), Some(old)) = (reverse, old) {
-                detach_raw(&old, reverse, obj)?;
+            if let (Some(reverse), Some(old)) = (info.reverse, old) {
+                old.rel_mut(reverse)?.remove(obj);
             }
         }
         Cardinality::Many => {
@@ -62,36 +57,37 @@ pub(crate) fn link(obj: &AnyObj, rel: usize, target: &AnyObj) -> Result<()> {
             obj.rel_mut(rel)?.insert(target.clone())?;
         }
     }
-    if let Some(reverse) = reverse {
+    if let Some(reverse) = info.reverse {
         attach_reverse(target, reverse, obj, rel)?;
     }
     Ok(())
 }
 
 /// Removes `target` from the collection `obj.rel` and mirrors it.
-pub(crate) fn unlink(obj: &AnyObj, rel: usize, target: &AnyObj) -> Result<()> {
+pub(crate) fn unlink(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<()> {
+    let info = info(obj, rel)?;
     obj.rel_mut(rel)?.remove(target);
-    if let Some(reverse) = reverse_of(obj.meta(), rel) {
-        detach_raw(target, reverse, obj)?;
+    if let Some(reverse) = info.reverse {
+        target.rel_mut(reverse)?.remove(obj);
     }
     Ok(())
 }
 
 /// Empties the scalar `obj.rel` and mirrors it.
-pub(crate) fn clear_one(obj: &AnyObj, rel: usize) -> Result<()> {
+pub(crate) fn clear_one(obj: &AnyObj, rel: RelRef) -> Result<()> {
+    let info = info(obj, rel)?;
     let old = current_one(obj, rel)?;
     obj.rel_mut(rel)?.clear();
-    if let (Some(reverse), Some(old)) = (reverse_of(obj.meta(), rel), old) {
-        detach_raw(&old, reverse, obj)?;
+    if let (Some(reverse), Some(old)) = (info.reverse, old) {
+        old.rel_mut(reverse)?.remove(obj);
     }
     Ok(())
 }
 
 /// Links back the objects a new instance was constructed with.
 pub(crate) fn link_initial(obj: &AnyObj) -> Result<()> {
-    let meta = obj.meta();
-    for rel in 0..meta.relationships.len() {
-        let Some(reverse) = reverse_of(meta, rel) else {
+    for rel in obj.rel_refs() {
+        let Some(reverse) = info(obj, rel)?.reverse else {
             continue;
         };
         let items = obj.rel(rel)?.items();
@@ -105,8 +101,8 @@ pub(crate) fn link_initial(obj: &AnyObj) -> Result<()> {
 /// Makes `owner` a member of `target.reverse`, the mirror of `owner.rel`.
 /// When `target.reverse` is a scalar that held another object, that object
 /// loses `target` from its own `rel`.
-fn attach_reverse(target: &AnyObj, reverse: usize, owner: &AnyObj, rel: usize) -> Result<()> {
-    match cardinality(target, reverse) {
+fn attach_reverse(target: &AnyObj, reverse: RelRef, owner: &AnyObj, rel: RelRef) -> Result<()> {
+    match info(target, reverse)?.cardinality {
         Cardinality::Many => target.rel_mut(reverse)?.insert(owner.clone()),
         Cardinality::One => {
             let old = current_one(target, reverse)?;
@@ -120,10 +116,4 @@ fn attach_reverse(target: &AnyObj, reverse: usize, owner: &AnyObj, rel: usize) -
             Ok(())
         }
     }
-}
-
-/// Removes `other` from `obj.rel` without mirroring.
-fn detach_raw(obj: &AnyObj, rel: usize, other: &AnyObj) -> Result<()> {
-    obj.rel_mut(rel)?.remove(other);
-    Ok(())
 }

@@ -83,6 +83,49 @@ impl<'a> Model<'a> {
         })
     }
 
+    /// Reads a `#[derive(Table)]` struct: like a model, without model attributes.
+    pub fn from_input_as_table(cx: &Ctxt, input: &'a DeriveInput) -> Option<Model<'a>> {
+        let fields = match &input.data {
+            Data::Struct(data) => match &data.fields {
+                Fields::Named(named) => &named.named,
+                _ => {
+                    cx.error_spanned_by(
+                        &input.ident,
+                        "#[derive(Table)] needs a struct with named fields",
+                    );
+                    return None;
+                }
+            },
+            _ => {
+                cx.error_spanned_by(&input.ident, "#[derive(Table)] is only for structs");
+                return None;
+            }
+        };
+        attr::reject_misplaced(
+            cx,
+            &input.attrs,
+            &["column", "relationship"],
+            "the struct; put it on a field",
+        );
+        let fields = fields
+            .iter()
+            .filter_map(|f| {
+                let ident = f.ident.as_ref()?;
+                Some(Field {
+                    ident,
+                    ty: &f.ty,
+                    kind: classify(cx, f),
+                })
+            })
+            .collect();
+        Some(Model {
+            ident: &input.ident,
+            attrs: ModelAttrs::default(),
+            fields,
+            generics: &input.generics,
+        })
+    }
+
     pub fn columns(&self) -> impl Iterator<Item = (&Field<'a>, &ColumnAttrs)> {
         self.fields.iter().filter_map(|f| match &f.kind {
             FieldKind::Column(c) => Some((f, c)),

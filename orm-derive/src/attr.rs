@@ -143,6 +143,29 @@ pub fn model_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ModelAttrs {
     out
 }
 
+/// `#[table(...)]`.
+#[derive(Default)]
+pub struct TableAttrs {
+    pub name: Option<Attr<LitStr>>,
+}
+
+pub fn table_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> TableAttrs {
+    let mut out = TableAttrs::default();
+    each_attr(cx, attrs, "table", |meta| {
+        if meta.path.is_ident("name") {
+            let lit = parse_str(meta)?;
+            if lit.value().is_empty() {
+                cx.error_spanned_by(&lit, "table name must not be empty");
+            }
+            set_once(cx, &mut out.name, &meta.path, lit);
+            Ok(())
+        } else {
+            reject_unknown(cx, meta, "table attribute", symbol::TABLE_KEYS)
+        }
+    });
+    out
+}
+
 /// `#[column(...)]`.
 #[derive(Default)]
 pub struct ColumnAttrs {
@@ -196,8 +219,6 @@ pub struct Backref {
 }
 
 /// `secondary = path::To::Table` or `secondary = "table_name"`.
-// Parsed and validated now; expanded once many-to-many lands.
-#[allow(dead_code)]
 pub enum Secondary {
     Path(syn::Path),
     Name(LitStr),
@@ -219,6 +240,7 @@ pub struct RelationshipAttrs {
     pub order_by: Option<Attr<LitStr>>,
     pub foreign_keys: Option<Attr<Vec<LitStr>>>,
     pub lazy: Option<Attr<LitStr>>,
+    pub post_update: Option<Attr<LitBool>>,
 }
 
 pub fn relationship_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> RelationshipAttrs {
@@ -252,6 +274,9 @@ pub fn relationship_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> RelationshipAt
         } else if key.is_ident("passive_deletes") {
             let v = parse_flag(meta)?;
             set_once(cx, &mut out.passive_deletes, key, v);
+        } else if key.is_ident("post_update") {
+            let v = parse_flag(meta)?;
+            set_once(cx, &mut out.post_update, key, v);
         } else if key.is_ident("viewonly") {
             let v = parse_flag(meta)?;
             set_once(cx, &mut out.viewonly, key, v);

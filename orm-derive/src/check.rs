@@ -22,6 +22,12 @@ fn check_generics(cx: &Ctxt, model: &Model<'_>) {
     }
 }
 
+/// The checks of `#[derive(Table)]`: columns only, no key required.
+pub fn check_table(cx: &Ctxt, model: &Model<'_>) {
+    check_generics(cx, model);
+    check_column_names(cx, model);
+}
+
 fn check_columns(cx: &Ctxt, model: &Model<'_>) {
     let primary_keys = model
         .columns()
@@ -43,6 +49,132 @@ fn check_columns(cx: &Ctxt, model: &Model<'_>) {
             cx.error_spanned_by(&table.value, "table name must not be empty");
         }
     }
+    check_column_names(cx, model);
+    for (_, column) in model.columns() {
+        if let Some(auto) = &column.autoincrement {
+            let is_pk = column.primary_key.as_ref().is_some_and(|p| p.value.value);
+            if auto.value.value && !(is_pk && primary_keys == 1) {
+                cx.error_at(
+                    auto.span,
+                    "autoincrement is only valid on the single primary key column (an Option<i64> the database fills in)",
+                );
+            }
+        }
+    }
+}
+
+fn check_relationships(cx: &Ctxt, model: &Model<'_>) {
+    for (_, rel) in model.relationships() {
+        let attrs = &rel.attrs;
+        if let Some(uselist) = &attrs.uselist {
+            let wants_many = uselist.value.value;
+            if wants_many != (rel.cardinality == Cardinality::Many) {
+                let message = if wants_many {
+                    "uselist = true needs a Many<_> field; this field is One<_>"
+                } else {
+                    "uselist = false needs a One<_> field; this field is Many<_>"
+                };
+                cx.error_spanned_by(&uselist.value, message);
+            }
+        }
+        if let Some(back) = &attrs.back_populates {
+            if !is_identifier(&back.value.value()) {
+                cx.error_spanned_by(
+                    &back.value,
+                    "back_populates must name a field of the target model",
+                );
+            }
+        }
+        if let Some(backref) = &attrs.backref {
+            match &backref.value.name {
+                Some(name) if !is_identifier(&name.value()) => {
+                    cx.error_spanned_by(name, "backref must be a field-like name");
+                }
+                _ => {}
+            }
+            if attrs.back_populates.is_some() {
+                cx.error_at(
+                    backref.span,
+                    "use either backref (creates the other side) or back_populates (names it), not both",
+                );
+            }
+            if attrs.viewonly.as_ref().is_some_and(|v| v.value.value) {
+                cx.error_at(
+                    backref.span,
+                    "a viewonly relationship cannot create a backref",
+                );
+            }
+        }
+        let has_secondary = attrs.secondary.is_some();
+        if let Some(cascade) = &attrs.cascade {
+            let (lit, parts) = &cascade.value;
+            if has_secondary && parts.iter().any(|p| p == "delete-orphan") {
+                cx.error_spanned_by(
+                    lit,
+                    "delete-orphan is not supported on a many-to-many relationship (an object may have several parents)",
+                );
+            }
+        }
+        if let Some(order_by) = &attrs.order_by {
+            if parse_order_by(&order_by.value.value()).is_none() {
+                cx.error_spanned_by(
+                    &order_by.value,
+                    "order_by takes column names separated by commas, each optionally followed by `asc` or `desc`",
+                );
+            }
+            if rel.cardinality == Cardinality::One {
+                cx.error_spanned_by(
+                    &order_by.value,
+                    "order_by applies to collections (Many<_>) only",
+                );
+            }
+        }
+        if let Some(lazy) = &attrs.lazy {
+            let value = lazy.value.value();
+            if !matches!(value.as_str(), "select" | "selectin")
+                && crate::symbol::LAZY_VALUES.contains(&value.as_str())
+            {
+                cx.error_spanned_by(
+                    &lazy.value,
+                    format!(
+                        "lazy = \"{value}\" is not supported yet (use \"select\" or \"selectin\")"
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// `"name, created desc"` -> `[("name", false), ("created", true)]`.
+pub fn parse_order_by(text: &str) -> Option<Vec<(String, bool)>> {
+    let mut out = Vec::new();
+    for part in text.split(',') {
+        let mut words = part.split_whitespace();
+        let column = words.next()?;
+        let descending = match words.next().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("asc") => false,
+            Some("desc") => true,
+            Some(_) => return None,
+        };
+        if words.next().is_some() || !is_identifier(column) {
+            return None;
+        }
+        out.push((column.to_owned(), descending));
+    }
+    Some(out)
+}
+
+/// Whether `name` can be a field name (keywords included: they are written
+/// `r#name` in Rust and `"name"` in attributes).
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+        && name != "_"
+}
+
+/// Column names unique (case-insensitively), not empty; foreign keys well formed.
+fn check_column_names(cx: &Ctxt, model: &Model<'_>) {
     // SQL column names are case-insensitive.
     let mut names: HashMap<String, &syn::Ident> = HashMap::new();
     for (field, column) in model.columns() {
@@ -76,90 +208,5 @@ fn check_columns(cx: &Ctxt, model: &Model<'_>) {
                 );
             }
         }
-        if let Some(auto) = &column.autoincrement {
-            let is_pk = column.primary_key.as_ref().is_some_and(|p| p.value.value);
-            if auto.value.value && !(is_pk && primary_keys == 1) {
-                cx.error_at(
-                    auto.span,
-                    "autoincrement is only valid on the single primary key column (an Option<i64> the database fills in)",
-                );
-            }
-        }
     }
-}
-
-fn not_supported(cx: &Ctxt, span: proc_macro2::Span, what: &str) {
-    cx.error_at(span, format!("{what} is not supported yet"));
-}
-
-fn check_relationships(cx: &Ctxt, model: &Model<'_>) {
-    for (_, rel) in model.relationships() {
-        let attrs = &rel.attrs;
-        if let Some(uselist) = &attrs.uselist {
-            let wants_many = uselist.value.value;
-            if wants_many != (rel.cardinality == Cardinality::Many) {
-                let message = if wants_many {
-                    "uselist = true needs a Many<_> field; this field is One<_>"
-                } else {
-                    "uselist = false needs a One<_> field; this field is Many<_>"
-                };
-                cx.error_spanned_by(&uselist.value, message);
-            }
-        }
-        if let Some(back) = &attrs.back_populates {
-            if !is_identifier(&back.value.value()) {
-                cx.error_spanned_by(
-                    &back.value,
-                    "back_populates must name a field of the target model",
-                );
-            }
-        }
-        if let Some(backref) = &attrs.backref {
-            not_supported(cx, backref.span, "`backref`");
-        }
-        if let Some(secondary) = &attrs.secondary {
-            not_supported(cx, secondary.span, "`secondary` (many-to-many)");
-        }
-        if let Some(cascade) = &attrs.cascade {
-            let (lit, parts) = &cascade.value;
-            if let Some(part) = parts
-                .iter()
-                .find(|p| !matches!(p.as_str(), "save-update" | "merge"))
-            {
-                cx.error_spanned_by(
-                    lit,
-                    format!("cascade \"{part}\" is not supported yet (only \"save-update, merge\", the default)"),
-                );
-            }
-        }
-        if let Some(flag) = attrs.passive_deletes.as_ref().filter(|f| f.value.value) {
-            not_supported(cx, flag.span, "`passive_deletes`");
-        }
-        if let Some(flag) = attrs.viewonly.as_ref().filter(|f| f.value.value) {
-            not_supported(cx, flag.span, "`viewonly`");
-        }
-        if let Some(order_by) = &attrs.order_by {
-            not_supported(cx, order_by.span, "`order_by`");
-        }
-        if let Some(lazy) = &attrs.lazy {
-            let value = lazy.value.value();
-            if value != "select" && crate::symbol::LAZY_VALUES.contains(&value.as_str()) {
-                cx.error_spanned_by(
-                    &lazy.value,
-                    format!(
-                        "lazy = \"{value}\" is not supported yet (only \"select\", the default)"
-                    ),
-                );
-            }
-        }
-    }
-}
-
-/// Whether `name` can be a field name (keywords included: they are written
-/// `r#name` in Rust and `"name"` in attributes).
-pub fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_')
-        && name != "_"
 }

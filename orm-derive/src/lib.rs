@@ -11,6 +11,7 @@ mod check;
 mod ctxt;
 mod expand;
 mod symbol;
+mod table;
 
 use proc_macro::TokenStream;
 
@@ -21,4 +22,12 @@ use proc_macro::TokenStream;
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     expand::derive(input).into()
+}
+
+/// Derives `orm_core::Table` for a struct whose fields are the columns of an
+/// association table, for `#[relationship(secondary = ...)]`.
+#[proc_macro_derive(Table, attributes(table, column))]
+pub fn derive_table(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    table::derive(input).into()
 }

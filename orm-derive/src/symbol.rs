@@ -19,7 +19,9 @@ pub const RELATIONSHIP_KEYS: &[&str] = &[
     "order_by",
     "foreign_keys",
     "lazy",
+    "post_update",
 ];
+pub const TABLE_KEYS: &[&str] = &["name"];
 pub const BACKREF_KEYS: &[&str] = &["name", "uselist"];
 pub const CASCADE_VALUES: &[&str] = &[
     "all",

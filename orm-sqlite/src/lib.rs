@@ -134,6 +134,17 @@ impl Connection for SqliteConnection {
         })
     }
 
+    fn execute_many(&self, sql: &str, rows: &[Vec<Value>]) -> Result<u64, DbError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(convert)?;
+        let mut affected = 0;
+        for params in rows {
+            affected += stmt
+                .execute(rusqlite::params_from_iter(params.iter().map(Param)))
+                .map_err(convert)? as u64;
+        }
+        Ok(affected)
+    }
+
     fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, DbError> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(convert)?;
         let columns = stmt.column_count();

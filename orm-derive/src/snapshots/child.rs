@@ -44,7 +44,15 @@ const _: () = {
                     target: <Parent as ::orm_core::__private::Model>::meta,
                     cardinality: ::orm_core::__private::Cardinality::One,
                     back_populates: ::std::option::Option::Some("children"),
+                    backref: ::std::option::Option::None,
+                    secondary: ::std::option::Option::None,
                     foreign_keys: &["parent_id"],
+                    cascade: ::orm_core::__private::Cascade::DEFAULT,
+                    passive_deletes: false,
+                    viewonly: false,
+                    post_update: false,
+                    order_by: &[],
+                    lazy: ::orm_core::__private::Lazy::Select,
                 },
             ];
             static META: ::orm_core::__private::ModelMeta = ::orm_core::__private::ModelMeta {
@@ -52,6 +60,7 @@ const _: () = {
                 table: "child",
                 columns: &COLUMNS,
                 relationships: &RELATIONSHIPS,
+                get: <Child as ::orm_core::__private::Model>::meta,
                 construct: ::orm_core::__private::construct::<Child>,
             };
             &META

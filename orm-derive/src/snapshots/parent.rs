@@ -40,7 +40,15 @@ const _: () = {
                     target: <Child as ::orm_core::__private::Model>::meta,
                     cardinality: ::orm_core::__private::Cardinality::Many,
                     back_populates: ::std::option::Option::Some("parent"),
+                    backref: ::std::option::Option::None,
+                    secondary: ::std::option::Option::None,
                     foreign_keys: &[],
+                    cascade: ::orm_core::__private::Cascade::DEFAULT,
+                    passive_deletes: false,
+                    viewonly: false,
+                    post_update: false,
+                    order_by: &[],
+                    lazy: ::orm_core::__private::Lazy::Select,
                 },
             ];
             static META: ::orm_core::__private::ModelMeta = ::orm_core::__private::ModelMeta {
@@ -48,6 +56,7 @@ const _: () = {
                 table: "parent",
                 columns: &COLUMNS,
                 relationships: &RELATIONSHIPS,
+                get: <Parent as ::orm_core::__private::Model>::meta,
                 construct: ::orm_core::__private::construct::<Parent>,
             };
             &META

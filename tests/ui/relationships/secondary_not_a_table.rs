@@ -4,10 +4,8 @@ use orm_core::prelude::*;
 pub struct Node {
     #[column(primary_key)]
     pub id: Option<i64>,
-    #[relationship(secondary = "node_link")]
+    #[relationship(secondary = String)]
     pub links: Many<Node>,
-    #[relationship(secondary = links::NodeLink)]
-    pub other_links: Many<Node>,
 }
 
 fn main() {}

@@ -6,8 +6,10 @@ pub struct Node {
     pub id: Option<i64>,
     #[column(foreign_key = "node.id")]
     pub parent_id: Option<i64>,
-    #[relationship(passive_deletes)]
+    #[relationship(order_by = "name sideways")]
     pub children: Many<Node>,
+    #[relationship(order_by = "id")]
+    pub parent: One<Node>,
 }
 
 fn main() {}

@@ -1,0 +1,169 @@
+//! Recording the state a successful flush leaves: keys, committed
+//! snapshots, identity map, and the in-memory consequences of deletes.
+
+use std::rc::Rc;
+
+use rustc_hash::FxHashSet as HashSet;
+
+use super::execute::Outcome;
+use crate::dependency::Dependencies;
+use crate::error::{Error, Result};
+use crate::obj::AnyObj;
+use crate::session::{render_key, SessionInner};
+use crate::value::Value;
+
+pub(super) fn after_flush(
+    session: &Rc<SessionInner>,
+    outcome: Outcome,
+    saved: &[AnyObj],
+    deps: &Dependencies,
+) -> Result<()> {
+    // Deleted rows leave the identity map first: a new object may take over
+    // the key of a deleted one (row switch).
+    for obj in &outcome.deleted {
+        session.touch(obj)?;
+        let mapper = session.mapper_index(obj.meta())?;
+        let mut state = obj.state_mut()?;
+        state.deleted = true;
+        state.marked_for_delete = false;
+        if let Some(key) = &state.key {
+            session.identity.borrow_mut().remove(mapper, key);
+        }
+    }
+    session.deleted.borrow_mut().clear();
+
+    for (obj, values, generated) in outcome.inserted {
+        session.touch(&obj)?;
+        let mapper = session.mapper_index(obj.meta())?;
+        let key = key_of(session, mapper, &values);
+        {
+            let mut state = obj.state_mut()?;
+            state.key = Some(key.clone());
+            state.committed = Some(values);
+            state.generated_key = generated;
+            state.committed_rels.mark_persistent();
+        }
+        if session
+            .identity
+            .borrow_mut()
+            .insert(mapper, key.clone(), obj.clone())
+            .is_err()
+        {
+            return Err(Error::IdentityConflict {
+                model: obj.meta().name,
+                key: render_key(&key),
+            });
+        }
+    }
+
+    for (obj, values) in outcome.updated {
+        session.touch(&obj)?;
+        let mapper = session.mapper_index(obj.meta())?;
+        let new_key = key_of(session, mapper, &values);
+        let mut state = obj.state_mut()?;
+        if let Some(old_key) = state.key.replace(new_key.clone()) {
+            if old_key != new_key {
+                let mut identity = session.identity.borrow_mut();
+                identity.remove(mapper, &old_key);
+                let _ = identity.insert(mapper, new_key, obj.clone());
+            }
+        }
+        state.committed = Some(values);
+    }
+
+    // Orphans that were never inserted leave the session.
+    {
+        let dropped: HashSet<&AnyObj> = deps.dropped.iter().collect();
+        session.new.borrow_mut().retain(|o| !dropped.contains(o));
+        for obj in &deps.dropped {
+            obj.state_mut()?.session = None;
+        }
+    }
+    session
+        .new
+        .borrow_mut()
+        .retain(|o| o.state().map(|s| s.key.is_none()).unwrap_or(true));
+
+    for obj in &outcome.deleted {
+        forget_deleted(session, obj)?;
+    }
+
+    // Children whose parent was deleted no longer point at it.
+    for (child, parent) in &deps.orphaned {
+        for rel in child.rel_refs() {
+            if child.rel(rel)?.contains(parent) {
+                session.touch(child)?;
+                child.rel_mut(rel)?.clear();
+            }
+        }
+    }
+
+    // The relationship contents are now what the database holds.
+    let mut snapshotted: HashSet<&AnyObj> = HashSet::default();
+    let association_objects = deps
+        .association_inserts
+        .iter()
+        .chain(&deps.association_deletes)
+        .flat_map(|row| row.columns.iter().map(|(_, o, _)| o));
+    for obj in saved
+        .iter()
+        .chain(&deps.sync_targets)
+        .chain(deps.orphaned.iter().map(|(c, _)| c))
+        .chain(association_objects)
+    {
+        if !snapshotted.insert(obj) || obj.state()?.deleted || obj.state()?.key.is_none() {
+            continue;
+        }
+        session.touch(obj)?;
+        for rel in obj.rel_refs() {
+            let snapshot = {
+                let mut field = obj.rel_mut(rel)?;
+                field.clear_pending();
+                field.is_loaded().then(|| field.items())
+            };
+            obj.state_mut()?.committed_rels.set(rel, snapshot);
+        }
+        obj.clear_modified();
+    }
+    Ok(())
+}
+
+fn key_of(session: &SessionInner, mapper: usize, values: &[Value]) -> Vec<Value> {
+    session.registry.mappers[mapper]
+        .primary_key
+        .iter()
+        .map(|&c| values[c].clone())
+        .collect()
+}
+
+/// Takes a deleted object out of the collections that mirror its
+/// relationships, as SQLAlchemy's reload after commit would show them.
+fn forget_deleted(session: &SessionInner, obj: &AnyObj) -> Result<()> {
+    for rel in obj.rel_refs() {
+        let Some(reverse) = crate::sync::info(obj, rel)?.reverse else {
+            continue;
+        };
+        let mut targets = obj.rel(rel)?.items();
+        if targets.is_empty() && !obj.rel(rel)?.is_loaded() {
+            targets.extend(session.related_in_identity_map(obj, rel)?);
+        }
+        for target in targets {
+            if target.state()?.deleted {
+                continue;
+            }
+            let was_modified = target.is_modified();
+            session.touch(&target)?;
+            // An unloaded collection will not find the row when loaded.
+            if target.rel(reverse)?.is_loaded() {
+                target.rel_mut(reverse)?.remove(obj);
+            }
+            if let Some(Some(committed)) = target.state_mut()?.committed_rels.get_mut(reverse) {
+                committed.retain(|o| !o.ptr_eq(obj));
+            }
+            if !was_modified {
+                target.clear_modified();
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,103 @@
+//! The flush: collect the changed objects, run the dependency processors,
+//! order the rows, emit the statements inside the transaction, and record
+//! the new committed state (SQLAlchemy's `unitofwork.py`).
+//!
+//! - [`plan`]: which rows are written, and in which order;
+//! - [`execute`]: the statements, with every value written into an object
+//!   logged so a failure can be undone;
+//! - [`finish`]: the committed state after success.
+
+mod execute;
+mod finish;
+mod plan;
+
+use std::rc::Rc;
+
+use crate::dependency;
+use crate::error::Result;
+use crate::obj::AnyObj;
+use crate::persistence::{self, Undo};
+use crate::session::SessionInner;
+
+impl SessionInner {
+    pub(crate) fn flush(self: &Rc<Self>) -> Result<()> {
+        let roots: Vec<AnyObj> = {
+            let identity = self.identity.borrow();
+            let new = self.new.borrow();
+            new.iter()
+                .cloned()
+                .chain(identity.values().filter(|o| o.is_modified()).cloned())
+                .collect()
+        };
+        self.cascade_add(roots)?;
+        let pending: Vec<AnyObj> = self.new.borrow().clone();
+        let marked: Vec<AnyObj> = self.deleted.borrow().clone();
+        let mut dirty: Vec<AnyObj> = {
+            let identity = self.identity.borrow();
+            identity
+                .values()
+                .filter(|o| o.is_modified())
+                .filter(|o| o.state().map(|s| !s.marked_for_delete).unwrap_or(true))
+                .cloned()
+                .collect()
+        };
+        if pending.is_empty() && marked.is_empty() && dirty.is_empty() {
+            return Ok(());
+        }
+        plan::sort_by_key(self, &mut dirty)?;
+
+        let saved: Vec<AnyObj> = pending.iter().chain(&dirty).cloned().collect();
+        let deps = dependency::process(self, &saved, &marked)?;
+        let plan = plan::Plan::build(self, &pending, &dirty, &deps)?;
+
+        let began = !self.in_transaction.get();
+        let savepoint = if began {
+            self.engine.execute("BEGIN", &[])?;
+            self.in_transaction.set(true);
+            None
+        } else {
+            let name = format!("flush_{}", self.savepoints.get() + 1);
+            self.savepoints.set(self.savepoints.get() + 1);
+            self.engine.execute(&format!("SAVEPOINT {name}"), &[])?;
+            Some(name)
+        };
+
+        let mut undo = Undo::default();
+        match execute::run(self, &plan, &deps, &mut undo) {
+            Ok(outcome) => {
+                if let Some(name) = &savepoint {
+                    self.engine
+                        .execute(&format!("RELEASE SAVEPOINT {name}"), &[])?;
+                }
+                finish::after_flush(self, outcome, &saved, &deps)
+            }
+            Err(err) => {
+                undo.revert();
+                match &savepoint {
+                    None => {
+                        self.in_transaction.set(false);
+                        let _ = self.engine.execute("ROLLBACK", &[]);
+                    }
+                    Some(name) => {
+                        let _ = self
+                            .engine
+                            .execute(&format!("ROLLBACK TO SAVEPOINT {name}"), &[]);
+                        let _ = self
+                            .engine
+                            .execute(&format!("RELEASE SAVEPOINT {name}"), &[]);
+                    }
+                }
+                Err(err)
+            }
+        }
+    }
+
+    pub(crate) fn target(&self, mapper: usize) -> persistence::Target<'_> {
+        persistence::Target {
+            engine: &self.engine,
+            statements: &self.statements,
+            index: mapper,
+            mapper: &self.registry.mappers[mapper],
+        }
+    }
+}

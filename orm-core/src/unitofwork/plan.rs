@@ -1,0 +1,392 @@
+//! The order of the rows of one flush.
+//!
+//! For each table, referenced tables first: the UPDATEs that do not wait for
+//! a new row of the same table, then the INSERTs (parents first within a
+//! self-referential table), then the remaining UPDATEs. Rows deleted from a
+//! table nothing references go first of all, so a replaced one-to-one row
+//! frees its unique key before its successor is inserted. Then the second
+//! UPDATEs of `post_update` keys, the association rows (DELETEs, then
+//! INSERTs), the `post_update` keys of rows about to go, and the DELETEs,
+//! tables in reverse order (children first).
+
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use crate::dependency::Dependencies;
+use crate::error::{Error, Result};
+use crate::obj::AnyObj;
+use crate::registry::{Direction, Registry};
+use crate::session::SessionInner;
+use crate::value::Value;
+
+/// One step of a flush.
+pub(super) enum Step {
+    Insert(usize, AnyObj),
+    Update(usize, AnyObj),
+    /// A new object that takes over the row of a deleted object with the
+    /// same primary key: an UPDATE instead of a DELETE and an INSERT.
+    Switch(usize, AnyObj, AnyObj),
+    /// The second UPDATE that writes `post_update` keys.
+    PostUpdate(usize, AnyObj),
+    AssociationDeletes,
+    AssociationInserts,
+    /// NULLs the `post_update` keys of a row before it is deleted.
+    ClearPostUpdate(usize, AnyObj),
+    Delete(usize, AnyObj),
+}
+
+/// The steps of one flush, in execution order.
+pub(super) struct Plan {
+    pub steps: Vec<Step>,
+}
+
+impl Plan {
+    pub fn build(
+        session: &Rc<SessionInner>,
+        pending: &[AnyObj],
+        dirty: &[AnyObj],
+        deps: &Dependencies,
+    ) -> Result<Plan> {
+        let registry = &session.registry;
+        let mappers = registry.mappers.len();
+        let dropped: HashSet<&AnyObj> = deps.dropped.iter().collect();
+        let deleting: HashSet<&AnyObj> = deps.deleting.iter().collect();
+
+        let mut inserts: Vec<Vec<AnyObj>> = vec![Vec::new(); mappers];
+        for obj in pending.iter().filter(|o| !dropped.contains(o)) {
+            inserts[session.mapper_index(obj.meta())?].push(obj.clone());
+        }
+        let mut updates: Vec<Vec<AnyObj>> = vec![Vec::new(); mappers];
+        let mut queued: HashSet<&AnyObj> = HashSet::default();
+        let mut extra = Vec::new();
+        for obj in dirty.iter().chain(&deps.sync_targets) {
+            let persistent = {
+                let state = obj.state()?;
+                state.key.is_some() && !state.deleted
+            };
+            if persistent && !deleting.contains(obj) && queued.insert(obj) {
+                extra.push(obj.clone());
+            }
+        }
+        sort_by_key(session, &mut extra)?;
+        for obj in extra {
+            updates[session.mapper_index(obj.meta())?].push(obj);
+        }
+
+        // Row switches: a new row with the key of a row being deleted.
+        let mut deleted_keys: HashMap<(usize, Vec<Value>), AnyObj> = HashMap::default();
+        for obj in &deps.deleting {
+            if let Some(key) = obj.state()?.key.clone() {
+                deleted_keys.insert((session.mapper_index(obj.meta())?, key), obj.clone());
+            }
+        }
+        let mut switched: HashMap<AnyObj, AnyObj> = HashMap::default();
+        for (m, rows) in inserts.iter().enumerate() {
+            for obj in rows {
+                if let Some(key) = prospective_key(registry, m, obj, deps)? {
+                    if let Some(old) = deleted_keys.remove(&(m, key)) {
+                        switched.insert(obj.clone(), old);
+                    }
+                }
+            }
+        }
+        let replaced: HashSet<AnyObj> = switched.values().cloned().collect();
+
+        let mut deletes: Vec<Vec<AnyObj>> = vec![Vec::new(); mappers];
+        for obj in deps.deleting.iter().filter(|o| !replaced.contains(*o)) {
+            deletes[session.mapper_index(obj.meta())?].push(obj.clone());
+        }
+        let referenced = referenced_mappers(registry);
+
+        let mut steps = Vec::new();
+        for &m in &registry.table_order {
+            if !referenced.contains(&m) {
+                steps.extend(deletes[m].drain(..).map(|o| Step::Delete(m, o)));
+            }
+            let rows = std::mem::take(&mut inserts[m]);
+            let new_rows: HashSet<AnyObj> = rows.iter().cloned().collect();
+            let waits = |obj: &AnyObj| {
+                deps.syncs.get(obj).is_some_and(|s| {
+                    s.sets.iter().any(|sync| {
+                        !sync.post && sync.parent.as_ref().is_some_and(|p| new_rows.contains(p))
+                    })
+                })
+            };
+            let (late, early): (Vec<AnyObj>, Vec<AnyObj>) =
+                std::mem::take(&mut updates[m]).into_iter().partition(waits);
+            steps.extend(early.into_iter().map(|o| Step::Update(m, o)));
+            for obj in order_inserts(session, m, rows, deps)? {
+                match switched.remove(&obj) {
+                    Some(old) => steps.push(Step::Switch(m, obj, old)),
+                    None => steps.push(Step::Insert(m, obj)),
+                }
+            }
+            steps.extend(late.into_iter().map(|o| Step::Update(m, o)));
+        }
+        for obj in &deps.sync_targets {
+            let has_deferred = deps
+                .syncs
+                .get(obj)
+                .is_some_and(|s| s.deferred().next().is_some());
+            if has_deferred && !deleting.contains(obj) && !dropped.contains(obj) {
+                steps.push(Step::PostUpdate(
+                    session.mapper_index(obj.meta())?,
+                    obj.clone(),
+                ));
+            }
+        }
+        steps.push(Step::AssociationDeletes);
+        steps.push(Step::AssociationInserts);
+        for (m, rows) in deletes.iter().enumerate() {
+            let columns = post_update_columns(registry, m);
+            if columns.is_empty() {
+                continue;
+            }
+            for obj in rows {
+                let committed = obj.state()?.committed.clone().unwrap_or_default();
+                if columns
+                    .iter()
+                    .any(|&c| committed.get(c).is_some_and(|v| !v.is_null()))
+                {
+                    steps.push(Step::ClearPostUpdate(m, obj.clone()));
+                }
+            }
+        }
+        for &m in registry.table_order.iter().rev() {
+            let rows = std::mem::take(&mut deletes[m]);
+            for obj in order_deletes(session, m, rows)? {
+                steps.push(Step::Delete(m, obj));
+            }
+        }
+        Ok(Plan { steps })
+    }
+}
+
+/// The key a new row will have, when the flush can tell before writing it.
+fn prospective_key(
+    registry: &Registry,
+    m: usize,
+    obj: &AnyObj,
+    deps: &Dependencies,
+) -> Result<Option<Vec<Value>>> {
+    let mapper = &registry.mappers[m];
+    let mut key = Vec::with_capacity(mapper.primary_key.len());
+    for &pk in &mapper.primary_key {
+        let mut value = obj.column_value(pk)?;
+        if let Some(syncs) = deps.syncs.get(obj) {
+            for sync in syncs.immediate() {
+                for &(parent_col, child_col) in &sync.pairs {
+                    if child_col == pk {
+                        value = match &sync.parent {
+                            Some(parent) => parent.column_value(parent_col)?,
+                            None => Value::Null,
+                        };
+                    }
+                }
+            }
+        }
+        if value.is_null() {
+            return Ok(None);
+        }
+        key.push(value);
+    }
+    Ok(Some(key))
+}
+
+/// Models whose rows some foreign key (of a model or an association table)
+/// refers to.
+fn referenced_mappers(registry: &Registry) -> HashSet<usize> {
+    registry
+        .mappers
+        .iter()
+        .flat_map(|m| m.foreign_keys.iter())
+        .chain(registry.tables.iter().flat_map(|t| t.foreign_keys.iter()))
+        .map(|fk| fk.target)
+        .collect()
+}
+
+/// The columns of model `m` that `post_update` relationships write.
+pub(super) fn post_update_columns(registry: &Registry, m: usize) -> Vec<usize> {
+    let mut columns = Vec::new();
+    for (index, mapper) in registry.mappers.iter().enumerate() {
+        for (_, rel) in mapper.all_relationships() {
+            if !rel.post_update {
+                continue;
+            }
+            let child = match rel.direction {
+                Direction::ManyToOne => index,
+                Direction::OneToMany => rel.target,
+                Direction::ManyToMany => continue,
+            };
+            if child == m {
+                columns.extend(rel.pairs.iter().map(|&(_, c)| c));
+            }
+        }
+    }
+    columns.sort_unstable();
+    columns.dedup();
+    columns
+}
+
+/// Sorts persistent objects by model, then primary key, so that UPDATEs
+/// come out in a stable order.
+pub(super) fn sort_by_key(session: &SessionInner, objects: &mut [AnyObj]) -> Result<()> {
+    let mut keyed = Vec::with_capacity(objects.len());
+    for obj in objects.iter() {
+        let key = obj.state()?.key.clone().unwrap_or_default();
+        keyed.push((session.mapper_index(obj.meta())?, key, obj.clone()));
+    }
+    keyed.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| compare_keys(&a.1, &b.1)));
+    for (slot, (_, _, obj)) in objects.iter_mut().zip(keyed) {
+        *slot = obj;
+    }
+    Ok(())
+}
+
+/// Orders the new rows of one table so that a row whose key is copied into
+/// another row (same table) is inserted first.
+fn order_inserts(
+    session: &SessionInner,
+    mapper: usize,
+    rows: Vec<AnyObj>,
+    deps: &Dependencies,
+) -> Result<Vec<AnyObj>> {
+    if rows.len() < 2 {
+        return Ok(rows);
+    }
+    let index: HashMap<&AnyObj, usize> = rows.iter().enumerate().map(|(i, o)| (o, i)).collect();
+    let before = |i: usize| -> Vec<usize> {
+        deps.syncs
+            .get(&rows[i])
+            .map(|s| {
+                s.sets
+                    .iter()
+                    .filter(|sync| !sync.post)
+                    .filter_map(|sync| sync.parent.as_ref().and_then(|p| index.get(p).copied()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    topological(&rows, before, || cycle_error(session, mapper))
+}
+
+/// Orders the deleted rows of one table so that a row referencing another
+/// deleted row of the same table is deleted first.
+fn order_deletes(session: &SessionInner, mapper: usize, rows: Vec<AnyObj>) -> Result<Vec<AnyObj>> {
+    let m = &session.registry.mappers[mapper];
+    let deferred = post_update_columns(&session.registry, mapper);
+    let self_fks: Vec<_> = m
+        .foreign_keys
+        .iter()
+        .filter(|fk| fk.target == mapper && !deferred.contains(&fk.column))
+        .collect();
+    if rows.len() < 2 || self_fks.is_empty() {
+        return Ok(rows);
+    }
+    let mut committed = Vec::with_capacity(rows.len());
+    for obj in &rows {
+        committed.push(obj.state()?.committed.clone().unwrap_or_default());
+    }
+    // Row j must go before row i when j references i.
+    let before = |i: usize| -> Vec<usize> {
+        (0..rows.len())
+            .filter(|&j| {
+                j != i
+                    && self_fks.iter().any(|fk| {
+                        let value = &committed[j][fk.column];
+                        !value.is_null() && *value == committed[i][fk.target_column]
+                    })
+            })
+            .collect()
+    };
+    topological(&rows, before, || cycle_error(session, mapper))
+}
+
+/// The error for rows that depend on each other, naming the relationships
+/// that could break the cycle.
+fn cycle_error(session: &SessionInner, mapper: usize) -> Error {
+    let m = &session.registry.mappers[mapper];
+    let relationships: Vec<String> = m
+        .all_relationships()
+        .filter(|(_, r)| r.target == mapper && r.direction == Direction::ManyToOne)
+        .map(|(_, r)| format!("{}.{}", m.meta.name, r.name))
+        .collect();
+    let hint = if relationships.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; add `post_update = true` to {}",
+            relationships.join(" or ")
+        )
+    };
+    Error::Cycle(format!("{} (table {}){hint}", m.meta.name, m.meta.table))
+}
+fn topological(
+    rows: &[AnyObj],
+    before: impl Fn(usize) -> Vec<usize>,
+    cycle: impl Fn() -> Error,
+) -> Result<Vec<AnyObj>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Active,
+        Done,
+    }
+    let mut marks = vec![Mark::New; rows.len()];
+    let mut out = Vec::with_capacity(rows.len());
+    for start in 0..rows.len() {
+        if marks[start] != Mark::New {
+            continue;
+        }
+        // Iterative depth-first search: (row, its prerequisites, next index).
+        let mut stack = vec![(start, before(start), 0usize)];
+        marks[start] = Mark::Active;
+        while let Some((row, deps, next)) = stack.last_mut() {
+            if let Some(&dep) = deps.get(*next) {
+                *next += 1;
+                match marks[dep] {
+                    Mark::Done => {}
+                    Mark::Active => return Err(cycle()),
+                    Mark::New => {
+                        marks[dep] = Mark::Active;
+                        let deps = before(dep);
+                        stack.push((dep, deps, 0));
+                    }
+                }
+            } else {
+                marks[*row] = Mark::Done;
+                out.push(rows[*row].clone());
+                stack.pop();
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A total order on key values: by kind, then by value.
+fn compare_keys(a: &[Value], b: &[Value]) -> Ordering {
+    fn rank(v: &Value) -> u8 {
+        match v {
+            Value::Null => 0,
+            Value::Integer(_) => 1,
+            Value::Real(_) => 2,
+            Value::Text(_) => 3,
+            Value::Blob(_) => 4,
+        }
+    }
+    for (x, y) in a.iter().zip(b) {
+        let ord = match (x, y) {
+            (Value::Integer(x), Value::Integer(y)) => x.cmp(y),
+            (Value::Real(x), Value::Real(y)) => x.total_cmp(y),
+            (Value::Text(x), Value::Text(y)) => x.cmp(y),
+            (Value::Blob(x), Value::Blob(y)) => x.cmp(y),
+            _ => rank(x).cmp(&rank(y)),
+        };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    a.len().cmp(&b.len())
+}
