@@ -296,7 +296,9 @@ pub(crate) fn process(
                         deps.association_inserts.push(row);
                     }
                 }
-                for target in change.removed.iter().filter(|t| !gone(t)) {
+                // A removed link goes even when its other end is deleted too
+                // (that side may not know the table).
+                for target in &change.removed {
                     let row =
                         AssociationRow::new(link.table, obj, &link.local, target, &link.remote);
                     if association_seen.insert(("-", row.identity())) {
