@@ -46,8 +46,11 @@ pub(crate) fn link(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<()> {
                 return Ok(());
             }
             obj.rel_mut(rel)?.insert(target.clone())?;
-            if let (Some(reverse), Some(old)) = (info.reverse, old) {
-                old.rel_mut(reverse)?.remove(obj);
+            if let (Some(reverse), Some(old)) = (info.reverse, &old) {
+                detach(old, reverse, obj)?;
+            }
+            if let Some(old) = &old {
+                forget_pending_orphan(obj, rel, old)?;
             }
         }
         Cardinality::Many => {
@@ -66,11 +69,10 @@ pub(crate) fn link(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<()> {
 /// Removes `target` from the collection `obj.rel` and mirrors it.
 pub(crate) fn unlink(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<()> {
     let info = info(obj, rel)?;
-    obj.rel_mut(rel)?.remove(target);
     if let Some(reverse) = info.reverse {
         target.rel_mut(reverse)?.remove(obj);
     }
-    Ok(())
+    detach(obj, rel, target)
 }
 
 /// Empties the scalar `obj.rel` and mirrors it.
@@ -78,8 +80,11 @@ pub(crate) fn clear_one(obj: &AnyObj, rel: RelRef) -> Result<()> {
     let info = info(obj, rel)?;
     let old = current_one(obj, rel)?;
     obj.rel_mut(rel)?.clear();
-    if let (Some(reverse), Some(old)) = (info.reverse, old) {
-        old.rel_mut(reverse)?.remove(obj);
+    if let (Some(reverse), Some(old)) = (info.reverse, &old) {
+        detach(old, reverse, obj)?;
+    }
+    if let Some(old) = &old {
+        forget_pending_orphan(obj, rel, old)?;
     }
     Ok(())
 }
@@ -98,6 +103,36 @@ pub(crate) fn link_initial(obj: &AnyObj) -> Result<()> {
     Ok(())
 }
 
+/// `removed` has just left `owner.rel`: when that relationship deletes its
+/// orphans and `removed` was never flushed, it leaves its session now, so
+/// it is never inserted.
+fn forget_pending_orphan(owner: &AnyObj, rel: RelRef, removed: &AnyObj) -> Result<()> {
+    let info = info(owner, rel)?;
+    if !info.cascade.delete_orphan {
+        return Ok(());
+    }
+    // Moved rather than orphaned: its own side points at a new parent.
+    if let Some(reverse) = info.reverse {
+        let field = removed.rel(reverse)?;
+        if field.cardinality() == Cardinality::One && !field.items().is_empty() {
+            return Ok(());
+        }
+    }
+    let pending = removed.state()?.key.is_none();
+    if pending {
+        if let Some(session) = removed.session() {
+            session.expunge(removed)?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes `item` from `owner.rel`, raw, then applies its orphan rule.
+fn detach(owner: &AnyObj, rel: RelRef, item: &AnyObj) -> Result<()> {
+    owner.rel_mut(rel)?.remove(item);
+    forget_pending_orphan(owner, rel, item)
+}
+
 /// Makes `owner` a member of `target.reverse`, the mirror of `owner.rel`.
 /// When `target.reverse` is a scalar that held another object, that object
 /// loses `target` from its own `rel`.
@@ -111,7 +146,8 @@ fn attach_reverse(target: &AnyObj, reverse: RelRef, owner: &AnyObj, rel: RelRef)
             }
             target.rel_mut(reverse)?.insert(owner.clone())?;
             if let Some(old) = old {
-                old.rel_mut(rel)?.remove(target);
+                detach(&old, rel, target)?;
+                forget_pending_orphan(target, reverse, &old)?;
             }
             Ok(())
         }

@@ -1,0 +1,219 @@
+//! Cascades: `delete`, `delete-orphan`, `all`, and what happens without
+//! them.
+
+mod common;
+
+use common::{dml, rows, setup};
+use orm_core::prelude::*;
+use orm_core::ObjectState;
+
+#[derive(Model, Debug, Default)]
+#[model(table = "parent")]
+pub struct Parent {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    pub name: String,
+    #[relationship(back_populates = "parent", cascade = "all, delete-orphan")]
+    pub children: Many<Child>,
+}
+
+#[derive(Model, Debug, Default)]
+#[model(table = "child")]
+pub struct Child {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    pub name: String,
+    #[column(foreign_key = "parent.id")]
+    pub parent_id: Option<i64>,
+    #[relationship(back_populates = "children")]
+    pub parent: One<Parent>,
+    #[relationship(back_populates = "child", cascade = "all")]
+    pub toys: Many<Toy>,
+}
+
+#[derive(Model, Debug, Default)]
+#[model(table = "toy")]
+pub struct Toy {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    #[column(foreign_key = "child.id")]
+    pub child_id: Option<i64>,
+    #[relationship(back_populates = "toys")]
+    pub child: One<Child>,
+}
+
+fn registry() -> std::sync::Arc<Registry> {
+    Registry::builder().model::<Parent>().build().unwrap()
+}
+
+fn family(session: &Session) -> orm_core::Result<(Obj<Parent>, Obj<Child>, Obj<Child>)> {
+    let p = Obj::new(Parent {
+        name: "p".into(),
+        ..Default::default()
+    });
+    let a = Obj::new(Child {
+        name: "a".into(),
+        ..Default::default()
+    });
+    let b = Obj::new(Child {
+        name: "b".into(),
+        ..Default::default()
+    });
+    p.append(Parent::children, &a)?;
+    p.append(Parent::children, &b)?;
+    a.append(Child::toys, &Obj::new(Toy::default()))?;
+    session.add(&p)?;
+    session.commit()?;
+    Ok((p, a, b))
+}
+
+#[test]
+fn delete_cascades_to_children_and_grandchildren_children_first() -> orm_core::Result<()> {
+    let registry = registry();
+    let (engine, session) = setup(&registry);
+    family(&session)?;
+    drop(session);
+
+    // A fresh session: the cascade loads what it needs.
+    let session = Session::new(&engine, &registry);
+    let p = session.get::<Parent>(1)?.unwrap();
+    engine.take_recorded();
+    session.delete(&p)?;
+    session.commit()?;
+    assert_eq!(
+        dml(&engine),
+        [
+            "DELETE FROM toy WHERE id = ? [1]",
+            "DELETE FROM child WHERE id = ? [1]",
+            "DELETE FROM child WHERE id = ? [2]",
+            "DELETE FROM parent WHERE id = ? [1]",
+        ]
+    );
+    for table in ["parent", "child", "toy"] {
+        assert_eq!(
+            rows(&engine, &format!("SELECT count(*) FROM {table}")),
+            ["0"],
+            "{table}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn delete_orphan_deletes_a_removed_child() -> orm_core::Result<()> {
+    let (engine, session) = setup(&registry());
+    let (p, a, _b) = family(&session)?;
+    dml(&engine);
+
+    p.remove(Parent::children, &a)?;
+    session.commit()?;
+    // The orphan goes, and its toys with it (cascade "all" on Child.toys).
+    assert_eq!(
+        dml(&engine),
+        [
+            "DELETE FROM toy WHERE id = ? [1]",
+            "DELETE FROM child WHERE id = ? [1]"
+        ]
+    );
+    assert_eq!(a.state(), ObjectState::Detached);
+    assert_eq!(rows(&engine, "SELECT name FROM child"), ["'b'"]);
+    Ok(())
+}
+
+#[test]
+fn moving_a_child_with_delete_orphan_keeps_it() -> orm_core::Result<()> {
+    let (engine, session) = setup(&registry());
+    let (p, a, _b) = family(&session)?;
+    let other = Obj::new(Parent {
+        name: "other".into(),
+        ..Default::default()
+    });
+    session.add(&other)?;
+    session.commit()?;
+    dml(&engine);
+
+    other.append(Parent::children, &a)?;
+    assert!(!p.get(Parent::children)?.contains(&a));
+    session.commit()?;
+    assert_eq!(
+        dml(&engine),
+        ["UPDATE child SET parent_id = ? WHERE id = ? [2, 1]"]
+    );
+    assert_eq!(a.state(), ObjectState::Persistent);
+    Ok(())
+}
+
+#[test]
+fn a_pending_child_removed_before_flush_is_never_inserted() -> orm_core::Result<()> {
+    let (engine, session) = setup(&registry());
+    let (p, _a, _b) = family(&session)?;
+    dml(&engine);
+
+    let c = Obj::new(Child {
+        name: "c".into(),
+        ..Default::default()
+    });
+    p.append(Parent::children, &c)?;
+    session.flush()?; // c is INSERTed here...
+    p.remove(Parent::children, &c)?;
+    session.commit()?; // ...and DELETEd here as an orphan
+    assert_eq!(
+        dml(&engine),
+        [
+            "INSERT INTO child (name, parent_id) VALUES (?, ?) ['c', 1]",
+            "DELETE FROM child WHERE id = ? [3]",
+        ]
+    );
+
+    let d = Obj::new(Child {
+        name: "d".into(),
+        ..Default::default()
+    });
+    p.append(Parent::children, &d)?;
+    session.add(&d)?;
+    p.remove(Parent::children, &d)?;
+    session.commit()?;
+    let statements = dml(&engine);
+    assert!(statements.is_empty(), "never inserted: {statements:?}");
+    assert_eq!(d.state(), ObjectState::Transient);
+    Ok(())
+}
+
+#[test]
+fn setting_the_parent_to_none_orphans_the_child() -> orm_core::Result<()> {
+    let (engine, session) = setup(&registry());
+    let (_p, _a, b) = family(&session)?;
+    dml(&engine);
+    b.set(Child::parent, None)?;
+    session.commit()?;
+    assert_eq!(dml(&engine), ["DELETE FROM child WHERE id = ? [2]"]);
+    Ok(())
+}
+
+#[test]
+fn moving_a_pending_child_keeps_it_pending() -> orm_core::Result<()> {
+    let (engine, session) = setup(&registry());
+    let (p, _a, _b) = family(&session)?;
+    let other = Obj::new(Parent {
+        name: "other".into(),
+        ..Default::default()
+    });
+    session.add(&other)?;
+    let c = Obj::new(Child {
+        name: "c".into(),
+        ..Default::default()
+    });
+    p.append(Parent::children, &c)?;
+    session.add(&c)?;
+    other.append(Parent::children, &c)?; // moved before any flush: not an orphan
+    assert_eq!(c.state(), ObjectState::Pending);
+    session.commit()?;
+    assert_eq!(
+        rows(
+            &engine,
+            "SELECT name, parent_id FROM child WHERE name = 'c'"
+        ),
+        ["'c', 2"]
+    );
+    Ok(())
+}
