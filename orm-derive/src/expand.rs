@@ -157,7 +157,7 @@ fn expand(model: &Model<'_>) -> TokenStream {
             field.ident.unraw()
         );
         Some(quote_spanned! {span=>
-            #[allow(non_upper_case_globals)]
+            #[allow(non_upper_case_globals, dead_code)]
             impl #target {
                 #[doc = #doc]
                 pub const #accessor: #p::Rel<#target, #storage> = #p::Rel::backref(<#ident as #p::Model>::meta, #i);
@@ -323,7 +323,7 @@ fn expand(model: &Model<'_>) -> TokenStream {
                 }
             }
 
-            #[allow(non_upper_case_globals)]
+            #[allow(non_upper_case_globals, dead_code)]
             impl #ident {
                 #(#column_consts)*
                 #(#relationship_consts)*

@@ -49,6 +49,7 @@ pub fn derive(input: DeriveInput) -> TokenStream {
     let metas = columns
         .iter()
         .map(|(field, attrs)| column_meta(&p, field, attrs, false));
+    let fields = columns.iter().map(|(field, _)| field.ident);
     quote! {
         const _: () = {
             #[automatically_derived]
@@ -62,6 +63,12 @@ pub fn derive(input: DeriveInput) -> TokenStream {
                     };
                     &META
                 }
+            }
+
+            // The struct only describes the table; its fields count as used.
+            #[allow(dead_code)]
+            fn fields(table: &#ident) {
+                let _ = (#(&table.#fields,)*);
             }
 
             #p::inventory::submit! {

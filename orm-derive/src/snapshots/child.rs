@@ -158,7 +158,7 @@ const _: () = {
             }
         }
     }
-    #[allow(non_upper_case_globals)]
+    #[allow(non_upper_case_globals, dead_code)]
     impl Child {
         ///The `child.id` column, for queries.
         pub const id: ::orm_core::__private::Col<Child, Option<i64>> = ::orm_core::__private::Col::new(

@@ -150,7 +150,7 @@ const _: () = {
             }
         }
     }
-    #[allow(non_upper_case_globals)]
+    #[allow(non_upper_case_globals, dead_code)]
     impl Parent {
         ///The `parent.id` column, for queries.
         pub const id: ::orm_core::__private::Col<Parent, Option<i64>> = ::orm_core::__private::Col::new(
