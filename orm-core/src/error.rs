@@ -84,8 +84,15 @@ pub enum Error {
     },
 
     /// The rows to flush depend on each other in a cycle.
-    #[error("the rows of {0} depend on each other in a cycle")]
-    Cycle(String),
+    #[error("the rows of {model} (table {table}) depend on each other in a cycle{hint}")]
+    Cycle {
+        /// The model of the rows.
+        model: &'static str,
+        /// Its table.
+        table: &'static str,
+        /// How to break the cycle, if known (starts with "; ").
+        hint: String,
+    },
 
     /// The primary key of a row to write is missing.
     #[error("{model} object has no value for primary key column `{column}`, and the column is not autoincrement")]

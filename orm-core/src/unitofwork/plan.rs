@@ -321,7 +321,11 @@ fn cycle_error(session: &SessionInner, mapper: usize) -> Error {
             relationships.join(" or ")
         )
     };
-    Error::Cycle(format!("{} (table {}){hint}", m.meta.name, m.meta.table))
+    Error::Cycle {
+        model: m.meta.name,
+        table: m.meta.table,
+        hint,
+    }
 }
 fn topological(
     rows: &[AnyObj],

@@ -1,0 +1,104 @@
+//! Rows that depend on each other: `post_update` writes one of the keys
+//! with a second UPDATE; without it, the cycle is a clear error.
+
+mod common;
+
+use common::{dml, rows, setup};
+use orm_core::prelude::*;
+use orm_core::Error;
+
+/// SQLAlchemy's widget/entry example: each widget has entries, and points
+/// at one favourite entry.
+#[derive(Model, Debug, Default)]
+pub struct Widget {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    #[column(foreign_key = "entry.id")]
+    pub favorite_entry_id: Option<i64>,
+    #[relationship(foreign_keys = "favorite_entry_id", post_update)]
+    pub favorite_entry: One<Entry>,
+    #[relationship(foreign_keys = "entry.widget_id", back_populates = "widget")]
+    pub entries: Many<Entry>,
+}
+
+#[derive(Model, Debug, Default)]
+pub struct Entry {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    #[column(foreign_key = "widget.id")]
+    pub widget_id: Option<i64>,
+    #[relationship(foreign_keys = "widget_id", back_populates = "entries")]
+    pub widget: One<Widget>,
+}
+
+#[test]
+fn mutually_dependent_rows_with_post_update() -> orm_core::Result<()> {
+    let registry = Registry::builder().model::<Widget>().build()?;
+    assert_eq!(registry.tables(), ["widget", "entry"]);
+    let (engine, session) = setup(&registry);
+    let w = Obj::new(Widget::default());
+    let e = Obj::new(Entry::default());
+    w.append(Widget::entries, &e)?;
+    w.set(Widget::favorite_entry, &e)?;
+    session.add(&w)?;
+    session.commit()?;
+    assert_eq!(
+        dml(&engine),
+        [
+            "INSERT INTO widget (favorite_entry_id) VALUES (?) [None]",
+            "INSERT INTO entry (widget_id) VALUES (?) [1]",
+            "UPDATE widget SET favorite_entry_id = ? WHERE id = ? [1, 1]",
+        ]
+    );
+    assert_eq!(
+        rows(&engine, "SELECT id, favorite_entry_id FROM widget"),
+        ["1, 1"]
+    );
+
+    // Deleting both: the post-updated key is cleared first.
+    session.delete(&e)?;
+    session.delete(&w)?;
+    session.commit()?;
+    assert_eq!(
+        dml(&engine),
+        [
+            "UPDATE widget SET favorite_entry_id = ? WHERE id = ? [None, 1]",
+            "DELETE FROM entry WHERE id = ? [1]",
+            "DELETE FROM widget WHERE id = ? [1]",
+        ]
+    );
+    assert!(rows(&engine, "SELECT * FROM widget").is_empty());
+    Ok(())
+}
+
+#[derive(Model, Debug, Default)]
+#[model(table = "node")]
+pub struct Node {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    #[column(foreign_key = "node.id")]
+    pub parent_id: Option<i64>,
+    #[relationship(back_populates = "children")]
+    pub parent: One<Node>,
+    #[relationship(back_populates = "parent")]
+    pub children: Many<Node>,
+}
+
+#[test]
+fn a_row_cycle_without_post_update_is_an_error() -> orm_core::Result<()> {
+    let registry = Registry::builder().model::<Node>().build()?;
+    let (engine, session) = setup(&registry);
+    let a = Obj::new(Node::default());
+    let b = Obj::new(Node::default());
+    a.set(Node::parent, &b)?;
+    b.set(Node::parent, &a)?;
+    session.add(&a)?;
+    let err = session.flush().unwrap_err();
+    assert!(matches!(err, Error::Cycle { model: "Node", .. }), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "the rows of Node (table node) depend on each other in a cycle; add `post_update = true` to Node.parent"
+    );
+    assert!(dml(&engine).is_empty(), "nothing was sent");
+    Ok(())
+}
