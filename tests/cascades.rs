@@ -217,3 +217,56 @@ fn moving_a_pending_child_keeps_it_pending() -> orm_core::Result<()> {
     );
     Ok(())
 }
+
+mod passive {
+    use super::*;
+
+    #[derive(Model, Debug, Default)]
+    pub struct Blog {
+        #[column(primary_key)]
+        pub id: Option<i64>,
+        #[relationship(back_populates = "blog", passive_deletes)]
+        pub posts: Many<Post>,
+    }
+
+    #[derive(Model, Debug, Default)]
+    pub struct Post {
+        #[column(primary_key)]
+        pub id: Option<i64>,
+        #[column(foreign_key = "blog.id")]
+        pub blog_id: Option<i64>,
+        #[relationship(back_populates = "posts")]
+        pub blog: One<Blog>,
+    }
+}
+
+#[test]
+fn passive_deletes_on_a_one_to_many() -> orm_core::Result<()> {
+    use passive::{Blog, Post};
+    let registry = Registry::builder().model::<Blog>().build()?;
+    let engine = orm_sqlite::memory()?;
+    assert!(registry.create_table_sql(engine.dialect())[1]
+        .contains("FOREIGN KEY (blog_id) REFERENCES blog (id) ON DELETE CASCADE"));
+    drop(engine);
+    let (engine, session) = setup(&registry);
+    let blog = Obj::new(Blog::default());
+    for _ in 0..3 {
+        blog.append(Blog::posts, &Obj::new(Post::default()))?;
+    }
+    session.add(&blog)?;
+    session.commit()?;
+    drop((session, blog));
+
+    // Unloaded posts are neither loaded nor touched: the database deletes them.
+    let session = Session::new(&engine, &registry);
+    let blog = session.get::<Blog>(1)?.unwrap();
+    engine.take_recorded();
+    session.delete(&blog)?;
+    session.commit()?;
+    assert_eq!(
+        common::sql(&engine),
+        ["BEGIN", "DELETE FROM blog WHERE id = ? [1]", "COMMIT"]
+    );
+    assert_eq!(rows(&engine, "SELECT count(*) FROM post"), ["0"]);
+    Ok(())
+}

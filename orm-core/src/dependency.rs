@@ -234,7 +234,11 @@ pub(crate) fn process(
         i += 1;
         let mapper = session.mapper(obj.meta())?;
         for (rel, resolved) in mapper.all_relationships() {
-            if !resolved.cascade.delete {
+            // With passive_deletes the database deletes the dependent rows
+            // (ON DELETE CASCADE); the ones loaded are deleted here too, so
+            // memory matches, and the unloaded ones are not loaded.
+            let passive = resolved.passive_deletes && resolved.direction == Direction::OneToMany;
+            if !(resolved.cascade.delete || passive) {
                 continue;
             }
             if resolved.passive_deletes && !obj.rel(rel)?.is_loaded() {
