@@ -270,3 +270,15 @@ fn passive_deletes_on_a_one_to_many() -> orm_core::Result<()> {
     assert_eq!(rows(&engine, "SELECT count(*) FROM post"), ["0"]);
     Ok(())
 }
+
+#[test]
+fn expunge_cascades_with_all() -> orm_core::Result<()> {
+    let (_engine, session) = setup(&registry());
+    let (p, a, b) = family(&session)?;
+    let toy = a.get(Child::toys)?.remove(0);
+    session.expunge(&p)?;
+    for state in [p.state(), a.state(), b.state(), toy.state()] {
+        assert_eq!(state, ObjectState::Detached);
+    }
+    Ok(())
+}

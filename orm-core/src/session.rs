@@ -187,9 +187,11 @@ impl Session {
     }
 
     /// Removes an object from the session without touching the database: a
-    /// pending object becomes transient, a persistent one detached.
+    /// pending object becomes transient, a persistent one detached. Related
+    /// objects loaded through relationships with the `expunge` cascade
+    /// (part of `"all"`) go too.
     pub fn expunge<T: Model>(&self, obj: &Obj<T>) -> Result<()> {
-        self.inner.expunge(&obj.erased())
+        self.inner.expunge_cascade(&obj.erased())
     }
 
     /// Whether the object is in this session.
@@ -367,6 +369,24 @@ impl SessionInner {
         if !state.marked_for_delete {
             state.marked_for_delete = true;
             self.deleted.borrow_mut().push(obj.clone());
+        }
+        Ok(())
+    }
+
+    /// Expunges `obj` and what the `expunge` cascade reaches from it.
+    pub fn expunge_cascade(self: &Rc<Self>, obj: &AnyObj) -> Result<()> {
+        let mut stack = vec![obj.clone()];
+        let mut seen = FxHashSet::default();
+        while let Some(obj) = stack.pop() {
+            if !seen.insert(obj.clone()) || !self.is_mine(&obj)? {
+                continue;
+            }
+            for rel in obj.rel_refs() {
+                if crate::sync::info(&obj, rel)?.cascade.expunge {
+                    stack.extend(obj.rel(rel)?.items());
+                }
+            }
+            self.expunge(&obj)?;
         }
         Ok(())
     }
