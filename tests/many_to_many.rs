@@ -465,3 +465,89 @@ fn passive_deletes_leave_rows_to_on_delete_cascade() -> orm_core::Result<()> {
     assert_eq!(rows(&engine, "SELECT count(*) FROM tag"), ["2"]);
     Ok(())
 }
+
+#[test]
+fn selectin_through_the_association_table() -> orm_core::Result<()> {
+    use bidirectional::{child, parent, Child, Parent};
+    let registry = Registry::builder().model::<Parent>().build()?;
+    let (engine, session) = setup(&registry);
+    let (p1, p2) = (parent("p1"), parent("p2"));
+    let (a, b) = (child("a"), child("b"));
+    p1.append(Parent::children, &a)?;
+    p1.append(Parent::children, &b)?;
+    p2.append(Parent::children, &b)?;
+    session.add(&p1)?;
+    session.add(&p2)?;
+    session.commit()?;
+    drop(session);
+
+    let session = Session::new(&engine, &registry);
+    engine.take_recorded();
+    let parents = session
+        .query::<Parent>()
+        .order_by(Parent::id)
+        .options(orm_core::selectin(Parent::children).then(Child::parents))
+        .all()?;
+    assert_eq!(common::selects(&engine).len(), 3);
+    assert_eq!(
+        names(&parents[0].get(Parent::children)?, |c| c.name.clone()),
+        ["a", "b"]
+    );
+    let b = &parents[1].get(Parent::children)?[0];
+    assert_eq!(
+        names(&b.get(Child::parents)?, |p| p.name.clone()),
+        ["p1", "p2"]
+    );
+    assert!(common::selects(&engine).is_empty());
+    Ok(())
+}
+
+/// A self-referential many-to-many: `foreign_keys` says which association
+/// column points at this side.
+mod graph {
+    use super::*;
+
+    #[derive(Table)]
+    pub struct Edge {
+        #[column(primary_key, foreign_key = "node.id")]
+        pub lower_id: i64,
+        #[column(primary_key, foreign_key = "node.id")]
+        pub higher_id: i64,
+    }
+
+    #[derive(Model, Debug, Default)]
+    pub struct Node {
+        #[column(primary_key)]
+        pub id: Option<i64>,
+        #[relationship(secondary = Edge, foreign_keys = "lower_id", back_populates = "lower_neighbors")]
+        pub higher_neighbors: Many<Node>,
+        #[relationship(secondary = Edge, foreign_keys = "higher_id", back_populates = "higher_neighbors")]
+        pub lower_neighbors: Many<Node>,
+    }
+}
+
+#[test]
+fn self_referential_many_to_many() -> orm_core::Result<()> {
+    use graph::Node;
+    let registry = Registry::builder().model::<Node>().build()?;
+    let (engine, session) = setup(&registry);
+    let (n1, n2, n3) = (
+        Obj::new(Node::default()),
+        Obj::new(Node::default()),
+        Obj::new(Node::default()),
+    );
+    n1.append(Node::higher_neighbors, &n2)?;
+    n1.append(Node::higher_neighbors, &n3)?;
+    n3.append(Node::lower_neighbors, &n2)?;
+    assert_eq!(n3.get(Node::lower_neighbors)?.len(), 2);
+    session.add(&n1)?;
+    session.commit()?;
+    assert_eq!(
+        rows(
+            &engine,
+            "SELECT lower_id, higher_id FROM edge ORDER BY 1, 2"
+        ),
+        ["1, 2", "1, 3", "2, 3"]
+    );
+    Ok(())
+}
