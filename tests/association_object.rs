@@ -292,3 +292,67 @@ fn mapping_a_table_twice_requires_viewonly() -> orm_core::Result<()> {
     assert_eq!(p.get(FixedParent::parent_links)?.len(), 1);
     Ok(())
 }
+
+/// Without delete-orphan, removing a link would blank out part of its
+/// primary key: refused before any SQL.
+mod no_orphan_cascade {
+    use super::*;
+
+    #[derive(Model, Debug, Default)]
+    #[model(table = "association")]
+    pub struct Link {
+        #[column(primary_key, foreign_key = "left.id")]
+        pub left_id: Option<i64>,
+        #[column(primary_key, foreign_key = "right.id")]
+        pub right_id: Option<i64>,
+        #[relationship(back_populates = "links")]
+        pub parent: One<Parent>,
+        #[relationship]
+        pub child: One<Child>,
+    }
+
+    #[derive(Model, Debug, Default)]
+    #[model(table = "left")]
+    pub struct Parent {
+        #[column(primary_key)]
+        pub id: Option<i64>,
+        #[relationship(back_populates = "parent")]
+        pub links: Many<Link>,
+    }
+
+    #[derive(Model, Debug, Default)]
+    #[model(table = "right")]
+    pub struct Child {
+        #[column(primary_key)]
+        pub id: Option<i64>,
+    }
+}
+
+#[test]
+fn removing_a_link_without_delete_orphan_is_refused() -> orm_core::Result<()> {
+    use no_orphan_cascade::{Child, Link, Parent};
+    let registry = Registry::builder().model::<Parent>().build()?;
+    let (engine, session) = setup(&registry);
+    let p = Obj::new(Parent::default());
+    let link = Obj::new(Link::default());
+    link.set(Link::child, &Obj::new(Child::default()))?;
+    p.append(Parent::links, &link)?;
+    session.add(&p)?;
+    session.commit()?;
+    dml(&engine);
+
+    p.remove(Parent::links, &link)?;
+    let err = session.commit().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            orm_core::Error::NullForeignKey {
+                column: "left_id",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(dml(&engine).is_empty());
+    Ok(())
+}

@@ -48,7 +48,10 @@ fn backref_on_a_collection_is_a_scalar_accessor() -> orm_core::Result<()> {
     assert!(c2.get(Child::parent)?.unwrap().ptr_eq(&p));
 
     let registry = Registry::builder().model::<Parent>().build()?;
-    assert_eq!(registry.direction(Child::parent), Some(orm_core::Direction::ManyToOne));
+    assert_eq!(
+        registry.direction(Child::parent),
+        Some(orm_core::Direction::ManyToOne)
+    );
     let (engine, session) = setup(&registry);
     session.add(&c)?; // cascades through the backref to the parent and c2
     session.commit()?;
@@ -65,7 +68,10 @@ fn backref_on_a_collection_is_a_scalar_accessor() -> orm_core::Result<()> {
     c.set(Child::parent, None)?;
     assert_eq!(p.get(Parent::children)?.len(), 1);
     session.commit()?;
-    assert_eq!(dml(&engine), ["UPDATE child SET parent_id = ? WHERE id = ? [None, 1]"]);
+    assert_eq!(
+        dml(&engine),
+        ["UPDATE child SET parent_id = ? WHERE id = ? [None, 1]"]
+    );
     Ok(())
 }
 
@@ -88,14 +94,20 @@ fn backref_lazy_loads() -> orm_core::Result<()> {
     engine.take_recorded();
     let p = c.get(Child::parent)?.expect("the backref loads");
     assert_eq!(p.borrow().name, "p");
-    assert_eq!(common::selects(&engine), ["SELECT id, name FROM parent WHERE id = ? [1]"]);
+    assert_eq!(
+        common::selects(&engine),
+        ["SELECT id, name FROM parent WHERE id = ? [1]"]
+    );
     // And the forward side finds the same child through the identity map.
     assert!(p.get(Parent::children)?[0].ptr_eq(&c));
 
     // Deleting the parent clears the child's key through the forward side.
     session.delete(&p)?;
     session.commit()?;
-    assert_eq!(rows(&engine, "SELECT id, parent_id FROM child"), ["1, None"]);
+    assert_eq!(
+        rows(&engine, "SELECT id, parent_id FROM child"),
+        ["1, None"]
+    );
     assert!(c.get(Child::parent)?.is_none());
     Ok(())
 }
@@ -128,7 +140,10 @@ mod many_to_one {
 fn backref_on_a_many_to_one_is_a_collection() -> orm_core::Result<()> {
     use many_to_one::{Child, Parent};
     let registry = Registry::builder().model::<Parent>().build()?;
-    assert_eq!(registry.direction(Child::parents), Some(orm_core::Direction::OneToMany));
+    assert_eq!(
+        registry.direction(Child::parents),
+        Some(orm_core::Direction::OneToMany)
+    );
     let (engine, session) = setup(&registry);
     let c = Obj::new(Child::default());
     let p1 = Obj::new(Parent::default());
@@ -138,11 +153,17 @@ fn backref_on_a_many_to_one_is_a_collection() -> orm_core::Result<()> {
     assert_eq!(c.get(Child::parents)?.len(), 2);
     session.add(&c)?;
     session.commit()?;
-    assert_eq!(rows(&engine, "SELECT id, child_id FROM parent ORDER BY id"), ["1, 1", "2, 1"]);
+    assert_eq!(
+        rows(&engine, "SELECT id, child_id FROM parent ORDER BY id"),
+        ["1, 1", "2, 1"]
+    );
 
     c.remove(Child::parents, &p1)?;
     session.commit()?;
-    assert_eq!(rows(&engine, "SELECT id, child_id FROM parent ORDER BY id"), ["1, None", "2, 1"]);
+    assert_eq!(
+        rows(&engine, "SELECT id, child_id FROM parent ORDER BY id"),
+        ["1, None", "2, 1"]
+    );
     Ok(())
 }
 
@@ -188,7 +209,13 @@ fn backref_with_uselist_false_is_one_to_one() -> orm_core::Result<()> {
     session.commit()?;
     assert_eq!(p1.borrow().child_id, None);
     assert_eq!(p2.borrow().child_id, Some(1));
-    assert_eq!(rows(&engine, "SELECT count(*) FROM parent WHERE child_id IS NULL"), ["1"]);
+    assert_eq!(
+        rows(
+            &engine,
+            "SELECT count(*) FROM parent WHERE child_id IS NULL"
+        ),
+        ["1"]
+    );
     Ok(())
 }
 
@@ -216,7 +243,10 @@ mod wrong_cardinality {
 
 #[test]
 fn a_many_to_one_backref_holds_one_object() {
-    let err = Registry::builder().model::<wrong_cardinality::Owner>().build().unwrap_err();
+    let err = Registry::builder()
+        .model::<wrong_cardinality::Owner>()
+        .build()
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "Owner.pets: backref `owners` is many-to-one and holds one object; write `backref(name = \"owners\", uselist = false)`"

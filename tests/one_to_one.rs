@@ -17,7 +17,11 @@ mod child_holds_key {
         #[column(primary_key)]
         pub id: Option<i64>,
         pub name: String,
-        #[relationship(back_populates = "parent", uselist = false, cascade = "all, delete-orphan")]
+        #[relationship(
+            back_populates = "parent",
+            uselist = false,
+            cascade = "all, delete-orphan"
+        )]
         pub child: One<Child>,
     }
 
@@ -71,8 +75,14 @@ fn named<T: Model + Default>(name: &str, set: impl Fn(&mut T, String)) -> Obj<T>
 fn direction_of_a_scalar_on_the_parent_side_is_one_to_many() -> orm_core::Result<()> {
     use child_holds_key::{Child, Parent};
     let registry = Registry::builder().model::<Parent>().build()?;
-    assert_eq!(registry.direction(Parent::child), Some(orm_core::Direction::OneToMany));
-    assert_eq!(registry.direction(Child::parent), Some(orm_core::Direction::ManyToOne));
+    assert_eq!(
+        registry.direction(Parent::child),
+        Some(orm_core::Direction::OneToMany)
+    );
+    assert_eq!(
+        registry.direction(Child::parent),
+        Some(orm_core::Direction::ManyToOne)
+    );
     Ok(())
 }
 
@@ -103,7 +113,10 @@ fn replacing_deletes_the_orphan_before_the_unique_key_is_reused() -> orm_core::R
             "INSERT INTO child (name, parent_id) VALUES (?, ?) ['new', 1]",
         ]
     );
-    assert_eq!(rows(&engine, "SELECT name, parent_id FROM child"), ["'new', 1"]);
+    assert_eq!(
+        rows(&engine, "SELECT name, parent_id FROM child"),
+        ["'new', 1"]
+    );
     assert_eq!(old.state(), orm_core::ObjectState::Detached);
     Ok(())
 }
@@ -133,7 +146,10 @@ fn replacing_nulls_the_old_key_first_without_delete_orphan() -> orm_core::Result
             "INSERT INTO child (name, parent_id) VALUES (?, ?) ['new', 1]",
         ]
     );
-    assert_eq!(rows(&engine, "SELECT name, parent_id FROM child ORDER BY id"), ["'old', None", "'new', 1"]);
+    assert_eq!(
+        rows(&engine, "SELECT name, parent_id FROM child ORDER BY id"),
+        ["'old', None", "'new', 1"]
+    );
     Ok(())
 }
 
@@ -156,7 +172,10 @@ fn stealing_a_child_updates_both_owners() -> orm_core::Result<()> {
     assert!(c.get(Child::parent)?.unwrap().ptr_eq(&p2));
     session.commit()?;
     // Moved, not orphaned: one UPDATE, no DELETE.
-    assert_eq!(dml(&engine), ["UPDATE child SET parent_id = ? WHERE id = ? [2, 1]"]);
+    assert_eq!(
+        dml(&engine),
+        ["UPDATE child SET parent_id = ? WHERE id = ? [2, 1]"]
+    );
     Ok(())
 }
 
@@ -190,7 +209,10 @@ mod parent_holds_key {
 fn many_to_one_turned_one_to_one() -> orm_core::Result<()> {
     use parent_holds_key::{Child, Parent};
     let registry = Registry::builder().model::<Parent>().build()?;
-    assert_eq!(registry.direction(Child::parent), Some(orm_core::Direction::OneToMany));
+    assert_eq!(
+        registry.direction(Child::parent),
+        Some(orm_core::Direction::OneToMany)
+    );
     let (engine, session) = setup(&registry);
     let p = Obj::new(Parent::default());
     let c = Obj::new(Child::default());
@@ -209,8 +231,43 @@ fn many_to_one_turned_one_to_one() -> orm_core::Result<()> {
 
     let session = Session::new(&engine, &registry);
     let c = session.get::<Child>(1)?.unwrap();
-    let p = c.get(Child::parent)?.expect("loaded through parent.child_id");
+    let p = c
+        .get(Child::parent)?
+        .expect("loaded through parent.child_id");
     assert_eq!(p.borrow().child_id, Some(1));
     assert!(p.get(Parent::child)?.unwrap().ptr_eq(&c));
+    Ok(())
+}
+
+#[test]
+fn taking_a_saved_child_frees_the_unique_key_first() -> orm_core::Result<()> {
+    use child_kept::{Child, Parent};
+    let registry = Registry::builder().model::<Parent>().build()?;
+    let (engine, session) = setup(&registry);
+    let p1 = named::<Parent>("p1", |p, n| p.name = n);
+    let p2 = named::<Parent>("p2", |p, n| p.name = n);
+    let a = named::<Child>("a", |c, n| c.name = n);
+    let b = named::<Child>("b", |c, n| c.name = n);
+    p2.set(Parent::child, &a)?;
+    p1.set(Parent::child, &b)?;
+    session.add(&p1)?;
+    session.add(&p2)?;
+    session.commit()?;
+    dml(&engine);
+
+    // (b was inserted first: b is child 1, a is child 2.)
+    // p1 takes a (from p2); b loses its parent. b's key is cleared before
+    // a's is set, or the UNIQUE constraint would trip.
+    p1.set(Parent::child, &a)?;
+    assert!(p2.get(Parent::child)?.is_none());
+    assert!(b.get(Child::parent)?.is_none());
+    session.commit()?;
+    assert_eq!(
+        dml(&engine),
+        [
+            "UPDATE child SET parent_id = ? WHERE id = ? [None, 1]",
+            "UPDATE child SET parent_id = ? WHERE id = ? [1, 2]",
+        ]
+    );
     Ok(())
 }

@@ -71,7 +71,9 @@ pub(crate) fn apply_syncs<'a>(
                 None => Value::Null,
             };
             let column = &mapper.meta.columns[child_col];
-            if value.is_null() && !column.nullable {
+            // A key column is NOT NULL in the table even when its field is
+            // an `Option` (the database fills in a generated key).
+            if value.is_null() && (!column.nullable || column.primary_key) {
                 return Err(Error::NullForeignKey {
                     model: mapper.meta.name,
                     table: mapper.meta.table,

@@ -116,6 +116,11 @@ impl Plan {
             };
             let (late, early): (Vec<AnyObj>, Vec<AnyObj>) =
                 std::mem::take(&mut updates[m]).into_iter().partition(waits);
+            // Rows that only lose a key go first: a unique key they free may
+            // be what another row of this table takes next.
+            let (clearing, early): (Vec<AnyObj>, Vec<AnyObj>) =
+                early.into_iter().partition(|o| only_clears(deps, o));
+            steps.extend(clearing.into_iter().map(|o| Step::Update(m, o)));
             steps.extend(early.into_iter().map(|o| Step::Update(m, o)));
             for obj in order_inserts(session, m, rows, deps)? {
                 match switched.remove(&obj) {
@@ -162,6 +167,13 @@ impl Plan {
         }
         Ok(Plan { steps })
     }
+}
+
+/// Whether the flush only clears keys of this row (no key is set on it).
+fn only_clears(deps: &Dependencies, obj: &AnyObj) -> bool {
+    deps.syncs
+        .get(obj)
+        .is_some_and(|s| !s.clears.is_empty() && s.sets.iter().all(|sync| sync.post))
 }
 
 /// The key a new row will have, when the flush can tell before writing it.
