@@ -13,6 +13,7 @@
 //!   (`delete-orphan`) and what `delete` cascades reach.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -60,7 +61,7 @@ impl Reason {
 /// One foreign key assignment on a child row.
 pub(crate) struct KeySync {
     /// `(parent column, child column)` pairs.
-    pub pairs: Vec<(usize, usize)>,
+    pub pairs: Arc<[(usize, usize)]>,
     /// The parent whose key is copied, or `None` to clear.
     pub parent: Option<AnyObj>,
     pub reason: Reason,
@@ -147,10 +148,13 @@ pub(crate) struct Dependencies {
 
 impl Dependencies {
     fn entry(&mut self, child: &AnyObj) -> &mut ChildSyncs {
-        if !self.syncs.contains_key(child) {
-            self.sync_targets.push(child.clone());
+        match self.syncs.entry(child.clone()) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                self.sync_targets.push(child.clone());
+                e.insert(ChildSyncs::default())
+            }
         }
-        self.syncs.entry(child.clone()).or_default()
     }
 
     fn set(&mut self, child: &AnyObj, rel: &ResolvedRelationship, parent: &AnyObj) {
@@ -411,20 +415,25 @@ fn collection_change(
                 fetched
             }
         };
-        let committed_set: HashSet<&AnyObj> = committed.iter().collect();
-        let current_set: HashSet<&AnyObj> = current.iter().collect();
-        (
-            current
-                .iter()
-                .filter(|o| !committed_set.contains(o))
-                .cloned()
-                .collect(),
-            committed
-                .iter()
-                .filter(|o| !current_set.contains(o))
-                .cloned()
-                .collect(),
-        )
+        if committed.is_empty() {
+            // A new object, or an empty collection: everything is added.
+            (current, Vec::new())
+        } else {
+            let committed_set: HashSet<&AnyObj> = committed.iter().collect();
+            let current_set: HashSet<&AnyObj> = current.iter().collect();
+            (
+                current
+                    .iter()
+                    .filter(|o| !committed_set.contains(o))
+                    .cloned()
+                    .collect(),
+                committed
+                    .iter()
+                    .filter(|o| !current_set.contains(o))
+                    .cloned()
+                    .collect(),
+            )
+        }
     };
     if added.is_empty() && removed.is_empty() {
         return Ok(None);

@@ -55,7 +55,7 @@ pub(crate) fn apply_syncs<'a>(
     undo: &mut Undo,
 ) -> Result<()> {
     for sync in syncs {
-        for &(parent_col, child_col) in &sync.pairs {
+        for &(parent_col, child_col) in sync.pairs.iter() {
             let value = match &sync.parent {
                 Some(parent) => {
                     let value = parent.column_value(parent_col)?;

@@ -69,7 +69,7 @@ pub(crate) struct ResolvedRelationship {
     /// For one-to-many and many-to-one: column pairs `(referenced column on
     /// the parent side, foreign key column on the child side)`; the parent is
     /// this model for one-to-many and the target for many-to-one.
-    pub pairs: Vec<(usize, usize)>,
+    pub pairs: Arc<[(usize, usize)]>,
     /// For many-to-many: the association table.
     pub secondary: Option<SecondaryLink>,
     /// Cascades (none for a viewonly relationship).

@@ -1,6 +1,7 @@
 //! Name resolution and direction inference for the configure step.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::{
     meta_key, Direction, ForeignKey, Mapper, ResolvedRelationship, SecondaryLink, TableDef,
@@ -192,7 +193,7 @@ pub(super) fn relationship(
         name: rel.field,
         target,
         direction: Direction::OneToMany,
-        pairs: Vec::new(),
+        pairs: Arc::from([]),
         secondary: None,
         cascade: if rel.viewonly {
             Cascade::NONE
@@ -313,7 +314,11 @@ pub(super) fn relationship(
         });
     }
     resolved.direction = direction;
-    resolved.pairs = fks.iter().map(|fk| (fk.target_column, fk.column)).collect();
+    resolved.pairs = fks
+        .iter()
+        .map(|fk| (fk.target_column, fk.column))
+        .collect::<Vec<_>>()
+        .into();
     Ok(resolved)
 }
 

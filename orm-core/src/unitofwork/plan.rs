@@ -189,7 +189,7 @@ fn prospective_key(
         let mut value = obj.column_value(pk)?;
         if let Some(syncs) = deps.syncs.get(obj) {
             for sync in syncs.immediate() {
-                for &(parent_col, child_col) in &sync.pairs {
+                for &(parent_col, child_col) in sync.pairs.iter() {
                     if child_col == pk {
                         value = match &sync.parent {
                             Some(parent) => parent.column_value(parent_col)?,
