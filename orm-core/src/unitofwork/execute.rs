@@ -61,8 +61,21 @@ pub(super) fn run(
                 if let Some(syncs) = deps.syncs.get(obj) {
                     persistence::apply_syncs(target.mapper, obj, syncs.immediate(), undo)?;
                 }
-                let (committed, key) = committed_and_key(obj)?;
-                if let Some(values) = persistence::update(&target, obj, &committed, &key)? {
+                let updated = {
+                    let state = obj.state()?;
+                    match (&state.committed, &state.key) {
+                        (Some(committed), Some(key)) => {
+                            persistence::update(&target, obj, committed, key)?
+                        }
+                        _ => {
+                            return Err(Error::Internal(format!(
+                                "{} object has no row to update",
+                                obj.meta().name
+                            )))
+                        }
+                    }
+                };
+                if let Some(values) = updated {
                     last.insert(obj.clone(), values.clone());
                     outcome.updated.push((obj.clone(), values));
                 }

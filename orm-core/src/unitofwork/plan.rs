@@ -60,17 +60,22 @@ impl Plan {
         }
         let mut updates: Vec<Vec<AnyObj>> = vec![Vec::new(); mappers];
         let mut queued: HashSet<&AnyObj> = HashSet::default();
+        // `dirty` comes sorted; only the rows that syncs add need sorting in.
         let mut extra = Vec::new();
-        for obj in dirty.iter().chain(&deps.sync_targets) {
+        let mut added = false;
+        for (i, obj) in dirty.iter().chain(&deps.sync_targets).enumerate() {
             let persistent = {
                 let state = obj.state()?;
                 state.key.is_some() && !state.deleted
             };
             if persistent && !deleting.contains(obj) && queued.insert(obj) {
                 extra.push(obj.clone());
+                added |= i >= dirty.len();
             }
         }
-        sort_by_key(session, &mut extra)?;
+        if added {
+            sort_by_key(session, &mut extra)?;
+        }
         for obj in extra {
             updates[session.mapper_index(obj.meta())?].push(obj);
         }
