@@ -201,43 +201,34 @@ impl Engine {
     }
 
     fn trace_many(&self, sql: &str, rows: &[Vec<Value>]) {
-        if let [single] = rows {
-            return self.trace(sql, single);
-        }
-        let echo = self.inner.echo.get();
-        let logged = log::log_enabled!(target: "orm::sql", log::Level::Info);
-        let mut recorded = self.inner.recorded.borrow_mut();
-        if !(echo || logged || recorded.is_some()) {
-            return;
-        }
-        let statement = Statement {
-            sql: sql.to_owned(),
-            params: Vec::new(),
-            batch: rows.to_vec(),
-        };
-        if logged {
-            log::info!(target: "orm::sql", "{statement}");
-        }
-        if echo {
-            println!("{statement}");
-        }
-        if let Some(recorded) = recorded.as_mut() {
-            recorded.push(statement);
+        match rows {
+            [single] => self.trace(sql, single),
+            _ => self.emit(|| Statement {
+                sql: sql.to_owned(),
+                params: Vec::new(),
+                batch: rows.to_vec(),
+            }),
         }
     }
 
     fn trace(&self, sql: &str, params: &[Value]) {
+        self.emit(|| Statement {
+            sql: sql.to_owned(),
+            params: params.to_vec(),
+            batch: Vec::new(),
+        });
+    }
+
+    /// Logs, prints and records a statement, building it only if one of
+    /// them is on.
+    fn emit(&self, statement: impl FnOnce() -> Statement) {
         let echo = self.inner.echo.get();
         let logged = log::log_enabled!(target: "orm::sql", log::Level::Info);
         let mut recorded = self.inner.recorded.borrow_mut();
         if !(echo || logged || recorded.is_some()) {
             return;
         }
-        let statement = Statement {
-            sql: sql.to_owned(),
-            params: params.to_vec(),
-            batch: Vec::new(),
-        };
+        let statement = statement();
         if logged {
             log::info!(target: "orm::sql", "{statement}");
         }

@@ -60,7 +60,7 @@ pub(crate) fn register_row(
             m.meta.columns.len()
         )));
     }
-    let key: Vec<Value> = m.primary_key.iter().map(|&c| row[c].clone()).collect();
+    let key = m.key_of(&row);
     if let Some(obj) = session.identity.borrow().get(mapper, &key) {
         return Ok(obj.clone());
     }

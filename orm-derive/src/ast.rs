@@ -38,26 +38,44 @@ pub struct Relationship<'a> {
 }
 
 impl<'a> Model<'a> {
-    /// Reads the struct; `None` when it is not a struct with named fields.
+    /// Reads a `#[derive(Model)]` struct; `None` when it is not a struct
+    /// with named fields.
     pub fn from_input(cx: &Ctxt, input: &'a DeriveInput) -> Option<Model<'a>> {
+        // Struct-level attributes first, so errors come out in source order.
+        let attrs = attr::model_attrs(cx, &input.attrs);
+        Self::read(cx, input, "Model", attrs)
+    }
+
+    /// Reads a `#[derive(Table)]` struct: like a model, without model attributes.
+    pub fn from_input_as_table(cx: &Ctxt, input: &'a DeriveInput) -> Option<Model<'a>> {
+        Self::read(cx, input, "Table", ModelAttrs::default())
+    }
+
+    fn read(
+        cx: &Ctxt,
+        input: &'a DeriveInput,
+        derive: &str,
+        attrs: ModelAttrs,
+    ) -> Option<Model<'a>> {
         let fields = match &input.data {
             Data::Struct(data) => match &data.fields {
                 Fields::Named(named) => &named.named,
                 _ => {
                     cx.error_spanned_by(
                         &input.ident,
-                        "#[derive(Model)] needs a struct with named fields",
+                        format!("#[derive({derive})] needs a struct with named fields"),
                     );
                     return None;
                 }
             },
             _ => {
-                cx.error_spanned_by(&input.ident, "#[derive(Model)] is only for structs");
+                cx.error_spanned_by(
+                    &input.ident,
+                    format!("#[derive({derive})] is only for structs"),
+                );
                 return None;
             }
         };
-        // Struct-level attributes first, so errors come out in source order.
-        let attrs = attr::model_attrs(cx, &input.attrs);
         attr::reject_misplaced(
             cx,
             &input.attrs,
@@ -78,49 +96,6 @@ impl<'a> Model<'a> {
         Some(Model {
             ident: &input.ident,
             attrs,
-            fields,
-            generics: &input.generics,
-        })
-    }
-
-    /// Reads a `#[derive(Table)]` struct: like a model, without model attributes.
-    pub fn from_input_as_table(cx: &Ctxt, input: &'a DeriveInput) -> Option<Model<'a>> {
-        let fields = match &input.data {
-            Data::Struct(data) => match &data.fields {
-                Fields::Named(named) => &named.named,
-                _ => {
-                    cx.error_spanned_by(
-                        &input.ident,
-                        "#[derive(Table)] needs a struct with named fields",
-                    );
-                    return None;
-                }
-            },
-            _ => {
-                cx.error_spanned_by(&input.ident, "#[derive(Table)] is only for structs");
-                return None;
-            }
-        };
-        attr::reject_misplaced(
-            cx,
-            &input.attrs,
-            &["column", "relationship"],
-            "the struct; put it on a field",
-        );
-        let fields = fields
-            .iter()
-            .filter_map(|f| {
-                let ident = f.ident.as_ref()?;
-                Some(Field {
-                    ident,
-                    ty: &f.ty,
-                    kind: classify(cx, f),
-                })
-            })
-            .collect();
-        Some(Model {
-            ident: &input.ident,
-            attrs: ModelAttrs::default(),
             fields,
             generics: &input.generics,
         })

@@ -104,6 +104,11 @@ impl Mapper {
         self.meta.columns.iter().position(|c| c.autoincrement)
     }
 
+    /// The primary key values within a row of this model.
+    pub fn key_of(&self, row: &[crate::value::Value]) -> Vec<crate::value::Value> {
+        self.primary_key.iter().map(|&c| row[c].clone()).collect()
+    }
+
     /// A relationship of this model, field or backref.
     pub fn resolved(&self, rel: RelRef) -> Option<&ResolvedRelationship> {
         match rel {

@@ -90,7 +90,7 @@ pub(super) fn run(
                     None => committed_and_key(obj)?.0,
                 };
                 persistence::apply_syncs(target.mapper, obj, syncs.deferred(), undo)?;
-                let key = current_key(session, *m, &written);
+                let key = session.registry.mappers[*m].key_of(&written);
                 if let Some(values) = persistence::update(&target, obj, &written, &key)? {
                     last.insert(obj.clone(), values.clone());
                     record_update(&mut outcome, obj, values);
@@ -138,14 +138,6 @@ fn committed_and_key(obj: &AnyObj) -> Result<(Vec<Value>, Vec<Value>)> {
             obj.meta().name
         ))),
     }
-}
-
-fn current_key(session: &SessionInner, m: usize, values: &[Value]) -> Vec<Value> {
-    session.registry.mappers[m]
-        .primary_key
-        .iter()
-        .map(|&c| values[c].clone())
-        .collect()
 }
 
 fn record_update(outcome: &mut Outcome, obj: &AnyObj, values: Vec<Value>) {

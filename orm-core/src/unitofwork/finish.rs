@@ -10,7 +10,6 @@ use crate::dependency::Dependencies;
 use crate::error::{Error, Result};
 use crate::obj::AnyObj;
 use crate::session::{render_key, SessionInner};
-use crate::value::Value;
 
 pub(super) fn after_flush(
     session: &Rc<SessionInner>,
@@ -35,7 +34,7 @@ pub(super) fn after_flush(
     for (obj, values, generated) in outcome.inserted {
         session.touch(&obj)?;
         let mapper = session.mapper_index(obj.meta())?;
-        let key = key_of(session, mapper, &values);
+        let key = session.registry.mappers[mapper].key_of(&values);
         {
             let mut state = obj.state_mut()?;
             state.key = Some(key.clone());
@@ -59,7 +58,7 @@ pub(super) fn after_flush(
     for (obj, values) in outcome.updated {
         session.touch(&obj)?;
         let mapper = session.mapper_index(obj.meta())?;
-        let new_key = key_of(session, mapper, &values);
+        let new_key = session.registry.mappers[mapper].key_of(&values);
         let mut state = obj.state_mut()?;
         if let Some(old_key) = state.key.replace(new_key.clone()) {
             if old_key != new_key {
@@ -126,14 +125,6 @@ pub(super) fn after_flush(
         obj.clear_modified();
     }
     Ok(())
-}
-
-fn key_of(session: &SessionInner, mapper: usize, values: &[Value]) -> Vec<Value> {
-    session.registry.mappers[mapper]
-        .primary_key
-        .iter()
-        .map(|&c| values[c].clone())
-        .collect()
 }
 
 /// Takes a deleted object out of the collections that mirror its
