@@ -102,3 +102,54 @@ fn a_row_cycle_without_post_update_is_an_error() -> orm_core::Result<()> {
     assert!(dml(&engine).is_empty(), "nothing was sent");
     Ok(())
 }
+
+mod buddies {
+    use super::*;
+
+    /// Two rows of one table pointing at each other.
+    #[derive(Model, Debug, Default)]
+    pub struct Person {
+        #[column(primary_key)]
+        pub id: Option<i64>,
+        #[column(foreign_key = "person.id")]
+        pub buddy_id: Option<i64>,
+        #[relationship(post_update)]
+        pub buddy: One<Person>,
+    }
+}
+
+#[test]
+fn two_rows_of_one_table_pointing_at_each_other() -> orm_core::Result<()> {
+    use buddies::Person;
+    let registry = Registry::builder().model::<Person>().build()?;
+    let (engine, session) = setup(&registry);
+    let a = Obj::new(Person::default());
+    let b = Obj::new(Person::default());
+    a.set(Person::buddy, &b)?;
+    b.set(Person::buddy, &a)?;
+    session.add(&a)?;
+    session.commit()?;
+    assert_eq!(
+        dml(&engine),
+        [
+            "INSERT INTO person (buddy_id) VALUES (?) [None]",
+            "INSERT INTO person (buddy_id) VALUES (?) [None]",
+            "UPDATE person SET buddy_id = ? WHERE id = ? [2, 1]",
+            "UPDATE person SET buddy_id = ? WHERE id = ? [1, 2]",
+        ]
+    );
+    session.delete(&a)?;
+    session.delete(&b)?;
+    session.commit()?;
+    assert_eq!(
+        dml(&engine),
+        [
+            "UPDATE person SET buddy_id = ? WHERE id = ? [None, 1]",
+            "UPDATE person SET buddy_id = ? WHERE id = ? [None, 2]",
+            "DELETE FROM person WHERE id = ? [1]",
+            "DELETE FROM person WHERE id = ? [2]",
+        ]
+    );
+    assert!(rows(&engine, "SELECT * FROM person").is_empty());
+    Ok(())
+}
