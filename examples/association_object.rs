@@ -22,6 +22,10 @@
 
 use orm_core::prelude::*;
 
+#[path = "support/mod.rs"]
+mod support;
+use support::print_rows;
+
 /// The association table, mapped: a composite key of two foreign keys and
 /// a column of its own.
 #[derive(Model, Debug, Default)]
@@ -88,18 +92,6 @@ fn print_children(p: &Obj<Parent>) -> orm_core::Result<()> {
             assoc.borrow().extra_data,
             child.borrow().name
         );
-    }
-    Ok(())
-}
-
-/// Prints every row of each table, as the database has them now.
-fn print_rows(engine: &Engine, title: &str, tables: &[&str]) -> orm_core::Result<()> {
-    println!("-- rows {title}");
-    for table in tables {
-        for row in engine.query(&format!("SELECT * FROM \"{table}\""), &[])? {
-            let values: Vec<String> = row.iter().map(ToString::to_string).collect();
-            println!("   {table}: ({})", values.join(", "));
-        }
     }
     Ok(())
 }

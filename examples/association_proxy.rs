@@ -19,7 +19,11 @@
 //! Run with `cargo run --example association_proxy`.
 
 use orm_core::prelude::*;
+
+#[path = "support/mod.rs"]
+mod support;
 use orm_core::AssociationProxy;
+use support::print_rows;
 
 #[derive(Model, Debug, Default)]
 #[model(table = "association")]
@@ -83,18 +87,6 @@ fn children_of(p: &Obj<Parent>) -> orm_core::Result<Vec<String>> {
         .iter()
         .map(|c| c.borrow().name.clone())
         .collect())
-}
-
-/// Prints every row of each table, as the database has them now.
-fn print_rows(engine: &Engine, title: &str, tables: &[&str]) -> orm_core::Result<()> {
-    println!("-- rows {title}");
-    for table in tables {
-        for row in engine.query(&format!("SELECT * FROM \"{table}\""), &[])? {
-            let values: Vec<String> = row.iter().map(ToString::to_string).collect();
-            println!("   {table}: ({})", values.join(", "));
-        }
-    }
-    Ok(())
 }
 
 fn main() -> orm_core::Result<()> {

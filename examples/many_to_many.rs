@@ -23,17 +23,9 @@
 
 use orm_core::prelude::*;
 
-/// Prints every row of each table, as the database has them now.
-fn print_rows(engine: &Engine, title: &str, tables: &[&str]) -> orm_core::Result<()> {
-    println!("-- rows {title}");
-    for table in tables {
-        for row in engine.query(&format!("SELECT * FROM \"{table}\""), &[])? {
-            let values: Vec<String> = row.iter().map(ToString::to_string).collect();
-            println!("   {table}: ({})", values.join(", "));
-        }
-    }
-    Ok(())
-}
+#[path = "support/mod.rs"]
+mod support;
+use support::print_rows;
 
 const TABLES: [&str; 3] = ["left", "right", "association"];
 

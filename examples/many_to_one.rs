@@ -15,6 +15,10 @@
 
 use orm_core::prelude::*;
 
+#[path = "support/mod.rs"]
+mod support;
+use support::print_rows;
+
 /// Holds the foreign key: many parents may point at one child.
 #[derive(Model, Debug, Default)]
 #[model(table = "parent")]
@@ -63,18 +67,6 @@ fn parents_of(c: &Obj<Child>) -> orm_core::Result<Vec<String>> {
 /// The name of a parent's child, as held in memory.
 fn child_of(p: &Obj<Parent>) -> orm_core::Result<Option<String>> {
     Ok(p.get(Parent::child)?.map(|c| c.borrow().name.clone()))
-}
-
-/// Prints every row of each table, as the database has them now.
-fn print_rows(engine: &Engine, title: &str, tables: &[&str]) -> orm_core::Result<()> {
-    println!("-- rows {title}");
-    for table in tables {
-        for row in engine.query(&format!("SELECT * FROM \"{table}\""), &[])? {
-            let values: Vec<String> = row.iter().map(ToString::to_string).collect();
-            println!("   {table}: ({})", values.join(", "));
-        }
-    }
-    Ok(())
 }
 
 fn main() -> orm_core::Result<()> {

@@ -13,6 +13,10 @@
 
 use orm_core::prelude::*;
 
+#[path = "support/mod.rs"]
+mod support;
+use support::print_rows;
+
 /// The "one" side: a parent has a collection of children.
 #[derive(Model, Debug, Default)]
 #[model(table = "parent")]
@@ -64,18 +68,6 @@ fn children_of(p: &Obj<Parent>) -> orm_core::Result<Vec<String>> {
 /// The name of a child's parent, as held in memory.
 fn parent_of(c: &Obj<Child>) -> orm_core::Result<Option<String>> {
     Ok(c.get(Child::parent)?.map(|p| p.borrow().name.clone()))
-}
-
-/// Prints every row of each table, as the database has them now.
-fn print_rows(engine: &Engine, title: &str, tables: &[&str]) -> orm_core::Result<()> {
-    println!("-- rows {title}");
-    for table in tables {
-        for row in engine.query(&format!("SELECT * FROM \"{table}\""), &[])? {
-            let values: Vec<String> = row.iter().map(ToString::to_string).collect();
-            println!("   {table}: ({})", values.join(", "));
-        }
-    }
-    Ok(())
 }
 
 fn main() -> orm_core::Result<()> {

@@ -18,6 +18,10 @@
 
 use orm_core::prelude::*;
 
+#[path = "support/mod.rs"]
+mod support;
+use support::print_rows;
+
 #[derive(Model, Debug, Default)]
 #[model(table = "left")]
 pub struct Parent {
@@ -54,18 +58,6 @@ mod schema {
 
 fn names<T: Model>(objs: &[Obj<T>], name: impl Fn(&T) -> String) -> Vec<String> {
     objs.iter().map(|o| name(&o.borrow())).collect()
-}
-
-/// Prints every row of each table, as the database has them now.
-fn print_rows(engine: &Engine, title: &str, tables: &[&str]) -> orm_core::Result<()> {
-    println!("-- rows {title}");
-    for table in tables {
-        for row in engine.query(&format!("SELECT * FROM \"{table}\""), &[])? {
-            let values: Vec<String> = row.iter().map(ToString::to_string).collect();
-            println!("   {table}: ({})", values.join(", "));
-        }
-    }
-    Ok(())
 }
 
 fn main() -> orm_core::Result<()> {
