@@ -170,7 +170,7 @@ impl Session {
             self.inner.engine.execute("COMMIT", &[])?;
             self.inner.in_transaction.set(false);
         }
-        self.inner.end_transaction(true);
+        self.inner.end_transaction();
         Ok(())
     }
 
@@ -301,12 +301,12 @@ impl SessionInner {
                 self.new.borrow_mut().push(obj.clone());
             }
             Some(key) => {
-                if let Err(other) =
-                    self.identity
-                        .borrow_mut()
-                        .insert(mapper, key.clone(), obj.clone())
-                {
-                    let _ = other;
+                let conflict = self
+                    .identity
+                    .borrow_mut()
+                    .insert(mapper, key.clone(), obj.clone())
+                    .is_err();
+                if conflict {
                     return Err(Error::IdentityConflict {
                         model: obj.meta().name,
                         key: render_key(&key),
@@ -462,7 +462,7 @@ impl SessionInner {
     }
 
     /// After COMMIT: backups are dropped, deleted objects become detached.
-    pub fn end_transaction(&self, _committed: bool) {
+    pub fn end_transaction(&self) {
         for obj in self.touched.take() {
             if let Ok(mut state) = obj.state_mut() {
                 state.txn_backup = None;

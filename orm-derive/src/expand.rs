@@ -68,7 +68,7 @@ fn expand(model: &Model<'_>) -> TokenStream {
         .iter()
         .map(|(field, attrs)| column_meta(&p, field, attrs, primary_keys == 1));
 
-    let relationship_metas = relationships.iter().enumerate().map(|(i, (field, rel))| {
+    let relationship_metas = relationships.iter().map(|(field, rel)| {
         let target = rel.target;
         let attrs = &rel.attrs;
         let field_name = field.ident.unraw().to_string();
@@ -86,7 +86,6 @@ fn expand(model: &Model<'_>) -> TokenStream {
                     Cardinality::One => quote!(#p::One<#ident>),
                     Cardinality::Many => quote!(#p::Many<#ident>),
                 };
-                let _ = i;
                 quote!(::std::option::Option::Some(#p::BackrefMeta {
                     name: #name,
                     cardinality: #card,
@@ -222,14 +221,13 @@ fn expand(model: &Model<'_>) -> TokenStream {
             pub const #f: #p::Col<#ident, #ty> = #p::Col::new(#i);
         }
     });
-    let relationship_consts = relationships.iter().enumerate().map(|(i, (field, rel))| {
+    let relationship_consts = relationships.iter().enumerate().map(|(i, (field, _))| {
         let f = field.ident;
         let ty = field.ty;
         let doc = format!(
             "The `{name}.{}` relationship, for `Obj::get`, `set`, `append` and `remove`.",
             f.unraw()
         );
-        let _ = rel;
         quote! {
             #[doc = #doc]
             pub const #f: #p::Rel<#ident, #ty> = #p::Rel::new(#i);

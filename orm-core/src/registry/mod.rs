@@ -335,7 +335,7 @@ impl Registry {
 
         for m in 0..mappers.len() {
             let resolved = (0..metas[m].relationships.len())
-                .map(|r| resolve::relationship(&mappers, &tables, &by_meta, &by_table, m, r))
+                .map(|r| resolve::relationship(&mappers, &tables, &by_meta, m, r))
                 .collect::<Result<Vec<_>, _>>()?;
             mappers[m].relationships = resolved;
         }

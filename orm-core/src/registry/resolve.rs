@@ -165,7 +165,6 @@ pub(super) fn relationship(
     mappers: &[Mapper],
     tables: &[TableDef],
     by_meta: &HashMap<usize, usize>,
-    by_table: &HashMap<&'static str, usize>,
     m: usize,
     r: usize,
 ) -> Result<ResolvedRelationship, ConfigError> {
@@ -208,9 +207,7 @@ pub(super) fn relationship(
     };
     if let Some(secondary) = &rel.secondary {
         resolved.direction = Direction::ManyToMany;
-        resolved.secondary = Some(secondary_link(
-            mappers, tables, by_table, m, r, target, secondary,
-        )?);
+        resolved.secondary = Some(secondary_link(mappers, tables, m, r, target, secondary)?);
         return Ok(resolved);
     }
 
@@ -327,7 +324,6 @@ pub(super) fn relationship(
 fn secondary_link(
     mappers: &[Mapper],
     tables: &[TableDef],
-    by_table: &HashMap<&'static str, usize>,
     m: usize,
     r: usize,
     target: usize,
@@ -346,7 +342,6 @@ fn secondary_link(
                 table: name,
             })?;
     let def = &tables[table];
-    let _ = by_table;
     let restricted = |fk: &&ForeignKey| {
         rel.foreign_keys.is_empty()
             || rel
