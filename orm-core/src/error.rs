@@ -63,6 +63,26 @@ pub enum Error {
         key: String,
     },
 
+    /// A primary key given to [`Session::get`](crate::Session::get) does not
+    /// fit the model's key columns (wrong number of values, a value of the
+    /// wrong type, or NULL).
+    #[error("{model} has a primary key of {expected}; {problem}")]
+    InvalidKey {
+        /// The model looked up.
+        model: &'static str,
+        /// The key columns and their types, e.g. `1 column (id INTEGER)`.
+        expected: String,
+        /// What is wrong with the given values.
+        problem: String,
+    },
+
+    /// The model is not in the session's registry.
+    #[error("model {model} is not registered: add `.model::<{model}>()` to the `Registry::builder()` that built this session's registry, or relate it to a registered model (relationship targets are registered with their owners)")]
+    UnregisteredModel {
+        /// The model that was used.
+        model: &'static str,
+    },
+
     /// The object is borrowed (through `Obj::borrow_mut`, say) while the ORM needs it.
     #[error("{model} object is already borrowed; release the `borrow()`/`borrow_mut()` guard before this call")]
     Borrowed {

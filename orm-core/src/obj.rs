@@ -51,6 +51,8 @@ pub(crate) trait ErasedInstance {
     fn set_column_value(&self, index: usize, value: Value) -> Result<()>;
     fn rel(&self, rel: RelRef) -> Result<Ref<'_, dyn RelationshipField + 'static>>;
     fn rel_mut(&self, rel: RelRef) -> Result<RefMut<'_, dyn RelationshipField + 'static>>;
+    /// Fails with `Borrowed` if `rel_mut(rel)` would fail now.
+    fn check_writable(&self, rel: RelRef) -> Result<()>;
     fn backref_ids(&self) -> Vec<BackrefId>;
     fn into_any(self: Rc<Self>) -> Rc<dyn Any>;
 }
@@ -107,6 +109,20 @@ impl<T: Model> ErasedInstance for Instance<T> {
                 self.modified.set(true);
                 Ok(RefMut::map(storage, |v| &mut *v[pos].1))
             }
+        }
+    }
+
+    fn check_writable(&self, rel: RelRef) -> Result<()> {
+        let free = match rel {
+            RelRef::Field(_) => self.data.try_borrow_mut().is_ok(),
+            RelRef::Backref(_) => {
+                self.backrefs.try_borrow_mut().is_ok() && self.state.try_borrow().is_ok()
+            }
+        };
+        if free {
+            Ok(())
+        } else {
+            Err(borrowed::<T>())
         }
     }
 
@@ -274,6 +290,11 @@ impl AnyObj {
             .map(RelRef::Field)
             .chain(self.0.backref_ids().into_iter().map(RelRef::Backref))
             .collect()
+    }
+
+    /// Fails with `Borrowed` if `rel_mut(rel)` would fail now.
+    pub(crate) fn check_writable(&self, rel: RelRef) -> Result<()> {
+        self.0.check_writable(rel)
     }
 
     pub(crate) fn rel_mut(

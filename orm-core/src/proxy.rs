@@ -97,17 +97,32 @@ impl<M: Model, A: Model, T: Model> AssociationProxy<M, A, T> {
     /// (the extra columns), and returns that object.
     pub fn append_with(&self, owner: &Obj<M>, target: &Obj<T>, link: A) -> Result<Obj<A>> {
         let link = Obj::try_new(link)?;
+        // The owner's side is checked before the target's changes, so a
+        // failure leaves both as they were.
+        crate::sync::check_link(&owner.erased(), self.through.rel_ref(), &link.erased())?;
         link.set(self.attr, target)?;
-        owner.append(self.through, &link)?;
+        if let Err(err) = owner.append(self.through, &link) {
+            link.set(self.attr, None)?;
+            return Err(err);
+        }
         Ok(link)
     }
 
     /// Removes the association objects that point at `target`.
     pub fn remove(&self, owner: &Obj<M>, target: &Obj<T>) -> Result<()> {
+        let mut links = Vec::new();
         for link in owner.get(self.through)? {
             if link.get(self.attr)?.is_some_and(|t| t.ptr_eq(target)) {
-                owner.remove(self.through, &link)?;
+                links.push(link);
             }
+        }
+        // Every removal is checked before the first is made: all or none.
+        let through = self.through.rel_ref();
+        for link in &links {
+            crate::sync::check_unlink(&owner.erased(), through, &link.erased())?;
+        }
+        for link in &links {
+            owner.remove(self.through, link)?;
         }
         Ok(())
     }

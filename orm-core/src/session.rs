@@ -16,7 +16,7 @@ use crate::obj::{AnyObj, Obj};
 use crate::query::{IntoKey, Query};
 use crate::registry::{Direction, Mapper, Registry};
 use crate::sql::StatementCache;
-use crate::value::Value;
+use crate::value::{SqlType, Value};
 
 /// A unit of work over one [`Engine`].
 ///
@@ -258,14 +258,9 @@ pub(crate) fn downcast<T: Model>(obj: &AnyObj) -> Result<Obj<T>> {
 
 impl SessionInner {
     pub fn mapper_index(&self, meta: &'static ModelMeta) -> Result<usize> {
-        self.registry.mapper_of(meta).ok_or_else(|| {
-            Error::Config(crate::error::ConfigError::UnknownTable {
-                model: meta.name,
-                field: "",
-                reference: "",
-                table: meta.table.to_owned(),
-            })
-        })
+        self.registry
+            .mapper_of(meta)
+            .ok_or(Error::UnregisteredModel { model: meta.name })
     }
 
     pub fn mapper(&self, meta: &'static ModelMeta) -> Result<&Mapper> {
@@ -414,14 +409,7 @@ impl SessionInner {
             return Ok(Some(obj.clone()));
         }
         let pk = self.registry.mappers[mapper].primary_key.clone();
-        if pk.len() != key.len() {
-            return Err(Error::Internal(format!(
-                "{} has a primary key of {} columns, got {} values",
-                self.registry.mappers[mapper].meta.name,
-                pk.len(),
-                key.len()
-            )));
-        }
+        check_key(&self.registry.mappers[mapper], key)?;
         let mut found = crate::loading::select(self, mapper, &pk, key.to_vec(), &[])?;
         crate::loading::load_eager_defaults(self, &found)?;
         Ok(found.pop())
@@ -559,6 +547,62 @@ fn restore_committed(obj: &AnyObj) -> Result<()> {
         }
     }
     obj.clear_modified();
+    Ok(())
+}
+
+/// Checks user-given key values against the key columns of `mapper`.
+fn check_key(mapper: &Mapper, key: &[Value]) -> Result<()> {
+    let columns: Vec<&crate::meta::ColumnMeta> = mapper
+        .primary_key
+        .iter()
+        .map(|&i| &mapper.meta.columns[i])
+        .collect();
+    let invalid = |problem: String| {
+        let described: Vec<String> = columns
+            .iter()
+            .map(|c| format!("{} {}", c.name, format!("{:?}", c.sql_type).to_uppercase()))
+            .collect();
+        let plural = if columns.len() == 1 { "" } else { "s" };
+        Error::InvalidKey {
+            model: mapper.meta.name,
+            expected: format!(
+                "{} column{plural} ({})",
+                columns.len(),
+                described.join(", ")
+            ),
+            problem,
+        }
+    };
+    if key.len() != columns.len() {
+        let plural = if key.len() == 1 { "" } else { "s" };
+        return Err(invalid(format!(
+            "got {} value{plural} ({}); give {}",
+            key.len(),
+            render_key(key),
+            if columns.len() == 1 {
+                "a single value".to_owned()
+            } else {
+                format!("a tuple of {}", columns.len())
+            }
+        )));
+    }
+    for (column, value) in columns.iter().zip(key) {
+        let fits = match (column.sql_type, value) {
+            (_, Value::Null) => false,
+            (SqlType::Integer | SqlType::Boolean, Value::Integer(_)) => true,
+            (SqlType::Real, Value::Real(_) | Value::Integer(_)) => true,
+            (SqlType::Text, Value::Text(_)) => true,
+            (SqlType::Blob, Value::Blob(_)) => true,
+            _ => false,
+        };
+        if !fits {
+            return Err(invalid(format!(
+                "got {} value {value} for column {}",
+                value.kind(),
+                column.name
+            )));
+        }
+    }
     Ok(())
 }
 

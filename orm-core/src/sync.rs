@@ -35,9 +35,91 @@ fn current_one(obj: &AnyObj, rel: RelRef) -> Result<Option<AnyObj>> {
     }
 }
 
+/// The relationship slots an operation will write, found before anything
+/// changes so that an operation either applies in full or not at all.
+///
+/// Every write goes through a `RefCell` that the user may hold borrowed
+/// (`obj.borrow()` while calling `set`); checking them all first is what
+/// keeps a failed `set`/`append`/`remove` from leaving one side changed and
+/// the other not. Reads need no check: the planning reads them already.
+#[derive(Default)]
+struct Writes(Vec<(AnyObj, RelRef)>);
+
+impl Writes {
+    fn add(&mut self, obj: &AnyObj, rel: RelRef) {
+        self.0.push((obj.clone(), rel));
+    }
+
+    /// Fails with [`Error::Borrowed`] if any slot cannot be written now.
+    fn check(&self) -> Result<()> {
+        self.0
+            .iter()
+            .try_for_each(|(obj, rel)| obj.check_writable(*rel))
+    }
+}
+
+/// What `link(obj, rel, target)` will write; `None` when it is a no-op.
+fn plan_link(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<Option<Writes>> {
+    let own = info(obj, rel)?;
+    let mut writes = Writes::default();
+    match own.cardinality {
+        Cardinality::One => {
+            let old = current_one(obj, rel)?;
+            if old.as_ref().is_some_and(|o| o.ptr_eq(target)) {
+                return Ok(None);
+            }
+            writes.add(obj, rel);
+            if let (Some(reverse), Some(old)) = (own.reverse, &old) {
+                writes.add(old, reverse);
+            }
+        }
+        Cardinality::Many => {
+            if obj.rel(rel)?.contains(target) {
+                return Ok(None);
+            }
+            writes.add(obj, rel);
+        }
+    }
+    if let Some(reverse) = own.reverse {
+        writes.add(target, reverse);
+        if info(target, reverse)?.cardinality == Cardinality::One {
+            // The item leaves its previous owner's collection.
+            if let Some(previous) = current_one(target, reverse)? {
+                if !previous.ptr_eq(obj) {
+                    writes.add(&previous, rel);
+                }
+            }
+        }
+    }
+    Ok(Some(writes))
+}
+
+/// Checks that `unlink(obj, rel, target)` can be applied in full.
+pub(crate) fn check_unlink(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<()> {
+    let info = info(obj, rel)?;
+    let mut writes = Writes::default();
+    if let Some(reverse) = info.reverse {
+        writes.add(target, reverse);
+    }
+    writes.add(obj, rel);
+    writes.check()
+}
+
+/// Checks that `link(obj, rel, target)` can be applied in full.
+pub(crate) fn check_link(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<()> {
+    match plan_link(obj, rel, target)? {
+        Some(writes) => writes.check(),
+        None => Ok(()),
+    }
+}
+
 /// Makes `target` a member of `obj.rel` (replacing the old value of a scalar),
 /// and mirrors the change on the reverse relationship.
 pub(crate) fn link(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<()> {
+    match plan_link(obj, rel, target)? {
+        Some(writes) => writes.check()?,
+        None => return Ok(()),
+    }
     let info = info(obj, rel)?;
     match info.cardinality {
         Cardinality::One => {
@@ -68,6 +150,7 @@ pub(crate) fn link(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<()> {
 
 /// Removes `target` from the collection `obj.rel` and mirrors it.
 pub(crate) fn unlink(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<()> {
+    check_unlink(obj, rel, target)?;
     let info = info(obj, rel)?;
     if let Some(reverse) = info.reverse {
         target.rel_mut(reverse)?.remove(obj);
@@ -79,6 +162,12 @@ pub(crate) fn unlink(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<()> {
 pub(crate) fn clear_one(obj: &AnyObj, rel: RelRef) -> Result<()> {
     let info = info(obj, rel)?;
     let old = current_one(obj, rel)?;
+    let mut writes = Writes::default();
+    writes.add(obj, rel);
+    if let (Some(reverse), Some(old)) = (info.reverse, &old) {
+        writes.add(old, reverse);
+    }
+    writes.check()?;
     obj.rel_mut(rel)?.clear();
     if let (Some(reverse), Some(old)) = (info.reverse, &old) {
         detach(old, reverse, obj)?;

@@ -270,7 +270,7 @@ fn order_inserts(
     rows: Vec<AnyObj>,
     deps: &Dependencies,
 ) -> Result<Vec<AnyObj>> {
-    if rows.len() < 2 {
+    if rows.is_empty() {
         return Ok(rows);
     }
     let index: HashMap<&AnyObj, usize> = rows.iter().enumerate().map(|(i, o)| (o, i)).collect();
@@ -302,22 +302,32 @@ fn order_deletes(session: &SessionInner, mapper: usize, rows: Vec<AnyObj>) -> Re
     if rows.len() < 2 || self_fks.is_empty() {
         return Ok(rows);
     }
+    // Row j must go before row i when j references i: index the rows by
+    // the values their referenced columns hold, then look each reference up.
     let mut committed = Vec::with_capacity(rows.len());
     for obj in &rows {
         committed.push(obj.state()?.committed.clone().unwrap_or_default());
     }
-    // Row j must go before row i when j references i.
-    let before = |i: usize| -> Vec<usize> {
-        (0..rows.len())
-            .filter(|&j| {
-                j != i
-                    && self_fks.iter().any(|fk| {
-                        let value = &committed[j][fk.column];
-                        !value.is_null() && *value == committed[i][fk.target_column]
-                    })
-            })
-            .collect()
-    };
+    let mut referencing: Vec<Vec<usize>> = vec![Vec::new(); rows.len()];
+    for fk in &self_fks {
+        let mut by_target: HashMap<&Value, usize> = HashMap::default();
+        for (i, values) in committed.iter().enumerate() {
+            if let Some(value) = values.get(fk.target_column).filter(|v| !v.is_null()) {
+                by_target.insert(value, i);
+            }
+        }
+        for (j, values) in committed.iter().enumerate() {
+            let Some(value) = values.get(fk.column).filter(|v| !v.is_null()) else {
+                continue;
+            };
+            if let Some(&i) = by_target.get(value) {
+                if i != j {
+                    referencing[i].push(j);
+                }
+            }
+        }
+    }
+    let before = |i: usize| -> Vec<usize> { referencing[i].clone() };
     topological(&rows, before, || cycle_error(session, mapper))
 }
 
