@@ -4,7 +4,7 @@
 //! third, `orm_flush_only`), measured in the same run. The rusqlite side is
 //! the practical limit: one transaction, `prepare_cached` statements, the
 //! same SQL text and the same rows as the ORM emits. Both sides use the schema
-//! `Registry::create_table_sql` produces, on a private in-memory database
+//! `Registry::schema_sql` produces, on a private in-memory database
 //! with `PRAGMA foreign_keys = ON`.
 //!
 //! Building and tearing down databases, sessions and object graphs is done in
@@ -107,7 +107,7 @@ fn orm_engine(registry: &Registry) -> Engine {
 fn raw_conn(registry: &Registry) -> Connection {
     let conn = Connection::open_in_memory().unwrap();
     conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
-    for sql in registry.create_table_sql(&orm_sqlite::SqliteDialect) {
+    for sql in registry.schema_sql(&orm_sqlite::SqliteDialect) {
         conn.execute_batch(&sql).unwrap();
     }
     conn

@@ -73,6 +73,21 @@ fn create_all_makes_the_association_table() -> orm_core::Result<()> {
          PRIMARY KEY (left_id, right_id),\n\tFOREIGN KEY (left_id) REFERENCES \"left\" (id),\n\t\
          FOREIGN KEY (right_id) REFERENCES \"right\" (id)\n)"
     );
+    // The primary key indexes left_id; right_id gets an index of its own,
+    // so deleting a `right` row does not scan the association table.
+    assert_eq!(
+        registry.create_index_sql(engine.dialect()),
+        ["CREATE INDEX IF NOT EXISTS ix_association_right_id ON association (right_id)"]
+    );
+    registry.create_all(&engine)?;
+    let plan = engine.query(
+        "EXPLAIN QUERY PLAN SELECT 1 FROM association WHERE right_id = 1",
+        &[],
+    )?;
+    assert!(
+        format!("{plan:?}").contains("ix_association_right_id"),
+        "{plan:?}"
+    );
     Ok(())
 }
 
