@@ -170,7 +170,7 @@ fn the_logged_value_length_is_configurable() {
     assert_eq!(
         logged(),
         [
-            "DEBUG INSERT INTO t (a, b) VALUES (?, ?) ['abcd'... (2 more characters), x'0102'... (1 more bytes)]".to_owned(),
+            "DEBUG INSERT INTO t (a, b) VALUES (?, ?) ['abcd'... (2 more characters), x'0102'... (1 more byte)]".to_owned(),
             "DEBUG INSERT INTO t (a, b) VALUES (?, ?) ['abcd', x'0102']".to_owned(),
             format!("DEBUG INSERT INTO t (a) VALUES (?) ['{long}']"),
         ]

@@ -118,6 +118,12 @@ const DEFAULT_MAX_LOGGED_VALUE_LEN: usize = 100;
 /// The rows of an `execute_many` batch that the echo and log show.
 const MAX_LOGGED_ROWS: usize = 10;
 
+/// `"1 more row"`, `"2 more rows"`.
+fn more(count: usize, unit: &str) -> String {
+    let plural = if count == 1 { "" } else { "s" };
+    format!("{count} more {unit}{plural}")
+}
+
 /// A statement rendered in a [`LogFormat`].
 struct LogLine<'a> {
     statement: &'a Statement,
@@ -132,14 +138,14 @@ impl LogLine<'_> {
                 Some((cut, _)) => {
                     value::fmt_text(f, &text[..cut])?;
                     let rest = text[cut..].chars().count();
-                    write!(f, "... ({rest} more characters)")
+                    write!(f, "... ({})", more(rest, "character"))
                 }
                 None => value::fmt_text(f, text),
             },
             Value::Blob(bytes) if bytes.len() > max / 2 => {
                 let shown = max / 2;
                 value::fmt_blob(f, &bytes[..shown])?;
-                write!(f, "... ({} more bytes)", bytes.len() - shown)
+                write!(f, "... ({})", more(bytes.len() - shown, "byte"))
             }
             other => write!(f, "{other}"),
         }
@@ -178,12 +184,12 @@ impl fmt::Display for LogLine<'_> {
             }
             self.row(f, row)?;
         }
-        if let Some(more) = batch
+        if let Some(rest) = batch
             .len()
             .checked_sub(self.format.max_rows)
             .filter(|&n| n > 0)
         {
-            write!(f, ", ... ({more} more rows)")?;
+            write!(f, ", ... ({})", more(rest, "row"))?;
         }
         f.write_str("]")
     }
