@@ -1,5 +1,5 @@
-//! SQL echo through the `log` crate: every statement with its parameters,
-//! under the `orm::sql` target.
+//! SQL echo through the `log` crate: every statement with its parameters, at
+//! `debug` level, under the `orm::sql` target.
 
 use std::sync::Mutex;
 
@@ -34,7 +34,7 @@ pub struct Entry {
 #[test]
 fn statements_are_logged_with_parameters() -> orm_core::Result<()> {
     log::set_logger(&Capture).unwrap();
-    log::set_max_level(log::LevelFilter::Info);
+    log::set_max_level(log::LevelFilter::Debug);
     let registry = Registry::builder().model::<Entry>().build()?;
     let engine = orm_sqlite::memory()?;
     registry.create_all(&engine)?;
@@ -48,10 +48,10 @@ fn statements_are_logged_with_parameters() -> orm_core::Result<()> {
     assert_eq!(
         logged,
         [
-            "INFO CREATE TABLE IF NOT EXISTS entry (\n\tid INTEGER NOT NULL,\n\ttext TEXT NOT NULL,\n\tPRIMARY KEY (id)\n)",
-            "INFO BEGIN",
-            "INFO INSERT INTO entry (text) VALUES (?) ['hello']",
-            "INFO COMMIT",
+            "DEBUG CREATE TABLE IF NOT EXISTS entry (\n\tid INTEGER NOT NULL,\n\ttext TEXT NOT NULL,\n\tPRIMARY KEY (id)\n)",
+            "DEBUG BEGIN",
+            "DEBUG INSERT INTO entry (text) VALUES (?) ['hello']",
+            "DEBUG COMMIT",
         ]
     );
     Ok(())

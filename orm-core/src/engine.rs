@@ -7,7 +7,7 @@ use std::fmt;
 use std::rc::Rc;
 
 use crate::error::DbError;
-use crate::value::{SqlType, Value};
+use crate::value::{self, SqlType, Value};
 
 /// The SQL differences between databases.
 pub trait Dialect {
@@ -79,40 +79,154 @@ impl Statement {
     }
 }
 
+/// The full statement, `SQL [params]` or `SQL [[row], [row], ...]`, every
+/// value complete (see [`Value`]'s `Display`); what recording tests compare.
+/// The engine's echo and log use a shortened form, see [`Engine`].
 impl fmt::Display for Statement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.sql)?;
-        if !self.batch.is_empty() {
-            let rows: Vec<String> = self
-                .batch
-                .iter()
-                .map(|row| {
-                    let values: Vec<String> = row.iter().map(ToString::to_string).collect();
-                    format!("[{}]", values.join(", "))
-                })
-                .collect();
-            write!(f, " [{}]", rows.join(", "))?;
-        } else if !self.params.is_empty() {
-            let params: Vec<String> = self.params.iter().map(ToString::to_string).collect();
-            write!(f, " [{}]", params.join(", "))?;
+        LogLine {
+            statement: self,
+            format: LogFormat::FULL,
         }
-        Ok(())
+        .fmt(f)
+    }
+}
+
+/// How the echo and the log render parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LogFormat {
+    /// Show `[parameters hidden]` instead of the values.
+    hide_parameters: bool,
+    /// The characters of text and hex digits of a blob shown before the
+    /// rest is summarised.
+    max_value_len: usize,
+    /// The rows of a batch shown before the rest is summarised.
+    max_rows: usize,
+}
+
+impl LogFormat {
+    const FULL: LogFormat = LogFormat {
+        hide_parameters: false,
+        max_value_len: usize::MAX,
+        max_rows: usize::MAX,
+    };
+}
+
+/// The default for [`Engine::max_logged_value_len`].
+const DEFAULT_MAX_LOGGED_VALUE_LEN: usize = 100;
+
+/// The rows of an `execute_many` batch that the echo and log show.
+const MAX_LOGGED_ROWS: usize = 10;
+
+/// `"1 more row"`, `"2 more rows"`.
+fn more(count: usize, unit: &str) -> String {
+    let plural = if count == 1 { "" } else { "s" };
+    format!("{count} more {unit}{plural}")
+}
+
+/// A statement rendered in a [`LogFormat`].
+struct LogLine<'a> {
+    statement: &'a Statement,
+    format: LogFormat,
+}
+
+impl LogLine<'_> {
+    fn value(&self, f: &mut fmt::Formatter<'_>, value: &Value) -> fmt::Result {
+        let max = self.format.max_value_len;
+        match value {
+            Value::Text(text) => match text.char_indices().nth(max) {
+                Some((cut, _)) => {
+                    value::fmt_text(f, &text[..cut])?;
+                    let rest = text[cut..].chars().count();
+                    write!(f, "... ({})", more(rest, "character"))
+                }
+                None => value::fmt_text(f, text),
+            },
+            Value::Blob(bytes) if bytes.len() > max / 2 => {
+                let shown = max / 2;
+                value::fmt_blob(f, &bytes[..shown])?;
+                write!(f, "... ({})", more(bytes.len() - shown, "byte"))
+            }
+            other => write!(f, "{other}"),
+        }
+    }
+
+    fn row(&self, f: &mut fmt::Formatter<'_>, row: &[Value]) -> fmt::Result {
+        f.write_str("[")?;
+        for (i, value) in row.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            self.value(f, value)?;
+        }
+        f.write_str("]")
+    }
+}
+
+impl fmt::Display for LogLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Statement { sql, params, batch } = self.statement;
+        f.write_str(sql)?;
+        if batch.is_empty() && params.is_empty() {
+            return Ok(());
+        }
+        if self.format.hide_parameters {
+            return f.write_str(" [parameters hidden]");
+        }
+        f.write_str(" ")?;
+        if batch.is_empty() {
+            return self.row(f, params);
+        }
+        f.write_str("[")?;
+        for (i, row) in batch.iter().take(self.format.max_rows).enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            self.row(f, row)?;
+        }
+        if let Some(rest) = batch
+            .len()
+            .checked_sub(self.format.max_rows)
+            .filter(|&n| n > 0)
+        {
+            write!(f, ", ... ({})", more(rest, "row"))?;
+        }
+        f.write_str("]")
     }
 }
 
 struct EngineInner {
     conn: Box<dyn Connection>,
     echo: Cell<bool>,
+    log_format: Cell<LogFormat>,
     recorded: RefCell<Option<Vec<Statement>>>,
 }
 
 /// A database connection with SQL echo, shared by the sessions that use it.
 ///
-/// Every statement is logged through the `log` crate (target `orm::sql`, level
-/// `info`); with [`set_echo(true)`](Engine::set_echo) it is also printed to
-/// standard output, like SQLAlchemy's `create_engine(..., echo=True)`.
 /// Clones share the connection. An engine is one connection and is not
 /// `Send`: open one per thread.
+///
+/// # Echo and logging
+///
+/// Every statement is logged through the `log` crate, target `orm::sql`,
+/// at level `debug`, as one line: the SQL, then its parameters (or the rows
+/// of an [`execute_many`](Engine::execute_many) batch). With
+/// [`set_echo(true)`](Engine::set_echo) the same line is also printed to
+/// standard output, like SQLAlchemy's `create_engine(..., echo=True)`.
+///
+/// Values are rendered unambiguously (see [`Value`]'s `Display`: `'a\0b'`
+/// for text with a NUL byte, `x'00ff'` for a blob) and shortened: text
+/// longer than [`max_logged_value_len`](Engine::max_logged_value_len)
+/// characters (100 by default) shows its beginning and
+/// `... (N more characters)`, a blob its first bytes in hex and
+/// `... (N more bytes)`, a batch its first ten rows and `... (N more rows)`.
+/// [`hide_parameters(true)`](Engine::hide_parameters) replaces all values
+/// with `[parameters hidden]`, for applications whose parameters hold
+/// secrets or personal data.
+///
+/// Recorded statements ([`start_recording`](Engine::start_recording)) are
+/// not affected: they keep every value in full.
 ///
 /// ```
 /// let engine = orm_sqlite::memory().unwrap();
@@ -135,6 +249,11 @@ impl Engine {
             inner: Rc::new(EngineInner {
                 conn: Box::new(conn),
                 echo: Cell::new(false),
+                log_format: Cell::new(LogFormat {
+                    hide_parameters: false,
+                    max_value_len: DEFAULT_MAX_LOGGED_VALUE_LEN,
+                    max_rows: MAX_LOGGED_ROWS,
+                }),
                 recorded: RefCell::new(None),
             }),
         }
@@ -149,6 +268,56 @@ impl Engine {
     pub fn echo(self, on: bool) -> Self {
         self.set_echo(on);
         self
+    }
+
+    /// Turns hiding of parameter values in the echo and the log on or off,
+    /// like SQLAlchemy's `hide_parameters`: statements show
+    /// `[parameters hidden]` instead of their values. Recorded statements
+    /// keep their values.
+    pub fn set_hide_parameters(&self, on: bool) {
+        self.update_log_format(|format| format.hide_parameters = on);
+    }
+
+    /// Builder form of [`set_hide_parameters`](Engine::set_hide_parameters).
+    ///
+    /// ```
+    /// let engine = orm_sqlite::memory().unwrap().echo(true).hide_parameters(true);
+    /// engine.execute("CREATE TABLE account (password TEXT)", &[]).unwrap();
+    /// // Prints: INSERT INTO account (password) VALUES (?) [parameters hidden]
+    /// engine.execute("INSERT INTO account (password) VALUES (?)", &["hunter2".into()]).unwrap();
+    /// ```
+    pub fn hide_parameters(self, on: bool) -> Self {
+        self.set_hide_parameters(on);
+        self
+    }
+
+    /// Sets how much of a long value the echo and the log show: the
+    /// characters of a text value, or the hex digits (two per byte) of a
+    /// blob; the rest is summarised as `... (N more characters)` or
+    /// `... (N more bytes)`. The default is 100; `usize::MAX` shows values
+    /// in full. Recorded statements keep their values.
+    pub fn set_max_logged_value_len(&self, len: usize) {
+        self.update_log_format(|format| format.max_value_len = len);
+    }
+
+    /// Builder form of
+    /// [`set_max_logged_value_len`](Engine::set_max_logged_value_len).
+    ///
+    /// ```
+    /// let engine = orm_sqlite::memory().unwrap().echo(true).max_logged_value_len(8);
+    /// engine.execute("CREATE TABLE note (body TEXT)", &[]).unwrap();
+    /// // Prints: INSERT INTO note (body) VALUES (?) ['a long n'... (10 more characters)]
+    /// engine.execute("INSERT INTO note (body) VALUES (?)", &["a long note text".into()]).unwrap();
+    /// ```
+    pub fn max_logged_value_len(self, len: usize) -> Self {
+        self.set_max_logged_value_len(len);
+        self
+    }
+
+    fn update_log_format(&self, change: impl FnOnce(&mut LogFormat)) {
+        let mut format = self.inner.log_format.get();
+        change(&mut format);
+        self.inner.log_format.set(format);
     }
 
     /// Starts keeping every statement sent, for [`take_recorded`](Engine::take_recorded).
@@ -223,17 +392,23 @@ impl Engine {
     /// them is on.
     fn emit(&self, statement: impl FnOnce() -> Statement) {
         let echo = self.inner.echo.get();
-        let logged = log::log_enabled!(target: "orm::sql", log::Level::Info);
+        let logged = log::log_enabled!(target: "orm::sql", log::Level::Debug);
         let mut recorded = self.inner.recorded.borrow_mut();
         if !(echo || logged || recorded.is_some()) {
             return;
         }
         let statement = statement();
-        if logged {
-            log::info!(target: "orm::sql", "{statement}");
-        }
-        if echo {
-            println!("{statement}");
+        if echo || logged {
+            let line = LogLine {
+                statement: &statement,
+                format: self.inner.log_format.get(),
+            };
+            if logged {
+                log::debug!(target: "orm::sql", "{line}");
+            }
+            if echo {
+                println!("{line}");
+            }
         }
         if let Some(recorded) = recorded.as_mut() {
             recorded.push(statement);
@@ -246,6 +421,10 @@ impl fmt::Debug for Engine {
         f.debug_struct("Engine")
             .field("dialect", &self.dialect().name())
             .field("echo", &self.inner.echo.get())
+            .field(
+                "hide_parameters",
+                &self.inner.log_format.get().hide_parameters,
+            )
             .finish()
     }
 }

@@ -412,19 +412,98 @@ pub enum ConfigError {
 }
 
 /// The class of a database failure, so callers can match on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// The names are backend-neutral: each backend maps its own codes onto them
+/// (SQLite result codes in `orm-sqlite`; a server backend would map SQLSTATEs,
+/// noted on each variant). New kinds may be added, so a `match` needs a
+/// wildcard arm.
+///
+/// # Which failures are worth retrying
+///
+/// [`is_retryable`](DbErrorKind::is_retryable) is true for [`Busy`],
+/// [`SerializationFailure`] and [`Deadlock`]: they say that *another*
+/// connection got in the way, not that the statement or the data is wrong,
+/// so the same work can succeed once the other side has finished. Retry the
+/// whole transaction, not the failed statement: roll back (a failed
+/// [`Session::commit`](crate::Session::commit) restores the objects), wait
+/// a little, with a growing delay and a limit on the attempts, and redo the
+/// work from its first read.
+///
+/// Everything else is not retryable as is: a constraint violation fails
+/// again with the same data, a read-only or corrupt database and a full disk
+/// need someone to act, and a failed connection needs a new connection (a
+/// pool may reconnect; a plain engine holds one connection).
+///
+/// [`Busy`]: DbErrorKind::Busy
+/// [`SerializationFailure`]: DbErrorKind::SerializationFailure
+/// [`Deadlock`]: DbErrorKind::Deadlock
+///
+/// ```
+/// use orm_core::DbErrorKind;
+/// assert!(DbErrorKind::Busy.is_retryable());
+/// assert!(!DbErrorKind::UniqueViolation.is_retryable());
+/// assert!(!DbErrorKind::DiskFull.is_retryable());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DbErrorKind {
-    /// A `UNIQUE` or `PRIMARY KEY` constraint failed.
+    /// A `UNIQUE` or `PRIMARY KEY` constraint failed (SQLSTATE 23505).
     UniqueViolation,
-    /// A `FOREIGN KEY` constraint failed.
+    /// A `FOREIGN KEY` constraint failed (SQLSTATE 23503).
     ForeignKeyViolation,
-    /// A `NOT NULL` constraint failed.
+    /// A `NOT NULL` constraint failed (SQLSTATE 23502).
     NotNullViolation,
-    /// A `CHECK` constraint failed.
+    /// A `CHECK` constraint failed (SQLSTATE 23514).
     CheckViolation,
+    /// Another connection holds a lock the statement needs, and it was not
+    /// released within the busy timeout (SQLite `SQLITE_BUSY`,
+    /// `SQLITE_LOCKED` and their extended codes; SQLSTATE 55P03).
+    /// Retryable.
+    Busy,
+    /// The transaction read data that another transaction has since changed,
+    /// so it cannot commit as if it ran alone; only rerunning the whole
+    /// transaction helps (SQLite `SQLITE_BUSY_SNAPSHOT` in WAL mode;
+    /// SQLSTATE 40001). Retryable.
+    SerializationFailure,
+    /// The database chose this transaction as the victim of a deadlock and
+    /// aborted it (SQLSTATE 40P01; SQLite reports its lock deadlocks as
+    /// [`Busy`](DbErrorKind::Busy)). Retryable.
+    Deadlock,
+    /// The database, the file or the transaction is read-only (SQLite
+    /// `SQLITE_READONLY` and its extended codes; SQLSTATE 25006).
+    ReadOnly,
+    /// The disk or the database's size limit is full (SQLite `SQLITE_FULL`,
+    /// including `PRAGMA max_page_count`; SQLSTATE 53100).
+    DiskFull,
+    /// The database file is damaged or is not a database at all (SQLite
+    /// `SQLITE_CORRUPT`, `SQLITE_NOTADB`; SQLSTATE XX001).
+    Corrupt,
+    /// The database could not be opened or reached, or the connection to it
+    /// was lost (SQLite `SQLITE_CANTOPEN`; SQLSTATE class 08).
+    ConnectionFailed,
     /// Anything else.
     Other,
+}
+
+impl DbErrorKind {
+    /// Whether rerunning the failed transaction may succeed without any
+    /// change: true for [`Busy`](DbErrorKind::Busy),
+    /// [`SerializationFailure`](DbErrorKind::SerializationFailure) and
+    /// [`Deadlock`](DbErrorKind::Deadlock), which are caused by concurrent
+    /// transactions. See the [type documentation](DbErrorKind) for how to
+    /// retry.
+    ///
+    /// ```
+    /// use orm_core::DbErrorKind;
+    /// assert!(DbErrorKind::SerializationFailure.is_retryable());
+    /// assert!(!DbErrorKind::ReadOnly.is_retryable());
+    /// ```
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            DbErrorKind::Busy | DbErrorKind::SerializationFailure | DbErrorKind::Deadlock
+        )
+    }
 }
 
 impl fmt::Display for DbErrorKind {
@@ -434,6 +513,13 @@ impl fmt::Display for DbErrorKind {
             DbErrorKind::ForeignKeyViolation => "foreign key constraint violation",
             DbErrorKind::NotNullViolation => "not null constraint violation",
             DbErrorKind::CheckViolation => "check constraint violation",
+            DbErrorKind::Busy => "database is busy",
+            DbErrorKind::SerializationFailure => "serialization failure",
+            DbErrorKind::Deadlock => "deadlock detected",
+            DbErrorKind::ReadOnly => "database is read-only",
+            DbErrorKind::DiskFull => "database or disk is full",
+            DbErrorKind::Corrupt => "database is corrupt",
+            DbErrorKind::ConnectionFailed => "cannot connect to the database",
             DbErrorKind::Other => "database error",
         })
     }
@@ -466,6 +552,17 @@ impl DbError {
         self.sql = Some(sql.to_owned());
         self
     }
+
+    /// Whether rerunning the failed transaction may succeed; see
+    /// [`DbErrorKind::is_retryable`].
+    ///
+    /// ```
+    /// use orm_core::{DbError, DbErrorKind};
+    /// assert!(DbError::new(DbErrorKind::Busy, "database is locked").is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        self.kind.is_retryable()
+    }
 }
 
 impl Error {
@@ -481,5 +578,35 @@ impl Error {
             Error::Database(e) => Some(e.kind),
             _ => None,
         }
+    }
+
+    /// Whether this is a database failure that rerunning the transaction
+    /// may cure (see [`DbErrorKind::is_retryable`]); false for every
+    /// error that is not a [`Database`](Error::Database) error.
+    ///
+    /// ```
+    /// # #[derive(orm_core::Model, Default)]
+    /// # pub struct Counter { #[column(primary_key)] pub id: Option<i64>, pub n: i64 }
+    /// use orm_core::prelude::*;
+    /// # fn main() -> orm_core::Result<()> {
+    /// # let engine = orm_sqlite::memory()?;
+    /// # let registry = Registry::builder().model::<Counter>().build()?;
+    /// # registry.create_all(&engine)?;
+    /// let mut attempts = 0;
+    /// loop {
+    ///     let session = Session::new(&engine, &registry);
+    ///     session.add(&Obj::new(Counter { n: 1, ..Default::default() }))?;
+    ///     match session.commit() {
+    ///         Err(e) if e.is_retryable() && attempts < 3 => {
+    ///             attempts += 1;
+    ///             std::thread::sleep(std::time::Duration::from_millis(50 << attempts));
+    ///         }
+    ///         other => break other?,
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Error::Database(e) if e.is_retryable())
     }
 }

@@ -65,16 +65,57 @@ impl Hash for Value {
     }
 }
 
+/// Renders the value unambiguously, for echo, logs and test expectations.
+///
+/// `NULL` is `None`; text is single-quoted with a quote doubled as in SQL,
+/// and with backslash escapes (as in Rust's `{:?}`) for backslashes, control
+/// characters and other invisible characters, so a NUL byte shows as `\0`
+/// and a newline as `\n`; a blob is a SQL hex literal. The rendering is
+/// complete: the engine shortens long values itself when it logs them.
+///
+/// ```
+/// use orm_core::Value;
+/// assert_eq!(Value::Null.to_string(), "None");
+/// assert_eq!(Value::Real(1.0).to_string(), "1.0");
+/// assert_eq!(Value::from("it's").to_string(), "'it''s'");
+/// assert_eq!(Value::from("a\0b\nc\\d").to_string(), r"'a\0b\nc\\d'");
+/// assert_eq!(Value::Blob(vec![0, 0xff, 0x1a]).to_string(), "x'00ff1a'");
+/// ```
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Null => f.write_str("None"),
             Value::Integer(v) => write!(f, "{v}"),
             Value::Real(v) => write!(f, "{v:?}"),
-            Value::Text(v) => write!(f, "'{}'", v.replace('\'', "''")),
-            Value::Blob(v) => write!(f, "<{} bytes>", v.len()),
+            Value::Text(v) => fmt_text(f, v),
+            Value::Blob(v) => fmt_blob(f, v),
         }
     }
+}
+
+/// Writes text as a quoted, escaped literal (see `Display for Value`).
+pub(crate) fn fmt_text(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+    f.write_str("'")?;
+    // `str::escape_debug` escapes what cannot be seen, but also both quote
+    // characters; the quotes are written SQL-style between the pieces.
+    for piece in text.split_inclusive(['\'', '"']) {
+        let (body, quote) = match piece.strip_suffix(['\'', '"']) {
+            Some(body) => (body, &piece[body.len()..]),
+            None => (piece, ""),
+        };
+        write!(f, "{}", body.escape_debug())?;
+        f.write_str(if quote == "'" { "''" } else { quote })?;
+    }
+    f.write_str("'")
+}
+
+/// Writes bytes as a SQL hex literal, `x'00ff'`.
+pub(crate) fn fmt_blob(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+    f.write_str("x'")?;
+    for byte in bytes {
+        write!(f, "{byte:02x}")?;
+    }
+    f.write_str("'")
 }
 
 /// The storage class of a column, which each dialect maps to a type name.

@@ -23,6 +23,8 @@
 #![warn(missing_docs)]
 
 mod dialect;
+mod error;
+mod options;
 
 use std::path::Path;
 
@@ -30,9 +32,9 @@ use orm_core::{Connection, DbError, DbErrorKind, Dialect, Engine, ExecOutcome, V
 use rusqlite::types::{ToSqlOutput, ValueRef};
 
 pub use dialect::SqliteDialect;
+pub use options::{SqliteOptions, DEFAULT_BUSY_TIMEOUT, DEFAULT_STATEMENT_CACHE};
 
-/// How many prepared statements each connection keeps.
-const STATEMENT_CACHE: usize = 256;
+use error::convert;
 
 /// A SQLite connection with foreign key enforcement on.
 pub struct SqliteConnection {
@@ -40,12 +42,46 @@ pub struct SqliteConnection {
 }
 
 impl SqliteConnection {
-    /// Wraps an open rusqlite connection and turns on `PRAGMA foreign_keys`.
+    /// Wraps an open rusqlite connection, turns on `PRAGMA foreign_keys` and
+    /// sets the statement cache; the connection's busy timeout is left as
+    /// it is (rusqlite's default is five seconds). Use
+    /// [`with_options`](SqliteConnection::with_options) to set it.
     pub fn new(conn: rusqlite::Connection) -> Result<Self, DbError> {
         conn.execute_batch("PRAGMA foreign_keys = ON")
             .map_err(convert)?;
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        conn.set_prepared_statement_cache_capacity(DEFAULT_STATEMENT_CACHE);
         Ok(SqliteConnection { conn })
+    }
+
+    /// Wraps an open rusqlite connection and [applies](SqliteOptions::apply)
+    /// the options to it; `read_only` only takes effect when opening, so
+    /// open the connection with [`SqliteOptions::open_flags`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use orm_sqlite::{SqliteConnection, SqliteOptions};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let options = SqliteOptions::new().busy_timeout(Duration::from_millis(100));
+    /// let raw = rusqlite::Connection::open_in_memory()?;
+    /// let conn = SqliteConnection::with_options(raw, &options)?;
+    /// let engine = orm_core::Engine::new(conn);
+    /// engine.execute("CREATE TABLE t (x INTEGER)", &[])?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_options(
+        conn: rusqlite::Connection,
+        options: &SqliteOptions,
+    ) -> Result<Self, DbError> {
+        options.apply(&conn)?;
+        Ok(SqliteConnection { conn })
+    }
+
+    /// Opens a database file with the options.
+    pub fn open(path: impl AsRef<Path>, options: &SqliteOptions) -> Result<Self, DbError> {
+        let conn =
+            rusqlite::Connection::open_with_flags(path, options.open_flags()).map_err(convert)?;
+        Self::with_options(conn, options)
     }
 
     /// The underlying rusqlite connection.
@@ -54,16 +90,34 @@ impl SqliteConnection {
     }
 }
 
-/// An engine over a private in-memory database.
+/// An engine over a private in-memory database, with the default
+/// [`SqliteOptions`].
 pub fn memory() -> Result<Engine, DbError> {
-    let conn = rusqlite::Connection::open_in_memory().map_err(convert)?;
-    Ok(Engine::new(SqliteConnection::new(conn)?))
+    SqliteOptions::default().memory()
 }
 
-/// An engine over a database file, created if it does not exist.
+/// An engine over a database file, created if it does not exist, with the
+/// default [`SqliteOptions`] (among them a five second busy timeout).
 pub fn open(path: impl AsRef<Path>) -> Result<Engine, DbError> {
-    let conn = rusqlite::Connection::open(path).map_err(convert)?;
-    Ok(Engine::new(SqliteConnection::new(conn)?))
+    SqliteOptions::default().open(path)
+}
+
+/// An engine over a database file with the given options.
+///
+/// ```
+/// use std::time::Duration;
+/// use orm_sqlite::SqliteOptions;
+///
+/// # fn main() -> Result<(), orm_core::DbError> {
+/// let path = std::env::temp_dir().join(format!("orm-doc-open-with-{}.db", std::process::id()));
+/// let options = SqliteOptions::new().busy_timeout(Duration::from_millis(100));
+/// let engine = orm_sqlite::open_with(&path, &options)?;
+/// # drop(engine);
+/// # let _ = std::fs::remove_file(&path);
+/// # Ok(()) }
+/// ```
+pub fn open_with(path: impl AsRef<Path>, options: &SqliteOptions) -> Result<Engine, DbError> {
+    options.open(path)
 }
 
 struct Param<'a>(&'a Value);
@@ -94,24 +148,6 @@ fn read(value: ValueRef<'_>) -> Result<Value, DbError> {
         ),
         ValueRef::Blob(v) => Value::Blob(v.to_vec()),
     })
-}
-
-/// Classifies a rusqlite error.
-fn convert(err: rusqlite::Error) -> DbError {
-    use rusqlite::ffi;
-    let kind = match &err {
-        rusqlite::Error::SqliteFailure(e, _) => match e.extended_code {
-            ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
-                DbErrorKind::UniqueViolation
-            }
-            ffi::SQLITE_CONSTRAINT_FOREIGNKEY => DbErrorKind::ForeignKeyViolation,
-            ffi::SQLITE_CONSTRAINT_NOTNULL => DbErrorKind::NotNullViolation,
-            ffi::SQLITE_CONSTRAINT_CHECK => DbErrorKind::CheckViolation,
-            _ => DbErrorKind::Other,
-        },
-        _ => DbErrorKind::Other,
-    };
-    DbError::new(kind, err.to_string())
 }
 
 impl Connection for SqliteConnection {

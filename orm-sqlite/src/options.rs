@@ -1,0 +1,139 @@
+//! Per-connection settings: [`SqliteOptions`].
+
+use std::path::Path;
+use std::time::Duration;
+
+use orm_core::{DbError, Engine};
+use rusqlite::OpenFlags;
+
+use crate::error::convert;
+use crate::SqliteConnection;
+
+/// How long a connection waits for another connection's lock by default:
+/// five seconds, the same as rusqlite's own default.
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How many prepared statements each connection keeps by default.
+pub const DEFAULT_STATEMENT_CACHE: usize = 256;
+
+/// Settings for one SQLite connection.
+///
+/// A plain set of values: [`open_flags`](SqliteOptions::open_flags) are used
+/// when a connection is opened, and [`apply`](SqliteOptions::apply) sets the
+/// rest on an open connection, so a connection pool can apply the same
+/// options to each connection it makes. Build them with the chained setters,
+/// or assign the public fields.
+///
+/// ```
+/// use std::time::Duration;
+/// use orm_sqlite::SqliteOptions;
+///
+/// # fn main() -> Result<(), orm_core::DbError> {
+/// let path = std::env::temp_dir().join(format!("orm-doc-options-{}.db", std::process::id()));
+/// let engine = SqliteOptions::new()
+///     .busy_timeout(Duration::from_millis(250))
+///     .open(&path)?;
+/// engine.execute("CREATE TABLE IF NOT EXISTS t (x INTEGER)", &[])?;
+/// # drop(engine);
+/// # let _ = std::fs::remove_file(&path);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SqliteOptions {
+    /// How long a statement waits for a lock held by another connection
+    /// before it fails with [`DbErrorKind::Busy`](orm_core::DbErrorKind::Busy).
+    /// Zero fails at once. Default: [`DEFAULT_BUSY_TIMEOUT`]. SQLite counts
+    /// in milliseconds, up to `i32::MAX` of them; longer is capped.
+    pub busy_timeout: Duration,
+    /// Opens the database read-only: writes fail with
+    /// [`DbErrorKind::ReadOnly`](orm_core::DbErrorKind::ReadOnly), and a
+    /// missing file is an error instead of being created. Default: false.
+    pub read_only: bool,
+    /// Enforces foreign keys (`PRAGMA foreign_keys`). Default: true, which
+    /// the ORM's cascades and `passive_deletes` expect.
+    pub foreign_keys: bool,
+    /// How many prepared statements the connection keeps. Default:
+    /// [`DEFAULT_STATEMENT_CACHE`].
+    pub statement_cache: usize,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            busy_timeout: DEFAULT_BUSY_TIMEOUT,
+            read_only: false,
+            foreign_keys: true,
+            statement_cache: DEFAULT_STATEMENT_CACHE,
+        }
+    }
+}
+
+impl SqliteOptions {
+    /// The default options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets [`busy_timeout`](SqliteOptions#structfield.busy_timeout).
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// Sets [`read_only`](SqliteOptions#structfield.read_only).
+    pub fn read_only(mut self, on: bool) -> Self {
+        self.read_only = on;
+        self
+    }
+
+    /// Sets [`foreign_keys`](SqliteOptions#structfield.foreign_keys).
+    pub fn foreign_keys(mut self, on: bool) -> Self {
+        self.foreign_keys = on;
+        self
+    }
+
+    /// Sets [`statement_cache`](SqliteOptions#structfield.statement_cache).
+    pub fn statement_cache(mut self, capacity: usize) -> Self {
+        self.statement_cache = capacity;
+        self
+    }
+
+    /// The flags to open a file with: read-write and create, or read-only.
+    pub fn open_flags(&self) -> OpenFlags {
+        let base = OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if self.read_only {
+            base | OpenFlags::SQLITE_OPEN_READ_ONLY
+        } else {
+            base | OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
+        }
+    }
+
+    /// Applies the settings that are not open flags to an open connection:
+    /// busy timeout, foreign keys, statement cache. Run it on every new
+    /// connection (a pool's per-connection setup hook is the place).
+    pub fn apply(&self, conn: &rusqlite::Connection) -> Result<(), DbError> {
+        conn.busy_timeout(self.busy_timeout.min(MAX_BUSY_TIMEOUT))
+            .map_err(convert)?;
+        let foreign_keys = if self.foreign_keys { "ON" } else { "OFF" };
+        conn.execute_batch(&format!("PRAGMA foreign_keys = {foreign_keys}"))
+            .map_err(convert)?;
+        conn.set_prepared_statement_cache_capacity(self.statement_cache);
+        Ok(())
+    }
+
+    /// Opens an engine over a database file with these options.
+    pub fn open(&self, path: impl AsRef<Path>) -> Result<Engine, DbError> {
+        Ok(Engine::new(SqliteConnection::open(path, self)?))
+    }
+
+    /// Opens an engine over a private in-memory database with these
+    /// options (`read_only` makes little sense there and is ignored).
+    pub fn memory(&self) -> Result<Engine, DbError> {
+        let conn = rusqlite::Connection::open_in_memory().map_err(convert)?;
+        Ok(Engine::new(SqliteConnection::with_options(conn, self)?))
+    }
+}
+
+/// The longest busy timeout SQLite accepts: `i32::MAX` milliseconds.
+const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
