@@ -1,20 +1,177 @@
-//! Freeing the reference cycles that bidirectional relationships create.
+//! The cycle collector: frees object graphs that only hold each other.
 //!
-//! A parent's collection holds its children and each child holds its parent,
-//! so with reference counting neither is ever freed. When a session ends,
-//! this module finds which of its objects the program still reaches from
-//! outside (a handle held somewhere that is not another object's
-//! relationship) and clears the relationships of the rest, which breaks
-//! their cycles. It is trial deletion over a graph whose every edge is
-//! known: the relationship fields and the committed snapshots.
+//! A bidirectional relationship is a reference cycle (a parent's collection
+//! holds its children, each child holds its parent), so reference counting
+//! alone never frees it. This module finds such garbage by trial deletion
+//! over a graph whose every edge is known (relationship fields, pending
+//! collection changes and committed snapshots): for each object it counts
+//! the references other objects of the graph hold, treats an object with
+//! more strong references than that as held from outside (a handle of the
+//! program, a session, a local of the library), marks everything reachable
+//! from those as live, and clears the relationships of the rest, which
+//! frees them.
+//!
+//! Candidates are gathered as handles are dropped: a handle whose object
+//! stays alive after the drop may have left a cycle behind, so the object
+//! is remembered (weakly, once). Objects of a live session are skipped: the
+//! session holds them, and a session frees its graph when it ends. When the
+//! candidates reach a threshold, a collection runs; the threshold then grows
+//! with the number of live objects the collection had to look at, so the
+//! work stays proportional to the handles dropped. [`collect_cycles`] runs
+//! one at once.
+//!
+//! The collector only ever frees objects that nothing outside their graph
+//! refers to. Every uncertainty (a field it cannot read because it is
+//! borrowed at that moment) counts as "held from outside", so the worst case
+//! is garbage kept until a later collection, never a live object cleared.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use std::rc::Rc;
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
 
-use crate::obj::AnyObj;
-use crate::session::SessionInner;
+use rustc_hash::FxHashMap as HashMap;
 
-/// Every object `obj` holds a reference to.
+use crate::obj::{AnyObj, ErasedInstance};
+
+/// Candidates gathered before the first automatic collection (and the
+/// least the threshold ever is).
+const MIN_THRESHOLD: usize = 4096;
+
+#[derive(Default)]
+struct Collector {
+    candidates: RefCell<Vec<Weak<dyn ErasedInstance>>>,
+    /// Candidates to gather before the next automatic collection.
+    threshold: Cell<usize>,
+    /// Set while a collection runs: the drops it causes are not candidates.
+    collecting: Cell<bool>,
+}
+
+thread_local! {
+    static COLLECTOR: Collector = Collector {
+        threshold: Cell::new(MIN_THRESHOLD),
+        ..Collector::default()
+    };
+}
+
+/// Frees every unreachable object graph that only its own reference cycles
+/// keep alive, and returns how many objects it freed.
+///
+/// Bidirectional relationships make reference cycles. The library frees
+/// them by itself: when a session ends (its objects that the program no
+/// longer holds), and, for objects outside any session, automatically
+/// after enough handles have been dropped. Call this to get the memory of
+/// a large graph back at a known point, such as after dropping it.
+/// Objects live on one thread; this collects the calling thread's.
+///
+/// ```
+/// use orm_core::prelude::*;
+///
+/// #[derive(Model, Debug, Default)]
+/// pub struct Parent {
+///     #[column(primary_key)]
+///     pub id: Option<i64>,
+///     #[relationship(back_populates = "parent")]
+///     pub children: Many<Child>,
+/// }
+///
+/// #[derive(Model, Debug, Default)]
+/// pub struct Child {
+///     #[column(primary_key)]
+///     pub id: Option<i64>,
+///     #[column(foreign_key = "parent.id")]
+///     pub parent_id: Option<i64>,
+///     #[relationship(back_populates = "children")]
+///     pub parent: One<Parent>,
+/// }
+///
+/// # fn main() -> orm_core::Result<()> {
+/// let parent = Obj::new(Parent::default());
+/// let child = Obj::new(Child::default());
+/// parent.append(Parent::children, &child)?;
+/// let watch = parent.downgrade();
+/// drop((parent, child)); // the two still hold each other
+/// assert!(watch.upgrade().is_some());
+/// assert_eq!(orm_core::collect_cycles(), 2);
+/// assert!(watch.upgrade().is_none());
+/// # Ok(()) }
+/// ```
+pub fn collect_cycles() -> usize {
+    COLLECTOR
+        .try_with(|collector| collector.run_candidates(None))
+        .unwrap_or(0)
+}
+
+/// Frees what is garbage among `objects` (a session's, now detached) and
+/// what they reach.
+pub(crate) fn release(objects: Vec<AnyObj>) {
+    let _ = COLLECTOR.try_with(|collector| collector.run(objects, None));
+}
+
+/// Called when a handle to `obj` is dropped and the object stays alive.
+pub(crate) fn handle_dropped(
+    obj: &dyn ErasedInstance,
+    weak: impl FnOnce() -> Weak<dyn ErasedInstance>,
+) {
+    if obj.buffered().get() || in_live_session(obj) {
+        return;
+    }
+    let _ = COLLECTOR.try_with(|collector| {
+        if collector.collecting.get() {
+            return;
+        }
+        let Ok(mut candidates) = collector.candidates.try_borrow_mut() else {
+            return;
+        };
+        obj.buffered().set(true);
+        candidates.push(weak());
+        let due = candidates.len() >= collector.threshold.get();
+        drop(candidates);
+        if due {
+            // The handle being dropped still counts; it must not make its
+            // object look held from outside.
+            collector.run_candidates(Some(obj as *const dyn ErasedInstance as *const ()));
+        }
+    });
+}
+
+/// Whether a live session holds the object (it is not garbage then, nor
+/// anything it reaches).
+fn in_live_session(obj: &dyn ErasedInstance) -> bool {
+    obj.state()
+        .try_borrow()
+        .map(|s| s.session.as_ref().is_some_and(|w| w.strong_count() > 0))
+        .unwrap_or(false)
+}
+
+impl Collector {
+    /// A collection from the candidates gathered so far.
+    fn run_candidates(&self, dropping: Option<*const ()>) -> usize {
+        let roots: Vec<AnyObj> = self
+            .candidates
+            .take()
+            .iter()
+            .filter_map(Weak::upgrade)
+            .map(AnyObj)
+            .collect();
+        self.run(roots, dropping)
+    }
+
+    /// One collection from `roots`; returns the number of objects freed.
+    /// `dropping` is an object one of whose handles is being dropped.
+    fn run(&self, roots: Vec<AnyObj>, dropping: Option<*const ()>) -> usize {
+        if self.collecting.replace(true) {
+            return 0;
+        }
+        for root in &roots {
+            root.0.buffered().set(false);
+        }
+        let (freed, live) = trial_deletion(roots, dropping);
+        self.threshold.set(MIN_THRESHOLD.max(2 * live));
+        self.collecting.set(false);
+        freed
+    }
+}
+
+/// Every object `obj` holds a reference to (one entry per reference).
 fn edges(obj: &AnyObj) -> Vec<AnyObj> {
     let mut out = Vec::new();
     for rel in obj.rel_refs() {
@@ -34,72 +191,70 @@ fn edges(obj: &AnyObj) -> Vec<AnyObj> {
     out
 }
 
-/// Detaches `objects` and clears the relationships of those (among them and
-/// among what they reach) that nothing outside the graph refers to.
-pub(crate) fn release(objects: Vec<AnyObj>, owner: *const SessionInner) {
-    // The whole graph reachable from the session's objects, one handle each.
-    let mut seen: HashSet<AnyObj> = HashSet::default();
+/// Clears the relationships of the garbage among what `roots` reach;
+/// returns how many objects were garbage and how many were live.
+fn trial_deletion(roots: Vec<AnyObj>, dropping: Option<*const ()>) -> (usize, usize) {
+    // The graph, one handle per object, not entering objects of a live
+    // session (they are live, and so is what they reach).
+    let mut index: HashMap<*const (), usize> = HashMap::default();
     let mut graph: Vec<AnyObj> = Vec::new();
-    let mut stack = objects;
+    let mut stack = roots;
     while let Some(obj) = stack.pop() {
-        if seen.contains(&obj) {
+        if index.contains_key(&obj.addr()) || in_live_session(&*obj.0) {
             continue;
         }
         stack.extend(edges(&obj));
-        seen.insert(obj.clone());
+        index.insert(obj.addr(), graph.len());
         graph.push(obj);
     }
     drop(stack);
 
-    // References held by objects of the graph, per target.
-    let mut internal: HashMap<*const (), usize> = HashMap::default();
+    // References held by objects of the graph, per object.
+    let mut internal = vec![0usize; graph.len()];
     for obj in &graph {
         for target in edges(obj) {
-            *internal.entry(target.addr()).or_default() += 1;
+            if let Some(&j) = index.get(&target.addr()) {
+                internal[j] += 1;
+            }
         }
     }
-    // `seen` and `graph` hold two handles to each object.
-    let held_here = 2;
-    let roots: Vec<&AnyObj> = graph
-        .iter()
-        .filter(|obj| {
-            let internal = internal.get(&obj.addr()).copied().unwrap_or(0);
-            Rc::strong_count(&obj.0) > internal + held_here
+    // `graph` holds one handle to each object (and the handle being dropped
+    // one more); more than that plus the internal ones means a holder
+    // outside the graph.
+    let mut live = vec![false; graph.len()];
+    let mut stack: Vec<usize> = (0..graph.len())
+        .filter(|&i| {
+            let held_here = 1 + usize::from(dropping == Some(graph[i].addr()));
+            Rc::strong_count(&graph[i].0) > internal[i] + held_here
         })
         .collect();
-
-    let mut live: HashSet<*const ()> = HashSet::default();
-    let mut stack: Vec<AnyObj> = roots.into_iter().cloned().collect();
-    while let Some(obj) = stack.pop() {
-        if live.insert(obj.addr()) {
-            stack.extend(edges(&obj));
-        }
+    for &i in &stack {
+        live[i] = true;
     }
-    drop(seen);
-
-    for obj in &graph {
-        let alive = live.contains(&obj.addr());
-        if let Ok(mut state) = obj.state_mut() {
-            let foreign = state
-                .session
-                .as_ref()
-                .is_some_and(|w| w.as_ptr() != owner && w.strong_count() > 0);
-            if foreign {
-                continue;
-            }
-            state.session = None;
-            state.marked_for_delete = false;
-            if !alive {
-                state.committed_rels.forget();
-                state.txn_backup = None;
-            }
-        }
-        if !alive {
-            for rel in obj.rel_refs() {
-                if let Ok(mut field) = obj.rel_mut(rel) {
-                    field.unload();
+    while let Some(i) = stack.pop() {
+        for target in edges(&graph[i]) {
+            if let Some(&j) = index.get(&target.addr()) {
+                if !live[j] {
+                    live[j] = true;
+                    stack.push(j);
                 }
             }
         }
     }
+
+    let mut freed = 0;
+    for (obj, _) in graph.iter().zip(&live).filter(|(_, live)| !**live) {
+        freed += 1;
+        if let Ok(mut state) = obj.state_mut() {
+            state.committed_rels.forget();
+            state.txn_backup = None;
+        }
+        for rel in obj.rel_refs() {
+            if let Ok(mut field) = obj.rel_mut(rel) {
+                field.unload();
+            }
+        }
+    }
+    let live = live.iter().filter(|l| **l).count();
+    (freed, live)
 }

@@ -71,6 +71,7 @@ mod sync;
 mod unitofwork;
 mod value;
 
+pub use cycles::collect_cycles;
 pub use engine::{Connection, Dialect, Engine, ExecOutcome, Statement};
 pub use error::{ConfigError, DbError, DbErrorKind, Error, Result};
 pub use meta::{

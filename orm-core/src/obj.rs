@@ -29,15 +29,24 @@ pub(crate) struct Instance<T> {
     /// Storage for the relationships other models' `backref`s create on
     /// this one, made on first use.
     pub(crate) backrefs: RefCell<Vec<(BackrefId, Box<dyn RelationshipField>)>>,
+    /// Whether the cycle collector already holds it as a candidate.
+    buffered: Cell<bool>,
+    /// Type-erases a weak handle (kept here so that dropping an `Obj<T>`,
+    /// whose type has no `Model` bound, can reach the collector).
+    erase: fn(Weak<Instance<T>>) -> Weak<dyn ErasedInstance>,
+    as_dyn: fn(&Instance<T>) -> &dyn ErasedInstance,
 }
 
-impl<T> Instance<T> {
+impl<T: Model> Instance<T> {
     pub(crate) fn new(state: InstanceState, modified: bool, data: T) -> Self {
         Instance {
             state: RefCell::new(state),
             modified: Cell::new(modified),
             data: RefCell::new(data),
             backrefs: RefCell::new(Vec::new()),
+            buffered: Cell::new(false),
+            erase: |weak| weak,
+            as_dyn: |instance| instance,
         }
     }
 }
@@ -54,6 +63,8 @@ pub(crate) trait ErasedInstance {
     /// Fails with `Borrowed` if `rel_mut(rel)` would fail now.
     fn check_writable(&self, rel: RelRef) -> Result<()>;
     fn backref_ids(&self) -> Vec<BackrefId>;
+    /// Whether the cycle collector holds the object as a candidate.
+    fn buffered(&self) -> &Cell<bool>;
     fn into_any(self: Rc<Self>) -> Rc<dyn Any>;
 }
 
@@ -131,6 +142,10 @@ impl<T: Model> ErasedInstance for Instance<T> {
             .try_borrow()
             .map(|v| v.iter().map(|(id, _)| *id).collect())
             .unwrap_or_default()
+    }
+
+    fn buffered(&self) -> &Cell<bool> {
+        &self.buffered
     }
 
     fn into_any(self: Rc<Self>) -> Rc<dyn Any> {
@@ -315,6 +330,16 @@ impl AnyObj {
             .primary_key()
             .map(|i| self.column_value(i))
             .collect()
+    }
+}
+
+impl Drop for AnyObj {
+    /// An object that outlives this handle may be left in a garbage cycle:
+    /// the cycle collector remembers it.
+    fn drop(&mut self) {
+        if Rc::strong_count(&self.0) > 1 {
+            crate::cycles::handle_dropped(&*self.0, || Rc::downgrade(&self.0));
+        }
     }
 }
 
@@ -533,6 +558,18 @@ impl<T: Model> Clone for Obj<T> {
     fn clone(&self) -> Self {
         Obj {
             inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T> Drop for Obj<T> {
+    /// See [`AnyObj`]'s: the object may be left in a garbage cycle.
+    fn drop(&mut self) {
+        if Rc::strong_count(&self.inner) > 1 && !self.inner.buffered.get() {
+            let inner = &self.inner;
+            crate::cycles::handle_dropped((inner.as_dyn)(inner), || {
+                (inner.erase)(Rc::downgrade(inner))
+            });
         }
     }
 }

@@ -522,7 +522,17 @@ impl SessionInner {
         objects.extend(self.new.take());
         objects.extend(self.deleted.take());
         objects.extend(self.touched.take());
-        crate::cycles::release(objects, self as *const SessionInner);
+        let me: *const SessionInner = self;
+        for obj in &objects {
+            if let Ok(mut state) = obj.state_mut() {
+                let mine = state.session.as_ref().is_some_and(|w| w.as_ptr() == me);
+                if mine {
+                    state.session = None;
+                    state.marked_for_delete = false;
+                }
+            }
+        }
+        crate::cycles::release(objects);
     }
 }
 
