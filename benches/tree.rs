@@ -17,6 +17,11 @@
 //!   `cascade = "all"` relationship (loaded collections) and commits; rusqlite
 //!   deletes the same rows leaves first.
 //!
+//! - `add_each`: `session.add` called on every node of the wide tree, one by
+//!   one (no SQL, so no rusqlite side): it must cost time linear in the
+//!   nodes, which once it did not (every `add` walked the whole connected
+//!   graph again).
+//!
 //! Before measuring, both sides run once and must leave the same rows.
 //!
 //! ```sh
@@ -286,6 +291,42 @@ fn bench_shape(c: &mut Criterion, shape: Shape) {
     group.finish();
 }
 
+/// `session.add` on every node of a tree, one by one.
+fn add_each(c: &mut Criterion) {
+    let registry = registry();
+    let mut group = c.benchmark_group("add_each");
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(10);
+    for size in SIZES {
+        group.bench_with_input(BenchmarkId::new("orm", size), &size, |b, &size| {
+            b.iter_batched(
+                || {
+                    let engine = orm_engine(&registry);
+                    let session = Session::new(&engine, &registry);
+                    let root = orm_build(Shape::Wide, size);
+                    let mut nodes = vec![root.clone()];
+                    let mut next = 0;
+                    while next < nodes.len() {
+                        let children = nodes[next].get(Node::children).unwrap();
+                        nodes.extend(children);
+                        next += 1;
+                    }
+                    (engine, session, nodes)
+                },
+                |(engine, session, nodes)| {
+                    for node in &nodes {
+                        session.add(node).unwrap();
+                    }
+                    assert_eq!(nodes.len(), size);
+                    black_box((session, engine, nodes))
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    group.finish();
+}
+
 fn chain(c: &mut Criterion) {
     bench_shape(c, Shape::Chain);
 }
@@ -304,6 +345,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = chain, wide
+    targets = chain, wide, add_each
 }
 criterion_main!(benches);

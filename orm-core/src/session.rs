@@ -313,10 +313,32 @@ impl SessionInner {
         Ok(true)
     }
 
-    /// The save-update cascade: attaches `root` and every object reachable
-    /// from it through relationships, descending only into objects that were
-    /// new to the session or may have changed.
+    /// The save-update cascade: attaches the roots and every object
+    /// reachable from them through relationships.
+    ///
+    /// Beyond the roots it descends only into objects that were new to the
+    /// session, so adding the objects of a connected graph one by one costs
+    /// time linear in the graph. Neighbours an attached object gained since
+    /// it was attached are picked up by the flush, which cascades from every
+    /// pending and modified object.
     pub fn cascade_add(self: &Rc<Self>, roots: Vec<AnyObj>) -> Result<()> {
+        let explicit: FxHashSet<AnyObj> = roots.iter().cloned().collect();
+        self.cascade_walk(roots, |obj| explicit.contains(obj))
+    }
+
+    /// The flush's save-update cascade: like [`cascade_add`](Self::cascade_add),
+    /// and descending into every object that may have changed.
+    pub fn cascade_add_modified(self: &Rc<Self>, roots: Vec<AnyObj>) -> Result<()> {
+        self.cascade_walk(roots, AnyObj::is_modified)
+    }
+
+    /// Attaches what `roots` reach, in depth-first collection order,
+    /// descending into objects new to the session and those `descend` picks.
+    fn cascade_walk(
+        self: &Rc<Self>,
+        roots: Vec<AnyObj>,
+        descend: impl Fn(&AnyObj) -> bool,
+    ) -> Result<()> {
         let mut stack: Vec<AnyObj> = roots.into_iter().rev().collect();
         let mut visited = FxHashSet::default();
         while let Some(obj) = stack.pop() {
@@ -324,7 +346,7 @@ impl SessionInner {
                 continue;
             }
             let fresh = self.attach(&obj)?;
-            if !(fresh || obj.is_modified()) {
+            if !(fresh || descend(&obj)) {
                 continue;
             }
             // Neighbours are pushed in reverse so they are visited (and

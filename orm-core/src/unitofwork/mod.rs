@@ -29,7 +29,7 @@ impl SessionInner {
                 .chain(identity.values().filter(|o| o.is_modified()).cloned())
                 .collect()
         };
-        self.cascade_add(roots)?;
+        self.cascade_add_modified(roots)?;
         let pending: Vec<AnyObj> = self.new.borrow().clone();
         let marked: Vec<AnyObj> = self.deleted.borrow().clone();
         let mut dirty: Vec<AnyObj> = {
