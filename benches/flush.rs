@@ -34,10 +34,14 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
+#[path = "support/mod.rs"]
+mod support;
+
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode};
 use orm_core::prelude::*;
 use orm_core::Value;
 use rusqlite::{params, Connection};
+use support::{orm_engine, raw_conn};
 
 #[derive(Model, Debug, Default)]
 #[model(table = "parent")]
@@ -94,23 +98,6 @@ fn new_name(generation: u64, i: usize) -> String {
 
 fn registry() -> Arc<Registry> {
     Registry::builder().model::<Parent>().build().unwrap()
-}
-
-/// A fresh in-memory ORM engine with the tables created.
-fn orm_engine(registry: &Registry) -> Engine {
-    let engine = orm_sqlite::memory().unwrap();
-    registry.create_all(&engine).unwrap();
-    engine
-}
-
-/// A fresh in-memory rusqlite connection with the same tables.
-fn raw_conn(registry: &Registry) -> Connection {
-    let conn = Connection::open_in_memory().unwrap();
-    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
-    for sql in registry.schema_sql(&orm_sqlite::SqliteDialect) {
-        conn.execute_batch(&sql).unwrap();
-    }
-    conn
 }
 
 /// Fills an ORM engine with the 100 x 10 rows, without a session (setup).

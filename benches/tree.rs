@@ -32,10 +32,14 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
+#[path = "support/mod.rs"]
+mod support;
+
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, SamplingMode};
 use orm_core::prelude::*;
 use orm_core::Value;
 use rusqlite::Connection;
+use support::{orm_engine, raw_conn};
 
 #[derive(Model, Debug, Default)]
 #[model(table = "node")]
@@ -88,21 +92,6 @@ fn name(i: usize) -> String {
 
 fn registry() -> Arc<Registry> {
     Registry::builder().model::<Node>().build().unwrap()
-}
-
-fn orm_engine(registry: &Registry) -> Engine {
-    let engine = orm_sqlite::memory().unwrap();
-    registry.create_all(&engine).unwrap();
-    engine
-}
-
-fn raw_conn(registry: &Registry) -> Connection {
-    let conn = Connection::open_in_memory().unwrap();
-    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
-    for sql in registry.schema_sql(&orm_sqlite::SqliteDialect) {
-        conn.execute_batch(&sql).unwrap();
-    }
-    conn
 }
 
 /// The user's work: the nodes, linked with `append`; returns the root.
