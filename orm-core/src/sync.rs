@@ -7,9 +7,12 @@
 //! raw operations that do not echo back. Only static metadata is used, so
 //! this works on transient objects that no session has seen.
 
+use std::rc::Rc;
+
 use crate::error::{Error, Result};
 use crate::meta::{Cardinality, RelInfo, RelRef};
 use crate::obj::AnyObj;
+use crate::session::SessionInner;
 
 /// What `obj`'s relationship `rel` is.
 pub(crate) fn info(obj: &AnyObj, rel: RelRef) -> Result<RelInfo> {
@@ -121,6 +124,7 @@ pub(crate) fn link(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<()> {
         None => return Ok(()),
     }
     let info = info(obj, rel)?;
+    let session = cascading_session(obj, &info, target)?;
     match info.cardinality {
         Cardinality::One => {
             let old = current_one(obj, rel)?;
@@ -145,7 +149,43 @@ pub(crate) fn link(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<()> {
     if let Some(reverse) = info.reverse {
         attach_reverse(target, reverse, obj, rel)?;
     }
-    Ok(())
+    match session {
+        Some(session) => session.cascade_add(vec![target.clone()]),
+        None => Ok(()),
+    }
+}
+
+/// The save-update cascade as an attribute event (SQLAlchemy's): an object
+/// linked to an object of a session through a relationship that cascades
+/// `save-update` joins that session at once, with what it reaches.
+///
+/// Only the relationship the user changed cascades, not its mirror:
+/// `child.set(Child::parent, &attached)` on a transient child leaves the
+/// child transient (as SQLAlchemy 2 does); the flush's cascade from the
+/// parent picks it up.
+///
+/// Returns the session to cascade into once the link is made (so that the
+/// cascade follows the graph as it is after the change), after checking
+/// that `target` does not belong to another session.
+fn cascading_session(
+    obj: &AnyObj,
+    info: &RelInfo,
+    target: &AnyObj,
+) -> Result<Option<Rc<SessionInner>>> {
+    if !info.cascade.save_update {
+        return Ok(None);
+    }
+    let Some(session) = obj.session() else {
+        return Ok(None);
+    };
+    if let Some(other) = target.session() {
+        if !Rc::ptr_eq(&other, &session) {
+            return Err(Error::OtherSession {
+                model: target.meta().name,
+            });
+        }
+    }
+    Ok(Some(session))
 }
 
 /// Removes `target` from the collection `obj.rel` and mirrors it.
