@@ -76,6 +76,17 @@ pub enum Error {
         problem: String,
     },
 
+    /// The row of an object was deleted by another transaction (found by
+    /// [`Session::refresh`](crate::Session::refresh)); the object has left
+    /// the session.
+    #[error("the row of {model} with primary key {key} no longer exists (deleted by another transaction); the object has left the session")]
+    ObjectDeleted {
+        /// The model of the object.
+        model: &'static str,
+        /// Its primary key.
+        key: String,
+    },
+
     /// The model is not in the session's registry.
     #[error("model {model} is not registered: add `.model::<{model}>()` to the `Registry::builder()` that built this session's registry, or relate it to a registered model (relationship targets are registered with their owners)")]
     UnregisteredModel {

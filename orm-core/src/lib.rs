@@ -54,6 +54,7 @@ mod ddl;
 mod dependency;
 mod engine;
 mod error;
+mod expiry;
 mod identity;
 mod loading;
 mod meta;

@@ -61,8 +61,13 @@ pub(crate) fn register_row(
         )));
     }
     let key = m.key_of(&row);
-    if let Some(obj) = session.identity.borrow().get(mapper, &key) {
-        return Ok(obj.clone());
+    let known = session.identity.borrow().get(mapper, &key).cloned();
+    if let Some(obj) = known {
+        // In-memory state wins, unless the object was expired.
+        if obj.state()?.expired {
+            crate::expiry::overwrite(&obj, row)?;
+        }
+        return Ok(obj);
     }
     let obj = (m.meta.construct)(row.clone())?;
     {

@@ -84,6 +84,8 @@ pub(crate) struct SessionInner {
     /// Objects whose committed state changed in this transaction (they hold
     /// a backup for `rollback`).
     pub touched: RefCell<Vec<AnyObj>>,
+    /// Whether `commit` expires every object (`Session::set_expire_on_commit`).
+    pub expire_on_commit: Cell<bool>,
     /// Savepoint counter for flushes inside an open transaction.
     pub savepoints: Cell<u64>,
     /// Statement texts built so far.
@@ -102,6 +104,7 @@ impl Session {
                 deleted: RefCell::new(Vec::new()),
                 in_transaction: Cell::new(false),
                 touched: RefCell::new(Vec::new()),
+                expire_on_commit: Cell::new(false),
                 savepoints: Cell::new(0),
                 statements: StatementCache::default(),
             }),
@@ -171,7 +174,86 @@ impl Session {
             self.inner.in_transaction.set(false);
         }
         self.inner.end_transaction();
+        if self.inner.expire_on_commit.get() {
+            self.inner.expire_all()?;
+        }
         Ok(())
+    }
+
+    /// Reloads an object's columns from its row now, discarding unflushed
+    /// changes, and unloads its relationships so that each loads again on
+    /// next use: what another transaction committed becomes visible.
+    ///
+    /// A row deleted meanwhile is [`Error::ObjectDeleted`](crate::Error::ObjectDeleted),
+    /// and the object leaves the session (so `get` does not return it).
+    /// The object must be persistent in this session.
+    ///
+    /// ```
+    /// use orm_core::prelude::*;
+    ///
+    /// #[derive(Model, Debug, Default)]
+    /// pub struct Counter {
+    ///     #[column(primary_key)]
+    ///     pub id: Option<i64>,
+    ///     pub hits: i64,
+    /// }
+    ///
+    /// # fn main() -> orm_core::Result<()> {
+    /// let registry = Registry::builder().model::<Counter>().build()?;
+    /// let engine = orm_sqlite::memory()?;
+    /// registry.create_all(&engine)?;
+    /// let session = Session::new(&engine, &registry);
+    /// let counter = Obj::new(Counter::default());
+    /// session.add(&counter)?;
+    /// session.commit()?;
+    ///
+    /// // Someone else changes the row.
+    /// engine.execute("UPDATE counter SET hits = 41", &[])?;
+    /// assert_eq!(counter.borrow().hits, 0);
+    /// session.refresh(&counter)?;
+    /// assert_eq!(counter.borrow().hits, 41);
+    /// # Ok(()) }
+    /// ```
+    pub fn refresh<T: Model>(&self, obj: &Obj<T>) -> Result<()> {
+        self.inner.refresh(&obj.erased())
+    }
+
+    /// Expires an object: its unflushed changes are discarded, its
+    /// relationships unloaded (they load again on next use), and the next
+    /// query, [`get`](Session::get) or relationship load that meets its row
+    /// overwrites its columns with the row's values.
+    ///
+    /// Plain struct fields cannot load themselves when read, so an expired
+    /// object's columns keep their last known values until then; `get` of
+    /// an expired object reads its row at once (and returns `None` if the
+    /// row is gone). Use [`refresh`](Session::refresh) to read it now.
+    pub fn expire<T: Model>(&self, obj: &Obj<T>) -> Result<()> {
+        self.inner.expire(&obj.erased())
+    }
+
+    /// Expires every object of the identity map (see [`expire`](Session::expire)).
+    pub fn expire_all(&self) -> Result<()> {
+        self.inner.expire_all()
+    }
+
+    /// Whether [`commit`](Session::commit) expires every object, so that
+    /// the next reads after a commit see what other transactions committed
+    /// (SQLAlchemy's `expire_on_commit`).
+    ///
+    /// Off by default, unlike SQLAlchemy: a Rust program reads columns as
+    /// plain fields, which cannot load on access, so an expired object
+    /// shows its old values until something loads its row. Turn it on for a
+    /// long-lived session that should pick up other writers' changes at
+    /// every `get`/query after a commit, at the price of one SELECT per
+    /// object read again.
+    pub fn set_expire_on_commit(&self, on: bool) {
+        self.inner.expire_on_commit.set(on);
+    }
+
+    /// Builder form of [`set_expire_on_commit`](Session::set_expire_on_commit).
+    pub fn expire_on_commit(self, on: bool) -> Self {
+        self.set_expire_on_commit(on);
+        self
     }
 
     /// Rolls back the transaction and restores every object to its last
@@ -427,8 +509,16 @@ impl SessionInner {
 
     /// The object of `mapper` with primary key `key`: identity map first.
     pub fn get_by_key(self: &Rc<Self>, mapper: usize, key: &[Value]) -> Result<Option<AnyObj>> {
-        if let Some(obj) = self.identity.borrow().get(mapper, key) {
-            return Ok(Some(obj.clone()));
+        let known = self.identity.borrow().get(mapper, key).cloned();
+        if let Some(obj) = known {
+            if obj.state()?.expired {
+                return match self.refresh(&obj) {
+                    Ok(()) => Ok(Some(obj)),
+                    Err(Error::ObjectDeleted { .. }) => Ok(None),
+                    Err(err) => Err(err),
+                };
+            }
+            return Ok(Some(obj));
         }
         let pk = self.registry.mappers[mapper].primary_key.clone();
         check_key(&self.registry.mappers[mapper], key)?;
