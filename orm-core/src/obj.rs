@@ -546,6 +546,62 @@ impl<T: Model> Obj<T> {
         sync::link(&self.erased(), rel.rel_ref(), &item.erased())
     }
 
+    /// Makes a collection hold exactly `items`, in that order (SQLAlchemy's
+    /// `parent.children = [a, b]`).
+    ///
+    /// Members not among `items` are removed as by [`remove`](Obj::remove)
+    /// (un-parented at flush, or deleted with `delete-orphan`), new ones
+    /// appended as by [`append`](Obj::append), both sides kept in sync.
+    /// An unloaded collection is loaded first. Every change is checked
+    /// before the first one is made: on error nothing has changed.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # #[derive(Model, Debug, Default)]
+    /// # pub struct Parent {
+    /// #     #[column(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     #[relationship(back_populates = "parent")]
+    /// #     pub children: Many<Child>,
+    /// # }
+    /// # #[derive(Model, Debug, Default)]
+    /// # pub struct Child {
+    /// #     #[column(primary_key)]
+    /// #     pub id: Option<i64>,
+    /// #     #[column(foreign_key = "parent.id")]
+    /// #     pub parent_id: Option<i64>,
+    /// #     #[relationship(back_populates = "children")]
+    /// #     pub parent: One<Parent>,
+    /// # }
+    /// # fn main() -> orm_core::Result<()> {
+    /// let p = Obj::new(Parent::default());
+    /// let (a, b, c) = (Obj::new(Child::default()), Obj::new(Child::default()), Obj::new(Child::default()));
+    /// p.append(Parent::children, &a)?;
+    /// p.append(Parent::children, &b)?;
+    /// p.replace(Parent::children, [&c, &a])?;
+    /// assert_eq!(p.get(Parent::children)?, [c.clone(), a.clone()]);
+    /// assert!(b.get(Child::parent)?.is_none());
+    /// assert!(c.get(Child::parent)?.is_some_and(|x| x.ptr_eq(&p)));
+    /// # Ok(()) }
+    /// ```
+    pub fn replace<U, I>(&self, rel: Rel<T, Many<U>>, items: I) -> Result<()>
+    where
+        U: Model,
+        I: IntoIterator,
+        I::Item: std::borrow::Borrow<Obj<U>>,
+    {
+        use std::borrow::Borrow;
+        let this = self.erased();
+        let items: Vec<AnyObj> = items.into_iter().map(|o| o.borrow().erased()).collect();
+        crate::loading::ensure_loaded(&this, rel.rel_ref())?;
+        sync::replace(&this, rel.rel_ref(), items)
+    }
+
+    /// Empties a collection: [`replace`](Obj::replace) with nothing.
+    pub fn clear<U: Model>(&self, rel: Rel<T, Many<U>>) -> Result<()> {
+        self.replace(rel, std::iter::empty::<Obj<U>>())
+    }
+
     /// Removes an object from a collection relationship.
     ///
     /// At flush, a removed child of a one-to-many gets its foreign key set to NULL.

@@ -43,6 +43,11 @@ pub trait RelationshipField {
     fn reset(&mut self, items: Vec<AnyObj>) -> Result<()>;
     /// Drops the contents and marks the field unloaded.
     fn unload(&mut self);
+    /// Puts the loaded items in the order they have in `order` (items not
+    /// in it go last, in their current order).
+    fn reorder(&mut self, order: &[AnyObj]) {
+        let _ = order;
+    }
 }
 
 fn downcast<T: Model>(obj: &AnyObj) -> Result<Obj<T>> {
@@ -428,6 +433,16 @@ impl<T: Model> RelationshipField for Many<T> {
         self.items.clear();
         self.clear_pending();
         self.loaded = false;
+    }
+
+    fn reorder(&mut self, order: &[AnyObj]) {
+        let rank: rustc_hash::FxHashMap<*const (), usize> = order
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (o.addr(), i))
+            .collect();
+        self.items
+            .sort_by_key(|o| rank.get(&o.erased().addr()).copied().unwrap_or(usize::MAX));
     }
 }
 

@@ -131,6 +131,15 @@ impl Session {
         self.inner.cascade_add(vec![obj.erased()])
     }
 
+    /// Adds several objects, as [`add`](Session::add) does each.
+    pub fn add_all<'a, T: Model + 'a>(
+        &self,
+        objects: impl IntoIterator<Item = &'a Obj<T>>,
+    ) -> Result<()> {
+        let roots: Vec<AnyObj> = objects.into_iter().map(Obj::erased).collect();
+        self.inner.cascade_add(roots)
+    }
+
     /// Marks a persistent object for deletion at the next flush.
     ///
     /// Its one-to-many children get their foreign keys set to NULL at flush

@@ -188,6 +188,47 @@ fn cascading_session(
     Ok(Some(session))
 }
 
+/// Makes the collection `obj.rel` hold exactly `items`, in that order:
+/// members not among them are removed, new ones appended, each with its
+/// back-reference sync and cascade. Everything is checked before the first
+/// change. The collection must be loaded.
+pub(crate) fn replace(obj: &AnyObj, rel: RelRef, items: Vec<AnyObj>) -> Result<()> {
+    let own = info(obj, rel)?;
+    let mut wanted: Vec<AnyObj> = Vec::with_capacity(items.len());
+    let mut wanted_set = rustc_hash::FxHashSet::default();
+    for item in items {
+        if wanted_set.insert(item.addr()) {
+            wanted.push(item);
+        }
+    }
+    let current = obj.rel(rel)?.items();
+    let current_set: rustc_hash::FxHashSet<*const ()> = current.iter().map(AnyObj::addr).collect();
+    let removed: Vec<AnyObj> = current
+        .into_iter()
+        .filter(|o| !wanted_set.contains(&o.addr()))
+        .collect();
+    let added: Vec<AnyObj> = wanted
+        .iter()
+        .filter(|o| !current_set.contains(&o.addr()))
+        .cloned()
+        .collect();
+    for item in &removed {
+        check_unlink(obj, rel, item)?;
+    }
+    for item in &added {
+        check_link(obj, rel, item)?;
+        cascading_session(obj, &own, item)?;
+    }
+    for item in &removed {
+        unlink(obj, rel, item)?;
+    }
+    for item in &added {
+        link(obj, rel, item)?;
+    }
+    obj.rel_mut(rel)?.reorder(&wanted);
+    Ok(())
+}
+
 /// Removes `target` from the collection `obj.rel` and mirrors it.
 pub(crate) fn unlink(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<()> {
     check_unlink(obj, rel, target)?;
