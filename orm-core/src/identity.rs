@@ -43,6 +43,14 @@ impl IdentityMap {
         removed
     }
 
+    /// The objects of one mapper.
+    pub fn values_of(&self, mapper: usize) -> impl Iterator<Item = &AnyObj> {
+        self.by_mapper
+            .get(mapper)
+            .into_iter()
+            .flat_map(|m| m.values())
+    }
+
     pub fn values(&self) -> impl Iterator<Item = &AnyObj> {
         self.by_mapper.iter().flat_map(|m| m.values())
     }

@@ -17,6 +17,7 @@ pub(super) fn after_flush(
     saved: &[AnyObj],
     deps: &Dependencies,
 ) -> Result<()> {
+    let inserted: Vec<AnyObj> = outcome.inserted.iter().map(|(o, _, _)| o.clone()).collect();
     // Deleted rows leave the identity map first: a new object may take over
     // the key of a deleted one (row switch).
     for obj in &outcome.deleted {
@@ -124,7 +125,7 @@ pub(super) fn after_flush(
         }
         obj.clear_modified();
     }
-    Ok(())
+    super::reconcile::after_flush(session, saved, &inserted, &outcome.deleted, deps)
 }
 
 /// Takes a deleted object out of the collections that mirror its

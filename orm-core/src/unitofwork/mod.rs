@@ -10,6 +10,7 @@
 mod execute;
 mod finish;
 mod plan;
+mod reconcile;
 
 use std::rc::Rc;
 

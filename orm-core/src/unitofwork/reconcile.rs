@@ -1,0 +1,196 @@
+//! Memory that agrees with the rows after a flush.
+//!
+//! The flush writes what the relationships say, and the relationships
+//! already show it. Three things can still leave memory showing something
+//! the rows do not hold; each is unloaded here so that its next use reads
+//! the database:
+//!
+//! - a many-to-one whose foreign key columns no longer match the object it
+//!   holds (the key was set by hand, or cleared through the other side while
+//!   this side was not loaded), together with the collections on both ends
+//!   that would list the object in the wrong place;
+//! - the collections of a newly inserted object that nobody filled (another
+//!   object may have been given the new key by hand);
+//! - every loaded `viewonly` relationship whose rows the flush may have
+//!   changed (it is never kept in sync in memory).
+
+use std::rc::Rc;
+
+use rustc_hash::FxHashSet as HashSet;
+
+use crate::dependency::Dependencies;
+use crate::error::Result;
+use crate::meta::RelRef;
+use crate::obj::AnyObj;
+use crate::registry::Direction;
+use crate::session::SessionInner;
+use crate::value::Value;
+
+/// Unloads what the flush may have left out of step with the rows.
+pub(super) fn after_flush(
+    session: &Rc<SessionInner>,
+    saved: &[AnyObj],
+    inserted: &[AnyObj],
+    deleted: &[AnyObj],
+    deps: &Dependencies,
+) -> Result<()> {
+    // Every object whose row the flush may have written: the saved ones and
+    // those it copied keys into (loaded by the flush to clear them, say).
+    let mut seen: HashSet<&AnyObj> = HashSet::default();
+    for obj in saved.iter().chain(&deps.sync_targets) {
+        if !seen.insert(obj) {
+            continue;
+        }
+        if obj.state()?.key.is_some() && !obj.state()?.deleted {
+            many_to_one_follows_key(session, obj)?;
+        }
+    }
+    for obj in inserted {
+        unfilled_collections(session, obj)?;
+    }
+    viewonly(session, saved, deleted, deps)
+}
+
+/// The key values `obj`'s many-to-one `rel` points at, or `None` if a
+/// column is NULL.
+fn key_of_reference(obj: &AnyObj, pairs: &[(usize, usize)]) -> Result<Option<Vec<Value>>> {
+    let mut key = Vec::with_capacity(pairs.len());
+    for &(_, fk) in pairs {
+        let value = obj.column_value(fk)?;
+        if value.is_null() {
+            return Ok(None);
+        }
+        key.push(value);
+    }
+    Ok(Some(key))
+}
+
+fn many_to_one_follows_key(session: &Rc<SessionInner>, obj: &AnyObj) -> Result<()> {
+    let mapper = session.mapper(obj.meta())?;
+    for (rel, resolved) in mapper.all_relationships() {
+        if resolved.direction != Direction::ManyToOne || !obj.rel(rel)?.is_loaded() {
+            continue;
+        }
+        let held = obj.rel(rel)?.items().into_iter().next();
+        let wanted = key_of_reference(obj, &resolved.pairs)?;
+        let held_key = match &held {
+            Some(target) => Some(
+                resolved
+                    .pairs
+                    .iter()
+                    .map(|&(pk, _)| target.column_value(pk))
+                    .collect::<Result<Vec<_>>>()?,
+            ),
+            None => None,
+        };
+        if held_key == wanted {
+            continue;
+        }
+        let reverse = crate::sync::info(obj, rel)?.reverse;
+        unload(obj, rel)?;
+        let Some(reverse) = reverse else {
+            continue;
+        };
+        if let Some(old) = held {
+            unload(&old, reverse)?;
+        }
+        if let Some(key) = wanted {
+            let new = session
+                .identity
+                .borrow()
+                .get(resolved.target, &key)
+                .cloned();
+            if let Some(new) = new {
+                unload(&new, reverse)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn unfilled_collections(session: &Rc<SessionInner>, obj: &AnyObj) -> Result<()> {
+    let mapper = session.mapper(obj.meta())?;
+    for (rel, resolved) in mapper.all_relationships() {
+        let remote = matches!(
+            resolved.direction,
+            Direction::OneToMany | Direction::ManyToMany
+        );
+        if !remote {
+            continue;
+        }
+        let empty = {
+            let field = obj.rel(rel)?;
+            field.is_loaded() && field.items().is_empty()
+        };
+        if empty {
+            unload(obj, rel)?;
+        }
+    }
+    Ok(())
+}
+
+fn viewonly(
+    session: &Rc<SessionInner>,
+    saved: &[AnyObj],
+    deleted: &[AnyObj],
+    deps: &Dependencies,
+) -> Result<()> {
+    let registry = &session.registry;
+    if !registry
+        .mappers
+        .iter()
+        .any(|m| m.all_relationships().any(|(_, r)| r.viewonly))
+    {
+        return Ok(());
+    }
+    let mut written_models: HashSet<usize> = HashSet::default();
+    for obj in saved.iter().chain(deleted) {
+        written_models.insert(session.mapper_index(obj.meta())?);
+    }
+    let written_tables: HashSet<usize> = deps
+        .association_inserts
+        .iter()
+        .chain(&deps.association_deletes)
+        .map(|row| row.table)
+        .collect();
+    for (m, mapper) in registry.mappers.iter().enumerate() {
+        let stale: Vec<RelRef> = mapper
+            .all_relationships()
+            .filter(|(_, r)| r.viewonly)
+            .filter(|(_, r)| {
+                written_models.contains(&r.target)
+                    || r.secondary.as_ref().is_some_and(|link| {
+                        written_tables.contains(&link.table)
+                            || registry.tables[link.table]
+                                .model
+                                .is_some_and(|t| written_models.contains(&t))
+                    })
+            })
+            .map(|(rel, _)| rel)
+            .collect();
+        if stale.is_empty() {
+            continue;
+        }
+        let owners: Vec<AnyObj> = session.identity.borrow().values_of(m).cloned().collect();
+        for owner in owners {
+            for &rel in &stale {
+                if owner.rel(rel)?.is_loaded() {
+                    unload(&owner, rel)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Unloads `obj.rel` and forgets its committed contents, keeping the
+/// object's modified flag as it was.
+fn unload(obj: &AnyObj, rel: RelRef) -> Result<()> {
+    let was_modified = obj.is_modified();
+    obj.rel_mut(rel)?.unload();
+    obj.state_mut()?.committed_rels.set(rel, None);
+    if !was_modified {
+        obj.clear_modified();
+    }
+    Ok(())
+}
