@@ -47,6 +47,24 @@
 //! assert_eq!(child.borrow().parent_id, parent.borrow().id);
 //! # Ok(()) }
 //! ```
+//!
+//! # Memory
+//!
+//! Objects are reference-counted handles ([`Obj<T>`]). An object is freed
+//! when the program no longer reaches it: through a handle it holds, a
+//! [`Session`] it holds, or another object it reaches. Bidirectional
+//! relationships are reference cycles; a cycle collector frees unreachable
+//! ones when a session ends and, for objects outside sessions, after enough
+//! handles have been dropped. [`collect_cycles`] frees them at once.
+//! Objects and sessions are `!Send`: they stay on the thread that made
+//! them (one session per thread, request or job).
+//!
+//! # Concurrency
+//!
+//! Two sessions (or processes) may load the same row. Without a version
+//! column, the last writer wins: each flush writes the columns its objects
+//! changed. A session sees other writers' changes to rows it has already
+//! loaded only when it asks ([`Session::refresh`], [`Session::expire`]).
 #![warn(missing_docs)]
 
 mod cycles;
