@@ -60,10 +60,10 @@ fn create_all_emits_types_keys_and_constraints() {
     assert_eq!(
         registry.create_table_sql(engine.dialect()),
         [
-            "CREATE TABLE IF NOT EXISTS sample (\n\tid INTEGER NOT NULL,\n\tbig INTEGER NOT NULL,\n\t\
+            "CREATE TABLE IF NOT EXISTS sample (\n\tid INTEGER PRIMARY KEY AUTOINCREMENT,\n\tbig INTEGER NOT NULL,\n\t\
              small INTEGER NOT NULL,\n\tratio REAL NOT NULL,\n\tflag BOOLEAN NOT NULL,\n\tlabel TEXT NOT NULL,\n\t\
              bytes BLOB NOT NULL,\n\tmaybe_big INTEGER,\n\tmaybe_small INTEGER,\n\tmaybe_ratio REAL,\n\t\
-             maybe_flag BOOLEAN,\n\tmaybe_text TEXT UNIQUE,\n\tmaybe_bytes BLOB,\n\tPRIMARY KEY (id)\n)",
+             maybe_flag BOOLEAN,\n\tmaybe_text TEXT UNIQUE,\n\tmaybe_bytes BLOB\n)",
             "CREATE TABLE IF NOT EXISTS enrolment (\n\tstudent TEXT NOT NULL,\n\tcourse INTEGER NOT NULL,\n\t\
              grade REAL,\n\tPRIMARY KEY (student, course)\n)",
             "CREATE TABLE IF NOT EXISTS country (\n\tcode TEXT NOT NULL,\n\tname TEXT NOT NULL,\n\tPRIMARY KEY (code)\n)",

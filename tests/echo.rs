@@ -48,7 +48,7 @@ fn statements_are_logged_with_parameters() -> orm_core::Result<()> {
     assert_eq!(
         logged,
         [
-            "DEBUG CREATE TABLE IF NOT EXISTS entry (\n\tid INTEGER NOT NULL,\n\ttext TEXT NOT NULL,\n\tPRIMARY KEY (id)\n)",
+            "DEBUG CREATE TABLE IF NOT EXISTS entry (\n\tid INTEGER PRIMARY KEY AUTOINCREMENT,\n\ttext TEXT NOT NULL\n)",
             "DEBUG BEGIN",
             "DEBUG INSERT INTO entry (text) VALUES (?) ['hello']",
             "DEBUG COMMIT",

@@ -27,7 +27,7 @@ impl Registry {
     /// let registry = Registry::builder().model::<Note>().build().unwrap();
     /// assert_eq!(
     ///     registry.create_table_sql(orm_sqlite::memory().unwrap().dialect())[0],
-    ///     "CREATE TABLE IF NOT EXISTS note (\n\tid INTEGER NOT NULL,\n\ttitle TEXT NOT NULL UNIQUE,\n\tPRIMARY KEY (id)\n)"
+    ///     "CREATE TABLE IF NOT EXISTS note (\n\tid INTEGER PRIMARY KEY AUTOINCREMENT,\n\ttitle TEXT NOT NULL UNIQUE\n)"
     /// );
     /// ```
     ///
@@ -103,6 +103,7 @@ impl Registry {
             let table = Table {
                 name: mapper.meta.table,
                 columns: mapper.meta.columns,
+                generated_key: mapper.autoincrement(),
                 foreign_keys: &mapper.foreign_keys,
                 cascading: cascading
                     .iter()
@@ -121,6 +122,7 @@ impl Registry {
                 let table = Table {
                     name: def.name,
                     columns: def.columns,
+                    generated_key: None,
                     foreign_keys: &def.foreign_keys,
                     cascading: cascading
                         .iter()
@@ -177,16 +179,27 @@ enum Owner {
 struct Table<'a> {
     name: &'static str,
     columns: &'static [ColumnMeta],
+    /// The single primary key column the database generates, if any.
+    generated_key: Option<usize>,
     foreign_keys: &'a [ForeignKey],
     cascading: Vec<usize>,
 }
 
 impl Table<'_> {
     fn create(&self, registry: &Registry, dialect: &dyn Dialect) -> String {
+        let generated = self
+            .generated_key
+            .and_then(|i| dialect.generated_key_column(&dialect.quote(self.columns[i].name)));
         let mut lines: Vec<String> = self
             .columns
             .iter()
-            .map(|col| {
+            .enumerate()
+            .map(|(i, col)| {
+                if let (Some(definition), Some(key)) = (&generated, self.generated_key) {
+                    if i == key {
+                        return definition.clone();
+                    }
+                }
                 let mut line = format!(
                     "{} {}",
                     dialect.quote(col.name),
@@ -207,7 +220,7 @@ impl Table<'_> {
             .filter(|c| c.primary_key)
             .map(|c| dialect.quote(c.name).into_owned())
             .collect();
-        if !pk.is_empty() {
+        if !pk.is_empty() && generated.is_none() {
             lines.push(format!("PRIMARY KEY ({})", pk.join(", ")));
         }
 

@@ -22,6 +22,19 @@ pub trait Dialect {
 
     /// The column type for a storage class.
     fn type_name(&self, ty: SqlType) -> &'static str;
+
+    /// The definition of a single integer primary key column the database
+    /// generates, declaring the primary key itself, or `None` to use the
+    /// plain type and a table-level `PRIMARY KEY`.
+    ///
+    /// A generated key must never be handed out twice, even after its row
+    /// is deleted: a session that still holds the deleted row's object
+    /// would otherwise write to the new, unrelated row. SQLite reuses the
+    /// largest rowid unless the column is `AUTOINCREMENT`.
+    fn generated_key_column(&self, quoted_name: &str) -> Option<String> {
+        let _ = quoted_name;
+        None
+    }
 }
 
 /// What executing a statement reports.

@@ -157,9 +157,10 @@ pub enum Error {
         relationships: String,
     },
 
-    /// An UPDATE or DELETE matched no row: it was changed or deleted behind
-    /// the session's back.
-    #[error("{operation} of {model} with primary key {key} matched {matched} rows instead of 1")]
+    /// An UPDATE or DELETE matched no row: another transaction changed the
+    /// row's version (`#[column(version)]`) or deleted the row since this
+    /// session loaded it. The flush was rolled back like any failed flush.
+    #[error("{operation} of {model} with primary key {key} matched {matched} rows instead of 1: another transaction changed or deleted the row since it was loaded; reload it (`session.refresh(&obj)`) and apply the change again")]
     StaleData {
         /// The model.
         model: &'static str,

@@ -29,6 +29,11 @@ pub struct ModelMeta {
 }
 
 impl ModelMeta {
+    /// The index of the `#[column(version)]` column, if the model has one.
+    pub fn version_column(&self) -> Option<usize> {
+        self.columns.iter().position(|c| c.version)
+    }
+
     /// Indices of the primary key columns, in column order.
     pub fn primary_key(&self) -> impl Iterator<Item = usize> + '_ {
         self.columns
@@ -85,6 +90,10 @@ pub struct ColumnMeta {
     pub unique: bool,
     /// The referenced `table.column`, if this is a foreign key.
     pub foreign_key: Option<&'static str>,
+    /// Whether this is the optimistic-concurrency counter
+    /// (`#[column(version)]`): every UPDATE and DELETE of the row checks it
+    /// and every UPDATE increments it.
+    pub version: bool,
 }
 
 /// Whether a relationship holds one object or a collection.

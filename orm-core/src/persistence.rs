@@ -97,6 +97,10 @@ pub(crate) struct Inserted {
 pub(crate) fn insert(target: &Target<'_>, obj: &AnyObj, undo: &mut Undo) -> Result<Inserted> {
     let Target { engine, mapper, .. } = *target;
     let meta = mapper.meta;
+    // A versioned row starts at version 1, whatever the field held.
+    if let Some(version) = meta.version_column() {
+        undo.write(obj, version, Value::Integer(1))?;
+    }
     let mut values = obj.column_values()?;
     let autoincrement = mapper.autoincrement().filter(|&c| values[c].is_null());
     for &pk in &mapper.primary_key {
@@ -134,44 +138,81 @@ pub(crate) fn insert(target: &Target<'_>, obj: &AnyObj, undo: &mut Undo) -> Resu
 
 /// UPDATEs the changed columns of one row; returns the new values, or
 /// `None` when nothing changed.
+///
+/// `committed` is what the row holds now. A versioned row's UPDATE also
+/// sets the version to the committed one plus one (written into the object
+/// through `undo`) and matches only the committed version, so a row changed
+/// by another transaction since it was loaded is [`Error::StaleData`]. The
+/// version field is the ORM's: a value set by hand is not written.
 pub(crate) fn update(
     target: &Target<'_>,
     obj: &AnyObj,
     committed: &[Value],
     key: &[Value],
+    undo: &mut Undo,
 ) -> Result<Option<Vec<Value>>> {
     let Target { engine, mapper, .. } = *target;
-    let values = obj.column_values()?;
-    let changed: Vec<usize> = (0..values.len())
-        .filter(|&c| values[c] != committed[c])
+    let version = mapper.meta.version_column();
+    let mut values = obj.column_values()?;
+    let mut changed: Vec<usize> = (0..values.len())
+        .filter(|&c| Some(c) != version && values[c] != committed[c])
         .collect();
     if changed.is_empty() {
+        if let Some(v) = version.filter(|&v| values[v] != committed[v]) {
+            undo.write(obj, v, committed[v].clone())?;
+        }
         return Ok(None);
+    }
+    let mut key_cols = mapper.primary_key.clone();
+    let mut matched_version = None;
+    if let Some(v) = version {
+        let next = next_version(&committed[v])?;
+        undo.write(obj, v, next.clone())?;
+        values[v] = next;
+        changed.push(v);
+        key_cols.push(v);
+        matched_version = Some(committed[v].clone());
     }
     let mut params: Vec<Value> = changed.iter().map(|&c| values[c].clone()).collect();
     params.extend_from_slice(key);
+    params.extend(matched_version);
     let sql = target.statements.update(
         engine.dialect(),
         target.index,
         mapper.meta,
         &changed,
-        &mapper.primary_key,
+        &key_cols,
     );
     let outcome = engine.execute(&sql, &params)?;
     expect_one_row(mapper, key, "UPDATE", outcome.rows_affected)?;
     Ok(Some(values))
 }
 
-/// DELETEs one row by its key.
-pub(crate) fn delete(target: &Target<'_>, key: &[Value]) -> Result<()> {
+/// The version after `current` (a NOT NULL integer column).
+fn next_version(current: &Value) -> Result<Value> {
+    match current {
+        Value::Integer(n) => Ok(Value::Integer(n.wrapping_add(1))),
+        other => Err(Error::Conversion {
+            expected: "an integer version",
+            found: other.kind(),
+        }),
+    }
+}
+
+/// DELETEs one row by its key; `row` is what the row holds now (its version
+/// is matched for a versioned model).
+pub(crate) fn delete(target: &Target<'_>, key: &[Value], row: &[Value]) -> Result<()> {
     let Target { engine, mapper, .. } = *target;
-    let sql = target.statements.delete(
-        engine.dialect(),
-        target.index,
-        mapper.meta,
-        &mapper.primary_key,
-    );
-    let outcome = engine.execute(&sql, key)?;
+    let mut key_cols = mapper.primary_key.clone();
+    let mut params = key.to_vec();
+    if let Some(v) = mapper.meta.version_column() {
+        key_cols.push(v);
+        params.push(row.get(v).cloned().unwrap_or_default());
+    }
+    let sql = target
+        .statements
+        .delete(engine.dialect(), target.index, mapper.meta, &key_cols);
+    let outcome = engine.execute(&sql, &params)?;
     expect_one_row(mapper, key, "DELETE", outcome.rows_affected)
 }
 

@@ -176,6 +176,8 @@ pub struct ColumnAttrs {
     pub unique: Option<Attr<LitBool>>,
     pub name: Option<Attr<LitStr>>,
     pub autoincrement: Option<Attr<LitBool>>,
+    /// `version`: the optimistic-concurrency counter.
+    pub version: Option<Attr<LitBool>>,
     /// Whether parsing these attributes reported an error.
     pub had_errors: bool,
 }
@@ -197,6 +199,9 @@ pub fn column_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
         } else if key.is_ident("autoincrement") {
             let v = parse_flag(meta)?;
             set_once(cx, &mut out.autoincrement, key, v);
+        } else if key.is_ident("version") {
+            let v = parse_flag(meta)?;
+            set_once(cx, &mut out.version, key, v);
         } else if key.is_ident("foreign_key") {
             let v = parse_str(meta)?;
             set_once(cx, &mut out.foreign_key, key, v);

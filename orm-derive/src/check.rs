@@ -26,6 +26,14 @@ fn check_generics(cx: &Ctxt, model: &Model<'_>) {
 pub fn check_table(cx: &Ctxt, model: &Model<'_>) {
     check_generics(cx, model);
     check_column_names(cx, model);
+    for (_, column) in model.columns() {
+        if let Some(version) = column.version.as_ref().filter(|v| v.value.value) {
+            cx.error_at(
+                version.span,
+                "an association table has no version column: its rows are only inserted and deleted",
+            );
+        }
+    }
 }
 
 fn check_columns(cx: &Ctxt, model: &Model<'_>) {
@@ -50,6 +58,7 @@ fn check_columns(cx: &Ctxt, model: &Model<'_>) {
         }
     }
     check_column_names(cx, model);
+    check_version(cx, model);
     for (_, column) in model.columns() {
         if let Some(auto) = &column.autoincrement {
             let is_pk = column.primary_key.as_ref().is_some_and(|p| p.value.value);
@@ -59,6 +68,36 @@ fn check_columns(cx: &Ctxt, model: &Model<'_>) {
                     "autoincrement is only valid on the single primary key column (an Option<i64> the database fills in)",
                 );
             }
+        }
+    }
+}
+
+/// At most one `version` column, and not a key column.
+fn check_version(cx: &Ctxt, model: &Model<'_>) {
+    let mut first = None;
+    for (field, column) in model.columns() {
+        let Some(version) = column.version.as_ref().filter(|v| v.value.value) else {
+            continue;
+        };
+        if let Some(first) = &first {
+            cx.error_at(
+                version.span,
+                format!("only one column can be the version counter; `{first}` already is"),
+            );
+        } else {
+            first = Some(field.ident.unraw().to_string());
+        }
+        if column.primary_key.as_ref().is_some_and(|p| p.value.value) {
+            cx.error_at(
+                version.span,
+                "a version column cannot be part of the primary key: the key identifies the row, the version counts its changes",
+            );
+        }
+        if column.foreign_key.is_some() {
+            cx.error_at(
+                version.span,
+                "a version column cannot be a foreign key: the ORM writes it on every UPDATE",
+            );
         }
     }
 }

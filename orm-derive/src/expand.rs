@@ -265,6 +265,19 @@ fn expand(model: &Model<'_>) -> TokenStream {
         })
     });
 
+    // A version counter is a NOT NULL integer.
+    let version_checks = columns.iter().filter_map(|(field, attrs)| {
+        let version = attrs.version.as_ref().filter(|v| v.value.value)?;
+        let ty = field.ty;
+        Some(quote_spanned! {version.span=>
+            const _: () = ::std::assert!(
+                !<#ty as #p::ColumnType>::NULLABLE
+                    && matches!(<#ty as #p::ColumnType>::SQL_TYPE, #p::SqlType::Integer),
+                "a version column must be a NOT NULL integer: declare it as i64 or i32",
+            );
+        })
+    });
+
     quote! {
         const _: () = {
             #[automatically_derived]
@@ -329,6 +342,7 @@ fn expand(model: &Model<'_>) -> TokenStream {
 
             #(#back_checks)*
             #(#autoincrement_checks)*
+            #(#version_checks)*
             #(#backref_consts)*
 
             #p::inventory::submit! {
@@ -354,6 +368,7 @@ pub(crate) fn column_meta(
         .map_or_else(|| field_name.clone(), |n| n.value.value());
     let primary_key = attrs.primary_key.as_ref().is_some_and(|p| p.value.value);
     let unique = attrs.unique.as_ref().is_some_and(|u| u.value.value);
+    let version = attrs.version.as_ref().is_some_and(|v| v.value.value);
     let allow_auto = attrs.autoincrement.as_ref().is_none_or(|a| a.value.value);
     let foreign_key = option_tokens(attrs.foreign_key.as_ref().map(|fk| &fk.value));
     // The type's span makes an unsupported column type point at it.
@@ -375,6 +390,7 @@ pub(crate) fn column_meta(
             autoincrement: #autoincrement,
             unique: #unique,
             foreign_key: #foreign_key,
+            version: #version,
         }
     }
 }

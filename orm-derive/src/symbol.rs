@@ -7,6 +7,7 @@ pub const COLUMN_KEYS: &[&str] = &[
     "unique",
     "name",
     "autoincrement",
+    "version",
 ];
 pub const RELATIONSHIP_KEYS: &[&str] = &[
     "back_populates",

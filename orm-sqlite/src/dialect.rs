@@ -202,4 +202,10 @@ impl Dialect for SqliteDialect {
             SqlType::Boolean => "BOOLEAN",
         }
     }
+
+    /// `INTEGER PRIMARY KEY AUTOINCREMENT`: the rowid itself, never reused
+    /// (costs one lookup in `sqlite_sequence` per INSERT).
+    fn generated_key_column(&self, quoted_name: &str) -> Option<String> {
+        Some(format!("{quoted_name} INTEGER PRIMARY KEY AUTOINCREMENT"))
+    }
 }

@@ -51,7 +51,7 @@ pub(super) fn run(
                 }
                 let (committed, key) = committed_and_key(old)?;
                 let values =
-                    persistence::update(&target, obj, &committed, &key)?.unwrap_or(committed);
+                    persistence::update(&target, obj, &committed, &key, undo)?.unwrap_or(committed);
                 last.insert(obj.clone(), values.clone());
                 outcome.inserted.push((obj.clone(), values, false));
                 outcome.deleted.push(old.clone());
@@ -65,7 +65,7 @@ pub(super) fn run(
                     let state = obj.state()?;
                     match (&state.committed, &state.key) {
                         (Some(committed), Some(key)) => {
-                            persistence::update(&target, obj, committed, key)?
+                            persistence::update(&target, obj, committed, key, undo)?
                         }
                         _ => {
                             return Err(Error::Internal(format!(
@@ -91,7 +91,7 @@ pub(super) fn run(
                 };
                 persistence::apply_syncs(target.mapper, obj, syncs.deferred(), undo)?;
                 let key = session.registry.mappers[*m].key_of(&written);
-                if let Some(values) = persistence::update(&target, obj, &written, &key)? {
+                if let Some(values) = persistence::update(&target, obj, &written, &key, undo)? {
                     last.insert(obj.clone(), values.clone());
                     record_update(&mut outcome, obj, values);
                 }
@@ -108,7 +108,9 @@ pub(super) fn run(
                 for column in post_update_columns(&session.registry, *m) {
                     undo.write(obj, column, Value::Null)?;
                 }
-                persistence::update(&target, obj, &committed, &key)?;
+                if let Some(values) = persistence::update(&target, obj, &committed, &key, undo)? {
+                    last.insert(obj.clone(), values);
+                }
             }
             Step::Delete(m, obj) => {
                 let key = obj
@@ -116,7 +118,11 @@ pub(super) fn run(
                     .key
                     .clone()
                     .ok_or_else(|| Error::Internal("deleted object without key".into()))?;
-                match persistence::delete(&session.target(*m), &key) {
+                let row = match last.get(obj) {
+                    Some(values) => values.clone(),
+                    None => obj.state()?.committed.clone().unwrap_or_default(),
+                };
+                match persistence::delete(&session.target(*m), &key, &row) {
                     Ok(()) => outcome.deleted.push(obj.clone()),
                     Err(err) if err.db_kind() == Some(DbErrorKind::ForeignKeyViolation) => {
                         return Err(explain_foreign_key_failure(session, *m, &key).unwrap_or(err));

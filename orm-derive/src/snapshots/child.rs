@@ -22,6 +22,7 @@ const _: () = {
                         ),
                     unique: false,
                     foreign_key: ::std::option::Option::None,
+                    version: false,
                 },
                 ::orm_core::__private::ColumnMeta {
                     field: "parent_id",
@@ -36,6 +37,7 @@ const _: () = {
                     autoincrement: false,
                     unique: false,
                     foreign_key: ::std::option::Option::Some("parent.id"),
+                    version: false,
                 },
             ];
             static RELATIONSHIPS: [::orm_core::__private::RelationshipMeta; 1usize] = [

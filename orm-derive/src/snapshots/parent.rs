@@ -22,6 +22,7 @@ const _: () = {
                         ),
                     unique: false,
                     foreign_key: ::std::option::Option::None,
+                    version: false,
                 },
                 ::orm_core::__private::ColumnMeta {
                     field: "name",
@@ -32,6 +33,7 @@ const _: () = {
                     autoincrement: false,
                     unique: true,
                     foreign_key: ::std::option::Option::None,
+                    version: false,
                 },
             ];
             static RELATIONSHIPS: [::orm_core::__private::RelationshipMeta; 1usize] = [

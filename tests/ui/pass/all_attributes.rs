@@ -13,6 +13,8 @@ pub struct User {
     pub score: f64,
     pub active: bool,
     pub level: i32,
+    #[column(version)]
+    pub version: i64,
     pub avatar: Option<Vec<u8>>,
     #[relationship(
         back_populates = "author",
