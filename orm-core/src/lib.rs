@@ -61,10 +61,15 @@
 //!
 //! # Concurrency
 //!
-//! Two sessions (or processes) may load the same row. Without a version
-//! column, the last writer wins: each flush writes the columns its objects
-//! changed. A session sees other writers' changes to rows it has already
-//! loaded only when it asks ([`Session::refresh`], [`Session::expire`]).
+//! Two sessions (or processes) may load the same row. A model with a
+//! `#[column(version)]` integer gets optimistic locking: every UPDATE and
+//! DELETE matches the version the session loaded and increments it, and a
+//! row changed by another transaction meanwhile is [`Error::StaleData`]
+//! (the flush writes nothing). Without a version column, the last writer
+//! wins: each flush writes the columns its objects changed. Generated keys
+//! are never reused, so a stale object never reaches a new row. A session
+//! sees other writers' changes to rows it has already loaded only when it
+//! asks ([`Session::refresh`], [`Session::expire`]).
 #![warn(missing_docs)]
 
 mod cycles;
