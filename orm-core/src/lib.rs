@@ -83,6 +83,7 @@ mod loading;
 mod meta;
 mod model;
 mod obj;
+mod objlist;
 mod persistence;
 mod proxy;
 mod query;

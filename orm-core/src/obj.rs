@@ -610,7 +610,14 @@ impl<T: Model> Obj<T> {
     }
 }
 
-impl<T: Model> Clone for Obj<T> {
+impl<T> Obj<T> {
+    /// The object's address: its identity.
+    pub(crate) fn addr(&self) -> *const () {
+        Rc::as_ptr(&self.inner) as *const ()
+    }
+}
+
+impl<T> Clone for Obj<T> {
     fn clone(&self) -> Self {
         Obj {
             inner: self.inner.clone(),

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::meta::{BackrefId, Cardinality, ModelMeta, RelRef};
 use crate::model::Model;
 use crate::obj::{AnyObj, Obj};
+use crate::objlist::ObjList;
 use crate::value::{ColumnType, Value};
 
 /// The type-erased interface of a relationship field, used by the session.
@@ -212,10 +213,10 @@ impl<T: Model> RelationshipField for One<T> {
 /// [`Obj::remove`]. On a new object it starts empty; `Many::from(vec![..])`
 /// fills it at construction, and [`Obj::new`] links the items back.
 pub struct Many<T> {
-    items: Vec<Obj<T>>,
+    items: ObjList<T>,
     loaded: bool,
-    pending_add: Vec<Obj<T>>,
-    pending_remove: Vec<Obj<T>>,
+    pending_add: ObjList<T>,
+    pending_remove: ObjList<T>,
 }
 
 impl<T> Many<T> {
@@ -223,10 +224,10 @@ impl<T> Many<T> {
     #[doc(hidden)]
     pub fn unloaded() -> Self {
         Many {
-            items: Vec::new(),
+            items: ObjList::new(),
             loaded: false,
-            pending_add: Vec::new(),
-            pending_remove: Vec::new(),
+            pending_add: ObjList::new(),
+            pending_remove: ObjList::new(),
         }
     }
 }
@@ -235,10 +236,10 @@ impl<T: Model> Many<T> {
     /// An empty collection (what `Default` gives).
     pub fn new() -> Self {
         Many {
-            items: Vec::new(),
+            items: ObjList::new(),
             loaded: true,
-            pending_add: Vec::new(),
-            pending_remove: Vec::new(),
+            pending_add: ObjList::new(),
+            pending_remove: ObjList::new(),
         }
     }
 
@@ -249,7 +250,7 @@ impl<T: Model> Many<T> {
 
     /// The loaded items, in order.
     pub fn iter(&self) -> std::slice::Iter<'_, Obj<T>> {
-        self.items.iter()
+        self.items.as_slice().iter()
     }
 
     /// The number of loaded items.
@@ -264,24 +265,22 @@ impl<T: Model> Many<T> {
 
     /// Whether `obj` is in the loaded items.
     pub fn contains(&self, obj: &Obj<T>) -> bool {
-        self.items.iter().any(|o| o.ptr_eq(obj))
+        self.items.contains(obj.addr())
     }
 
     /// The loaded items as a vector of handles.
     pub fn to_vec(&self) -> Vec<Obj<T>> {
-        self.items.clone()
+        self.items.as_slice().to_vec()
     }
 }
 
 impl<T: Model> From<Vec<Obj<T>>> for Many<T> {
+    /// A collection of `items` (an object given twice is kept once).
     fn from(items: Vec<Obj<T>>) -> Self {
-        let mut many = Many::new();
-        for item in items {
-            if !many.contains(&item) {
-                many.items.push(item);
-            }
+        Many {
+            items: items.into_iter().collect(),
+            ..Many::new()
         }
-        many
     }
 }
 
@@ -319,15 +318,11 @@ impl<T: Model> Clone for Many<T> {
 impl<T: Model> fmt::Debug for Many<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.loaded {
-            f.debug_list().entries(&self.items).finish()
+            f.debug_list().entries(self.items.as_slice()).finish()
         } else {
             f.write_str("<not loaded>")
         }
     }
-}
-
-fn position<T: Model>(list: &[Obj<T>], obj: &AnyObj) -> Option<usize> {
-    list.iter().position(|o| o.erased().ptr_eq(obj))
 }
 
 impl<T: Model> RelationshipField for Many<T> {
@@ -340,48 +335,33 @@ impl<T: Model> RelationshipField for Many<T> {
     }
 
     fn items(&self) -> Vec<AnyObj> {
-        self.items.iter().map(Obj::erased).collect()
+        self.items.as_slice().iter().map(Obj::erased).collect()
     }
 
     fn contains(&self, obj: &AnyObj) -> bool {
-        position(&self.items, obj).is_some() || position(&self.pending_add, obj).is_some()
+        self.items.contains(obj.addr()) || self.pending_add.contains(obj.addr())
     }
 
     fn insert(&mut self, obj: AnyObj) -> Result<()> {
         let typed = downcast::<T>(&obj)?;
         if self.loaded {
-            if position(&self.items, &obj).is_none() {
-                self.items.push(typed);
-            }
+            self.items.push(typed);
         } else {
-            if let Some(i) = position(&self.pending_remove, &obj) {
-                self.pending_remove.remove(i);
-            }
-            if position(&self.pending_add, &obj).is_none() {
-                self.pending_add.push(typed);
-            }
+            self.pending_remove.remove(obj.addr());
+            self.pending_add.push(typed);
         }
         Ok(())
     }
 
     fn remove(&mut self, obj: &AnyObj) -> bool {
         if self.loaded {
-            match position(&self.items, obj) {
-                Some(i) => {
-                    self.items.remove(i);
-                    true
-                }
-                None => false,
-            }
+            self.items.remove(obj.addr())
         } else {
-            if let Some(i) = position(&self.pending_add, obj) {
-                self.pending_add.remove(i);
+            if self.pending_add.remove(obj.addr()) {
                 return true;
             }
-            if position(&self.pending_remove, obj).is_none() {
-                if let Some(typed) = obj.downcast::<T>() {
-                    self.pending_remove.push(typed);
-                }
+            if let Some(typed) = obj.downcast::<T>() {
+                self.pending_remove.push(typed);
             }
             true
         }
@@ -393,16 +373,14 @@ impl<T: Model> RelationshipField for Many<T> {
         if self.loaded {
             return Ok(());
         }
-        let mut loaded = Vec::with_capacity(items.len() + self.pending_add.len());
+        let mut loaded = ObjList::new();
         for obj in &items {
-            if position(&self.pending_remove, obj).is_none() {
+            if !self.pending_remove.contains(obj.addr()) {
                 loaded.push(downcast::<T>(obj)?);
             }
         }
-        for obj in self.pending_add.drain(..) {
-            if !loaded.iter().any(|o| o.ptr_eq(&obj)) {
-                loaded.push(obj);
-            }
+        for obj in self.pending_add.take() {
+            loaded.push(obj);
         }
         self.pending_remove.clear();
         self.items = loaded;
@@ -412,8 +390,16 @@ impl<T: Model> RelationshipField for Many<T> {
 
     fn pending(&self) -> (Vec<AnyObj>, Vec<AnyObj>) {
         (
-            self.pending_add.iter().map(Obj::erased).collect(),
-            self.pending_remove.iter().map(Obj::erased).collect(),
+            self.pending_add
+                .as_slice()
+                .iter()
+                .map(Obj::erased)
+                .collect(),
+            self.pending_remove
+                .as_slice()
+                .iter()
+                .map(Obj::erased)
+                .collect(),
         )
     }
 
@@ -423,7 +409,10 @@ impl<T: Model> RelationshipField for Many<T> {
     }
 
     fn reset(&mut self, items: Vec<AnyObj>) -> Result<()> {
-        self.items = items.iter().map(downcast::<T>).collect::<Result<_>>()?;
+        self.items = items
+            .iter()
+            .map(downcast::<T>)
+            .collect::<Result<ObjList<T>>>()?;
         self.loaded = true;
         self.clear_pending();
         Ok(())
@@ -442,7 +431,7 @@ impl<T: Model> RelationshipField for Many<T> {
             .map(|(i, o)| (o.addr(), i))
             .collect();
         self.items
-            .sort_by_key(|o| rank.get(&o.erased().addr()).copied().unwrap_or(usize::MAX));
+            .sort_by_key(|o| rank.get(&o.addr()).copied().unwrap_or(usize::MAX));
     }
 }
 
