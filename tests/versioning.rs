@@ -293,3 +293,27 @@ fn a_failed_flush_restores_the_version() -> orm_core::Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn without_a_version_column_the_last_writer_wins() -> orm_core::Result<()> {
+    let db = TempDb::new("last-writer");
+    let registry = registry();
+    let engine_a = db.engine();
+    registry.create_all(&engine_a)?;
+    let engine_b = db.engine();
+    let a = Session::new(&engine_a, &registry);
+    let b = Session::new(&engine_b, &registry);
+    let mine = Obj::new(Item {
+        name: "first".into(),
+        ..Default::default()
+    });
+    a.add(&mine)?;
+    a.commit()?;
+    let theirs = b.get::<Item>(1)?.expect("row");
+    mine.borrow_mut().name = "from a".into();
+    a.commit()?;
+    theirs.borrow_mut().name = "from b".into();
+    b.commit()?;
+    assert_eq!(rows(&engine_a, "SELECT name FROM item"), ["'from b'"]);
+    Ok(())
+}

@@ -351,7 +351,31 @@ pub(crate) fn process(
         }
     }
     deps.deleting = deleting;
+    skip_objects_of_no_session(session, &mut deps)?;
     Ok(deps)
+}
+
+/// Key syncs onto objects that are not in this session (expunged, or never
+/// added) are not written: the session does not own them, and writing one
+/// would also flush its unrelated changes. SQLAlchemy skips them the same
+/// way, with a warning.
+fn skip_objects_of_no_session(session: &Rc<SessionInner>, deps: &mut Dependencies) -> Result<()> {
+    let mut skipped = Vec::new();
+    for child in &deps.sync_targets {
+        let mine = child.session().is_some_and(|s| Rc::ptr_eq(&s, session));
+        if !mine {
+            skipped.push(child.clone());
+        }
+    }
+    for child in &skipped {
+        log::warn!(
+            target: "orm::flush",
+            "{child:?} is not in this session: its foreign key will not be written"
+        );
+        deps.syncs.remove(child);
+    }
+    deps.sync_targets.retain(|c| !skipped.contains(c));
+    Ok(())
 }
 
 fn resolved<'s>(

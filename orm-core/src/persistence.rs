@@ -38,6 +38,11 @@ impl Undo {
         Ok(())
     }
 
+    /// Appends `later`'s writes (a later flush of the same transaction).
+    pub fn absorb(&mut self, later: Undo) {
+        self.writes.extend(later.writes);
+    }
+
     /// Puts every written value back, newest first.
     pub fn revert(self) {
         for (obj, col, old) in self.writes.into_iter().rev() {

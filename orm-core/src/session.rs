@@ -84,6 +84,13 @@ pub(crate) struct SessionInner {
     /// Objects whose committed state changed in this transaction (they hold
     /// a backup for `rollback`).
     pub touched: RefCell<Vec<AnyObj>>,
+    /// What the successful flushes of the open transaction wrote into
+    /// objects (keys copied, generated and versions), undone by `rollback`.
+    pub txn_undo: RefCell<crate::persistence::Undo>,
+    /// Links the transaction's flushes took out of memory because one end
+    /// was deleted: `(object, relationship, the object it held)`. A rollback
+    /// puts them back on objects it does not restore from a snapshot.
+    pub txn_unlinked: RefCell<Vec<(AnyObj, RelRef, AnyObj)>>,
     /// Whether `commit` expires every object (`Session::set_expire_on_commit`).
     pub expire_on_commit: Cell<bool>,
     /// Savepoint counter for flushes inside an open transaction.
@@ -104,6 +111,8 @@ impl Session {
                 deleted: RefCell::new(Vec::new()),
                 in_transaction: Cell::new(false),
                 touched: RefCell::new(Vec::new()),
+                txn_undo: RefCell::new(crate::persistence::Undo::default()),
+                txn_unlinked: RefCell::new(Vec::new()),
                 expire_on_commit: Cell::new(false),
                 savepoints: Cell::new(0),
                 statements: StatementCache::default(),
@@ -572,6 +581,8 @@ impl SessionInner {
 
     /// After COMMIT: backups are dropped, deleted objects become detached.
     pub fn end_transaction(&self) {
+        self.txn_undo.take();
+        self.txn_unlinked.take();
         for obj in self.touched.take() {
             if let Ok(mut state) = obj.state_mut() {
                 state.txn_backup = None;
@@ -585,6 +596,12 @@ impl SessionInner {
 
     /// After ROLLBACK: every object goes back to its last committed state.
     pub fn restore_after_rollback(self: &Rc<Self>) -> Result<()> {
+        // Every value the transaction's flushes wrote goes back first (the
+        // keys copied into objects that become transient again, say);
+        // persistent objects are then restored from their snapshots.
+        self.txn_undo.take().revert();
+        // Objects that leave the session as transient ones.
+        let mut now_transient = Vec::new();
         // Objects whose committed state changed in the transaction.
         for obj in self.touched.take() {
             let mapper = self.mapper_index(obj.meta())?;
@@ -602,7 +619,13 @@ impl SessionInner {
             state.committed = backup.committed;
             state.committed_rels = backup.committed_rels;
             state.deleted = backup.deleted;
+            let mine = state
+                .session
+                .as_ref()
+                .is_some_and(|w| std::ptr::eq(w.as_ptr(), Rc::as_ptr(self)));
             match &state.key {
+                // An object expunged since stays detached.
+                Some(_) if !mine => {}
                 Some(key) => {
                     let _ = self
                         .identity
@@ -613,6 +636,7 @@ impl SessionInner {
                     // Inserted in this transaction: transient again.
                     state.session = None;
                     drop(state);
+                    now_transient.push(obj.clone());
                     if generated {
                         if let Some(col) = self.registry.mappers[mapper].autoincrement() {
                             obj.set_column_value(col, Value::Null)?;
@@ -624,6 +648,7 @@ impl SessionInner {
         // Pending objects leave the session.
         for obj in self.new.take() {
             obj.state_mut()?.session = None;
+            now_transient.push(obj);
         }
         for obj in self.deleted.take() {
             obj.state_mut()?.marked_for_delete = false;
@@ -633,7 +658,29 @@ impl SessionInner {
         for obj in objects {
             restore_committed(&obj)?;
         }
+        // Links a delete took out of objects that are not restored from
+        // a snapshot (they become transient, or were expunged) come back.
+        for (obj, rel, target) in self.txn_unlinked.take().into_iter().rev() {
+            let restored = self.is_mine(&obj)? && obj.state()?.key.is_some();
+            if restored {
+                continue;
+            }
+            let mut field = obj.rel_mut(rel)?;
+            if field.is_loaded() && !field.contains(&target) {
+                field.insert(target)?;
+            }
+        }
+        for obj in &now_transient {
+            drop_links_to_restored(obj)?;
+        }
         Ok(())
+    }
+
+    /// Notes that a flush took `target` out of `obj.rel` (see `txn_unlinked`).
+    pub fn unlinked(&self, obj: &AnyObj, rel: RelRef, target: &AnyObj) {
+        self.txn_unlinked
+            .borrow_mut()
+            .push((obj.clone(), rel, target.clone()));
     }
 
     /// Detaches every object and frees the reference cycles among the ones
@@ -671,14 +718,107 @@ fn restore_committed(obj: &AnyObj) -> Result<()> {
         }
     }
     for rel in obj.rel_refs() {
-        let mut field = obj.rel_mut(rel)?;
-        match rels.get(rel) {
-            Some(items) => field.reset(items)?,
-            None => field.unload(),
+        let (before, unremoved) = {
+            let mut field = obj.rel_mut(rel)?;
+            // What the field holds, loaded or pending on an unloaded one.
+            let mut before = field.items();
+            let (added, removed) = field.pending();
+            before.extend(added);
+            match rels.get(rel) {
+                Some(items) => field.reset(items)?,
+                None => field.unload(),
+            }
+            (before, removed)
+        };
+        if let Some(reverse) = crate::sync::info(obj, rel)?.reverse {
+            let mut after = obj.rel(rel)?.items();
+            let loaded = obj.rel(rel)?.is_loaded();
+            let mut before = before;
+            if !loaded {
+                // Unloaded: which objects it will hold is the rows' business;
+                // only objects without a row are known to have left it.
+                before.retain(|o| o.state().map(|s| s.key.is_none()).unwrap_or(false));
+                // Removals from an unloaded collection are undone: the rows
+                // still hold them, and so will the collection once loaded.
+                after.extend(
+                    unremoved
+                        .into_iter()
+                        .filter(|o| o.state().map(|s| s.key.is_some()).unwrap_or(false)),
+                );
+            }
+            repair_reverse(obj, rel, reverse, &before, &after);
         }
     }
     obj.clear_modified();
     Ok(())
+}
+
+/// A transient object's links to the objects a rollback restored are
+/// dropped unless the restored side lists it too: it has no row, so they
+/// will never load it.
+fn drop_links_to_restored(obj: &AnyObj) -> Result<()> {
+    for rel in obj.rel_refs() {
+        let Some(reverse) = crate::sync::info(obj, rel)?.reverse else {
+            continue;
+        };
+        let stale: Vec<AnyObj> = obj
+            .rel(rel)?
+            .items()
+            .into_iter()
+            .filter(|other| other.session().is_some())
+            .filter(|other| {
+                other
+                    .rel(reverse)
+                    .map(|f| !(f.is_loaded() && f.contains(obj)))
+                    .unwrap_or(false)
+            })
+            .collect();
+        for other in stale {
+            obj.rel_mut(rel)?.remove(&other);
+        }
+    }
+    Ok(())
+}
+
+/// After `obj`'s relationship went from `before` to `after` by a rollback,
+/// makes the objects on the other side agree where they are loaded:
+/// objects that left no longer list `obj`, objects that came back do.
+/// Objects restored themselves end at their own snapshot anyway; this is
+/// for those that are not (a pending object the rollback made transient, a
+/// transient one linked since the commit).
+fn repair_reverse(obj: &AnyObj, rel: RelRef, reverse: RelRef, before: &[AnyObj], after: &[AnyObj]) {
+    let left = before.iter().filter(|o| !after.contains(o));
+    for other in left {
+        if let Ok(mut field) = other.rel_mut(reverse) {
+            if field.is_loaded() && field.contains(obj) {
+                field.remove(obj);
+            }
+        }
+    }
+    let came = after.iter().filter(|o| !before.contains(o));
+    for other in came {
+        let displaced = match other.rel(reverse) {
+            Ok(field) if field.is_loaded() && !field.contains(obj) => {
+                if field.cardinality() == crate::meta::Cardinality::One {
+                    field.items()
+                } else {
+                    Vec::new()
+                }
+            }
+            _ => continue,
+        };
+        // A scalar that held another object: that one loses `other`.
+        for previous in displaced {
+            if let Ok(mut field) = previous.rel_mut(rel) {
+                if field.is_loaded() {
+                    field.remove(other);
+                }
+            }
+        }
+        if let Ok(mut field) = other.rel_mut(reverse) {
+            let _ = field.insert(obj.clone());
+        }
+    }
 }
 
 /// Checks user-given key values against the key columns of `mapper`.

@@ -94,6 +94,7 @@ pub(super) fn after_flush(
             if child.rel(rel)?.contains(parent) {
                 session.touch(child)?;
                 child.rel_mut(rel)?.clear();
+                session.unlinked(child, rel, parent);
             }
         }
     }
@@ -146,8 +147,8 @@ fn forget_deleted(session: &SessionInner, obj: &AnyObj) -> Result<()> {
             let was_modified = target.is_modified();
             session.touch(&target)?;
             // An unloaded collection will not find the row when loaded.
-            if target.rel(reverse)?.is_loaded() {
-                target.rel_mut(reverse)?.remove(obj);
+            if target.rel(reverse)?.is_loaded() && target.rel_mut(reverse)?.remove(obj) {
+                session.unlinked(&target, reverse, obj);
             }
             if let Some(Some(committed)) = target.state_mut()?.committed_rels.get_mut(reverse) {
                 committed.retain(|o| !o.ptr_eq(obj));

@@ -70,6 +70,7 @@ impl SessionInner {
                     self.engine
                         .execute(&format!("RELEASE SAVEPOINT {name}"), &[])?;
                 }
+                self.txn_undo.borrow_mut().absorb(undo);
                 finish::after_flush(self, outcome, &saved, &deps)
             }
             Err(err) => {
