@@ -14,7 +14,13 @@
 //! PROPTEST_CASES=10000 cargo test --release --test properties
 //! ```
 //!
-//! (10,000 cases took 19 s on the development machine.)
+//! (10,000 cases of up to 40 steps: about 3 s of test time in release mode
+//! on the development machine, plus the build.)
+//!
+//! What is not modelled, and so not generated: deleting a parent while one
+//! of its children is expunged (whether the flush then loads the child's row
+//! as a new object or fails on the foreign key depends on what is loaded),
+//! and operations on objects whose DELETE was committed.
 
 mod graph;
 mod reference;
