@@ -346,8 +346,8 @@ impl<T: Model> RelationshipField for Many<T> {
         let typed = downcast::<T>(&obj)?;
         if self.loaded {
             self.items.push(typed);
-        } else {
-            self.pending_remove.remove(obj.addr());
+        } else if !self.pending_remove.remove(obj.addr()) {
+            // Re-adding what a pending removal took out only cancels it.
             self.pending_add.push(typed);
         }
         Ok(())

@@ -584,6 +584,14 @@ impl SessionInner {
         self.txn_undo.take();
         self.txn_unlinked.take();
         for obj in self.touched.take() {
+            let inserted = obj.state().is_ok_and(|s| {
+                s.key.is_some()
+                    && !s.deleted
+                    && s.txn_backup.as_ref().is_some_and(|b| b.key.is_none())
+            });
+            if inserted {
+                let _ = crate::unitofwork::reconcile::unfilled_collections(self, &obj);
+            }
             if let Ok(mut state) = obj.state_mut() {
                 state.txn_backup = None;
                 state.generated_key = false;
@@ -666,7 +674,10 @@ impl SessionInner {
                 continue;
             }
             let mut field = obj.rel_mut(rel)?;
-            if field.is_loaded() && !field.contains(&target) {
+            // A scalar set again since keeps its new value.
+            let taken =
+                field.cardinality() == crate::meta::Cardinality::One && !field.items().is_empty();
+            if field.is_loaded() && !taken && !field.contains(&target) {
                 field.insert(target)?;
             }
         }
@@ -718,33 +729,24 @@ fn restore_committed(obj: &AnyObj) -> Result<()> {
         }
     }
     for rel in obj.rel_refs() {
-        let (before, unremoved) = {
+        let before = {
             let mut field = obj.rel_mut(rel)?;
             // What the field holds, loaded or pending on an unloaded one.
             let mut before = field.items();
-            let (added, removed) = field.pending();
-            before.extend(added);
+            before.extend(field.pending().0);
             match rels.get(rel) {
                 Some(items) => field.reset(items)?,
                 None => field.unload(),
             }
-            (before, removed)
+            before
         };
         if let Some(reverse) = crate::sync::info(obj, rel)?.reverse {
-            let mut after = obj.rel(rel)?.items();
-            let loaded = obj.rel(rel)?.is_loaded();
+            let after = obj.rel(rel)?.items();
             let mut before = before;
-            if !loaded {
+            if !obj.rel(rel)?.is_loaded() {
                 // Unloaded: which objects it will hold is the rows' business;
                 // only objects without a row are known to have left it.
                 before.retain(|o| o.state().map(|s| s.key.is_none()).unwrap_or(false));
-                // Removals from an unloaded collection are undone: the rows
-                // still hold them, and so will the collection once loaded.
-                after.extend(
-                    unremoved
-                        .into_iter()
-                        .filter(|o| o.state().map(|s| s.key.is_some()).unwrap_or(false)),
-                );
             }
             repair_reverse(obj, rel, reverse, &before, &after);
         }
@@ -790,7 +792,13 @@ fn repair_reverse(obj: &AnyObj, rel: RelRef, reverse: RelRef, before: &[AnyObj],
     let left = before.iter().filter(|o| !after.contains(o));
     for other in left {
         if let Ok(mut field) = other.rel_mut(reverse) {
-            if field.is_loaded() && field.contains(obj) {
+            // Loaded: drop it; unloaded: drop a pending addition of it.
+            let listed = if field.is_loaded() {
+                field.contains(obj)
+            } else {
+                field.pending().0.contains(obj)
+            };
+            if listed {
                 field.remove(obj);
             }
         }

@@ -77,8 +77,17 @@ fn plan_link(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<Option<Writes
             }
         }
         Cardinality::Many => {
-            if obj.rel(rel)?.contains(target) {
-                return Ok(None);
+            match membership(obj, rel, own.reverse, target)? {
+                Some(true) => return Ok(None),
+                Some(false) => {}
+                // Only the rows know: load the collection (as SQLAlchemy
+                // does on append) rather than risk a second association row.
+                None => {
+                    crate::loading::ensure_loaded(obj, rel)?;
+                    if obj.rel(rel)?.contains(target) {
+                        return Ok(None);
+                    }
+                }
             }
             writes.add(obj, rel);
         }
@@ -95,6 +104,46 @@ fn plan_link(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<Option<Writes
         }
     }
     Ok(Some(writes))
+}
+
+/// Whether `target` is in the collection `obj.rel`, when it can be known
+/// without SQL: from its items or pending changes, from the loaded other
+/// side, or because `target` has no row yet. `None` when only the database
+/// knows (both sides unloaded).
+fn membership(
+    obj: &AnyObj,
+    rel: RelRef,
+    reverse: Option<RelRef>,
+    target: &AnyObj,
+) -> Result<Option<bool>> {
+    {
+        let field = obj.rel(rel)?;
+        if field.contains(target) {
+            return Ok(Some(true));
+        }
+        if field.is_loaded() {
+            return Ok(Some(false));
+        }
+        if field.pending().1.contains(target) || target.state()?.key.is_none() {
+            return Ok(Some(false));
+        }
+    }
+    let Some(reverse) = reverse else {
+        return Ok(None);
+    };
+    let mirror = target.rel(reverse)?;
+    Ok(mirror.is_loaded().then(|| mirror.contains(obj)))
+}
+
+/// Whether appending `target` to `obj.rel` would be a no-op (it is known to
+/// be there: appending again must not write a second association row).
+fn already_member(
+    obj: &AnyObj,
+    rel: RelRef,
+    reverse: Option<RelRef>,
+    target: &AnyObj,
+) -> Result<bool> {
+    Ok(membership(obj, rel, reverse, target)? == Some(true))
 }
 
 /// Checks that `unlink(obj, rel, target)` can be applied in full.
@@ -140,7 +189,7 @@ pub(crate) fn link(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<()> {
             }
         }
         Cardinality::Many => {
-            if obj.rel(rel)?.contains(target) {
+            if already_member(obj, rel, info.reverse, target)? {
                 return Ok(());
             }
             obj.rel_mut(rel)?.insert(target.clone())?;
@@ -233,6 +282,18 @@ pub(crate) fn replace(obj: &AnyObj, rel: RelRef, items: Vec<AnyObj>) -> Result<(
 pub(crate) fn unlink(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<()> {
     check_unlink(obj, rel, target)?;
     let info = info(obj, rel)?;
+    // Removing what is known not to be there does nothing (it would record
+    // a removal the flush cannot write).
+    match membership(obj, rel, info.reverse, target)? {
+        Some(false) => return Ok(()),
+        Some(true) => {}
+        None => {
+            crate::loading::ensure_loaded(obj, rel)?;
+            if !obj.rel(rel)?.contains(target) {
+                return Ok(());
+            }
+        }
+    }
     if let Some(reverse) = info.reverse {
         target.rel_mut(reverse)?.remove(obj);
     }

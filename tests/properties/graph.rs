@@ -48,7 +48,6 @@ pub enum Op {
     Remove(usize, usize),
     SetParent(usize, Option<usize>),
     Delete(Ref),
-    Expunge(Ref),
     Flush,
     Commit,
     Rollback,
@@ -179,6 +178,7 @@ impl World {
                 let (Some((pi, p)), Some((ci, c))) = (self.parent(p), self.child(c)) else {
                     return Ok(());
                 };
+
                 p.append(Parent::children, &c)
                     .map_err(|e| unexpected("append", &e))?;
                 // Appending a member again is no event at all.
@@ -203,6 +203,7 @@ impl World {
                 let Some((ci, c)) = self.child(c) else {
                     return Ok(());
                 };
+
                 let parent = p.and_then(|p| self.parent(p));
                 match &parent {
                     Some((_, p)) => c.set(Child::parent, p),
@@ -222,14 +223,7 @@ impl World {
                 let Some(r) = self.resolve(r) else {
                     return Ok(());
                 };
-                // Not modelled: deleting a parent with an expunged child.
-                // The flush then loads the child's row as a new object
-                // when the collection is not loaded (and clears its key),
-                // or fails on the foreign key when it is; which one happens
-                // depends on what is loaded, which the model does not track.
-                if self.model.has_detached_child(r) {
-                    return Ok(());
-                }
+
                 let result =
                     self.with_obj(r, |p| self.session.delete(p), |c| self.session.delete(c));
                 let persistent = self.model.persisted.contains(&r);
@@ -242,19 +236,6 @@ impl World {
                     (Ok(()), false) => return Err("deleting a non-persistent object worked".into()),
                     (Err(e), _) => return Err(unexpected("delete", &e)),
                 }
-            }
-            Op::Expunge(r) => {
-                let Some(r) = self.resolve(r) else {
-                    return Ok(());
-                };
-                // The same case from the other side (see `Delete`).
-                if self.model.child_of_marked(r) {
-                    return Ok(());
-                }
-                self.with_obj(r, |p| self.session.expunge(p), |c| self.session.expunge(c))
-                    .map_err(|e| unexpected("expunge", &e))?;
-                self.model.attached.remove(&r);
-                self.model.marked.remove(&r);
             }
             Op::Flush => {
                 self.session.flush().map_err(|e| unexpected("flush", &e))?;

@@ -182,29 +182,6 @@ impl Model {
         self.in_transaction = true;
     }
 
-    /// Whether `obj` is a parent some detached child refers to, in memory
-    /// or in its row.
-    pub fn has_detached_child(&self, obj: Obj) -> bool {
-        let Obj::P(p) = obj else { return false };
-        (0..self.children).any(|c| {
-            let child = Obj::C(c);
-            let row = self.flushed.children.get(&label(child)).cloned().flatten();
-            self.persisted.contains(&child)
-                && !self.attached.contains(&child)
-                && (self.parent_of[c] == Some(p) || row == Some(label(obj)))
-        })
-    }
-
-    /// Whether `obj` is a child whose parent (in memory or in its row) is
-    /// marked for deletion.
-    pub fn child_of_marked(&self, obj: Obj) -> bool {
-        let Obj::C(c) = obj else { return false };
-        let row = self.flushed.children.get(&label(obj)).cloned().flatten();
-        self.marked.iter().any(
-            |&m| matches!(m, Obj::P(p) if self.parent_of[c] == Some(p) || row == Some(label(m))),
-        )
-    }
-
     /// The flush's cascade, from the pending objects and the changed ones.
     pub fn flush_cascade(&mut self) {
         let roots: Vec<Obj> = self
@@ -250,21 +227,30 @@ impl Model {
         self.gone = snapshot.gone.clone();
         let restored = |obj: Obj| held.contains(&obj);
         for (c, p) in std::mem::take(&mut self.unlinked).into_iter().rev() {
-            if !restored(Obj::C(c)) {
+            // Unless the child was given another parent since.
+            if !restored(Obj::C(c)) && self.parent_of[c].is_none() {
                 self.parent_of[c] = Some(p);
             }
         }
         // A restored object gets its links of the commit back; the objects
         // on the other side of them follow where they are not restored.
         for c in 0..self.children {
+            // What the row said at the commit (a detached object's memory
+            // may have moved on without being written).
             let at_commit = snapshot
-                .persisted
-                .contains(&Obj::C(c))
-                .then(|| snapshot.parent_of.get(c).copied().flatten())
-                .flatten();
+                .rows
+                .children
+                .get(&label(Obj::C(c)))
+                .cloned()
+                .flatten()
+                .and_then(|p| p.get(1..).and_then(|i| i.parse::<usize>().ok()));
             if restored(Obj::C(c)) {
                 self.parent_of[c] = at_commit;
-            } else if let Some(p) = at_commit.filter(|&p| restored(Obj::P(p))) {
+            } else if let Some(p) = at_commit.filter(|&p| {
+                // The restored parent lists it again only if it did at the
+                // commit, in memory as in the row.
+                restored(Obj::P(p)) && snapshot.parent_of.get(c).copied().flatten() == Some(p)
+            }) {
                 self.parent_of[c] = Some(p);
             } else if self.parent_of[c].is_some_and(|p| restored(Obj::P(p))) {
                 self.parent_of[c] = None;

@@ -17,7 +17,6 @@ pub(super) fn after_flush(
     saved: &[AnyObj],
     deps: &Dependencies,
 ) -> Result<()> {
-    let inserted: Vec<AnyObj> = outcome.inserted.iter().map(|(o, _, _)| o.clone()).collect();
     // Deleted rows leave the identity map first: a new object may take over
     // the key of a deleted one (row switch).
     for obj in &outcome.deleted {
@@ -126,7 +125,7 @@ pub(super) fn after_flush(
         }
         obj.clear_modified();
     }
-    super::reconcile::after_flush(session, saved, &inserted, &outcome.deleted, deps)
+    super::reconcile::after_flush(session, saved, &outcome.deleted, deps)
 }
 
 /// Takes a deleted object out of the collections that mirror its

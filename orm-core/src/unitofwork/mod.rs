@@ -10,7 +10,7 @@
 mod execute;
 mod finish;
 mod plan;
-mod reconcile;
+pub(crate) mod reconcile;
 
 use std::rc::Rc;
 

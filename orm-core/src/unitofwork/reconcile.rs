@@ -10,7 +10,8 @@
 //!   this side was not loaded), together with the collections on both ends
 //!   that would list the object in the wrong place;
 //! - the collections of a newly inserted object that nobody filled (another
-//!   object may have been given the new key by hand);
+//!   object may have been given the new key by hand), once its transaction
+//!   commits;
 //! - every loaded `viewonly` relationship whose rows the flush may have
 //!   changed (it is never kept in sync in memory).
 
@@ -30,7 +31,6 @@ use crate::value::Value;
 pub(super) fn after_flush(
     session: &Rc<SessionInner>,
     saved: &[AnyObj],
-    inserted: &[AnyObj],
     deleted: &[AnyObj],
     deps: &Dependencies,
 ) -> Result<()> {
@@ -44,9 +44,6 @@ pub(super) fn after_flush(
         if obj.state()?.key.is_some() && !obj.state()?.deleted {
             many_to_one_follows_key(session, obj)?;
         }
-    }
-    for obj in inserted {
-        unfilled_collections(session, obj)?;
     }
     viewonly(session, saved, deleted, deps)
 }
@@ -108,7 +105,12 @@ fn many_to_one_follows_key(session: &Rc<SessionInner>, obj: &AnyObj) -> Result<(
     Ok(())
 }
 
-fn unfilled_collections(session: &Rc<SessionInner>, obj: &AnyObj) -> Result<()> {
+/// After the commit of the transaction that inserted `obj`: its empty
+/// collections (which another writer, or a key set by hand, may have given
+/// rows) load from the database on next use. Not at the flush: until the
+/// commit a rollback can make the object transient again, and a transient
+/// object's collections must stay loaded.
+pub(crate) fn unfilled_collections(session: &SessionInner, obj: &AnyObj) -> Result<()> {
     let mapper = session.mapper(obj.meta())?;
     for (rel, resolved) in mapper.all_relationships() {
         let remote = matches!(
