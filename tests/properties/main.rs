@@ -17,8 +17,8 @@
 //! PROPTEST_CASES=10000 cargo test --release --test properties
 //! ```
 //!
-//! (10,000 cases of up to 40 steps: about 3 s of test time in release mode
-//! on the development machine, plus the build.)
+//! (10,000 cases of each family, up to 40 steps each: about 7 s of test
+//! time in release mode on the development machine, plus the build.)
 //!
 //! What is not modelled, and so not generated: `expunge` (an expunged
 //! object keeps whatever memory it had, and whether a later cascade, delete
