@@ -80,14 +80,17 @@ fn plan_link(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<Option<Writes
             match membership(obj, rel, own.reverse, target)? {
                 Some(true) => return Ok(None),
                 Some(false) => {}
-                // Only the rows know: load the collection (as SQLAlchemy
-                // does on append) rather than risk a second association row.
-                None => {
+                // Only the rows know. A second association row would be a
+                // UNIQUE violation: load the collection first (as SQLAlchemy
+                // does on every append). Setting a child's key again is
+                // harmless, so a one-to-many goes on without SQL.
+                None if association(target, own.reverse)? => {
                     crate::loading::ensure_loaded(obj, rel)?;
                     if obj.rel(rel)?.contains(target) {
                         return Ok(None);
                     }
                 }
+                None => {}
             }
             writes.add(obj, rel);
         }
@@ -133,6 +136,15 @@ fn membership(
     };
     let mirror = target.rel(reverse)?;
     Ok(mirror.is_loaded().then(|| mirror.contains(obj)))
+}
+
+/// Whether the relationship is a many-to-many (its mirror on `target` is a
+/// collection too), whose links are association rows.
+fn association(target: &AnyObj, reverse: Option<RelRef>) -> Result<bool> {
+    match reverse {
+        Some(reverse) => Ok(info(target, reverse)?.cardinality == Cardinality::Many),
+        None => Ok(false),
+    }
 }
 
 /// Whether appending `target` to `obj.rel` would be a no-op (it is known to
@@ -287,12 +299,16 @@ pub(crate) fn unlink(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<()> {
     match membership(obj, rel, info.reverse, target)? {
         Some(false) => return Ok(()),
         Some(true) => {}
-        None => {
+        // Deleting an association row that is not there would be
+        // StaleData at the flush: look first. A one-to-many records the
+        // removal without SQL (clearing a key that is not set is harmless).
+        None if association(target, info.reverse)? => {
             crate::loading::ensure_loaded(obj, rel)?;
             if !obj.rel(rel)?.contains(target) {
                 return Ok(());
             }
         }
+        None => {}
     }
     if let Some(reverse) = info.reverse {
         target.rel_mut(reverse)?.remove(obj);
