@@ -117,3 +117,55 @@ fn a_rollback_does_not_bring_back_a_link_of_the_transaction() -> orm_core::Resul
     assert!(t.get(Tag::posts)?.is_empty());
     Ok(())
 }
+
+mod one_sided {
+    use super::*;
+
+    #[derive(Table)]
+    #[table(name = "doc_label")]
+    pub struct DocLabel {
+        #[column(primary_key, foreign_key = "doc.id")]
+        pub doc_id: i64,
+        #[column(primary_key, foreign_key = "label.id")]
+        pub label_id: i64,
+    }
+
+    #[derive(Model, Debug, Default)]
+    #[model(table = "doc")]
+    pub struct Doc {
+        #[column(primary_key)]
+        pub id: Option<i64>,
+        #[relationship(secondary = DocLabel)]
+        pub labels: Many<Label>,
+    }
+
+    #[derive(Model, Debug, Default)]
+    #[model(table = "label")]
+    pub struct Label {
+        #[column(primary_key)]
+        pub id: Option<i64>,
+    }
+
+    /// Without a mirror, only the rows know whether the link exists: the
+    /// collection is loaded before the append.
+    #[test]
+    fn a_one_sided_link_appended_again_writes_no_second_row() -> orm_core::Result<()> {
+        let registry = Registry::builder().model::<Doc>().build()?;
+        let (engine, session) = common::setup(&registry);
+        let (d, l) = (Obj::new(Doc::default()), Obj::new(Label::default()));
+        d.append(Doc::labels, &l)?;
+        session.add(&d)?;
+        session.commit()?;
+        drop(session);
+        let session = Session::new(&engine, &registry);
+        let d = session.get::<Doc>(1)?.expect("doc");
+        let l = session.get::<Label>(1)?.expect("label");
+        d.append(Doc::labels, &l)?;
+        session.commit()?;
+        assert_eq!(
+            rows(&engine, "SELECT doc_id, label_id FROM doc_label"),
+            ["1, 1"]
+        );
+        Ok(())
+    }
+}

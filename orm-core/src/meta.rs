@@ -263,6 +263,8 @@ pub(crate) struct RelInfo {
     pub reverse: Option<RelRef>,
     /// Cascades.
     pub cascade: Cascade,
+    /// Whether its links are rows of an association table (`secondary`).
+    pub secondary: bool,
 }
 
 impl RelRef {
@@ -289,6 +291,7 @@ impl RelRef {
                     } else {
                         rel.cascade
                     },
+                    secondary: rel.secondary.is_some(),
                 })
             }
             RelRef::Backref(id) => {
@@ -304,6 +307,7 @@ impl RelRef {
                     } else {
                         Cascade::DEFAULT
                     },
+                    secondary: rel.secondary.is_some(),
                 })
             }
         }

@@ -84,7 +84,7 @@ fn plan_link(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<Option<Writes
                 // UNIQUE violation: load the collection first (as SQLAlchemy
                 // does on every append). Setting a child's key again is
                 // harmless, so a one-to-many goes on without SQL.
-                None if association(target, own.reverse)? => {
+                None if own.secondary => {
                     crate::loading::ensure_loaded(obj, rel)?;
                     if obj.rel(rel)?.contains(target) {
                         return Ok(None);
@@ -136,15 +136,6 @@ fn membership(
     };
     let mirror = target.rel(reverse)?;
     Ok(mirror.is_loaded().then(|| mirror.contains(obj)))
-}
-
-/// Whether the relationship is a many-to-many (its mirror on `target` is a
-/// collection too), whose links are association rows.
-fn association(target: &AnyObj, reverse: Option<RelRef>) -> Result<bool> {
-    match reverse {
-        Some(reverse) => Ok(info(target, reverse)?.cardinality == Cardinality::Many),
-        None => Ok(false),
-    }
 }
 
 /// Whether appending `target` to `obj.rel` would be a no-op (it is known to
@@ -302,7 +293,7 @@ pub(crate) fn unlink(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<()> {
         // Deleting an association row that is not there would be
         // StaleData at the flush: look first. A one-to-many records the
         // removal without SQL (clearing a key that is not set is harmless).
-        None if association(target, info.reverse)? => {
+        None if info.secondary => {
             crate::loading::ensure_loaded(obj, rel)?;
             if !obj.rel(rel)?.contains(target) {
                 return Ok(());
