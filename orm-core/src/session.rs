@@ -424,20 +424,41 @@ impl SessionInner {
     pub fn cascade_add(self: &Rc<Self>, roots: Vec<AnyObj>) -> Result<()> {
         let explicit: FxHashSet<AnyObj> = roots.iter().cloned().collect();
         self.cascade_walk(roots, |obj| explicit.contains(obj))
+            .map(drop)
     }
 
     /// The flush's save-update cascade: like [`cascade_add`](Self::cascade_add),
     /// and descending into every object that may have changed.
-    pub fn cascade_add_modified(self: &Rc<Self>, roots: Vec<AnyObj>) -> Result<()> {
+    /// Returns the objects it attached.
+    pub fn cascade_add_modified(self: &Rc<Self>, roots: Vec<AnyObj>) -> Result<Vec<AnyObj>> {
         self.cascade_walk(roots, AnyObj::is_modified)
     }
 
     /// Attaches what `roots` reach, in depth-first collection order,
-    /// descending into objects new to the session and those `descend` picks.
+    /// descending into objects new to the session and those `descend` picks;
+    /// returns the objects it attached. On error, those leave again: the
+    /// session is as before the call.
     fn cascade_walk(
         self: &Rc<Self>,
         roots: Vec<AnyObj>,
         descend: impl Fn(&AnyObj) -> bool,
+    ) -> Result<Vec<AnyObj>> {
+        let mut attached = Vec::new();
+        let walked = self.walk_and_attach(roots, descend, &mut attached);
+        if let Err(err) = walked {
+            for obj in attached {
+                let _ = self.expunge(&obj);
+            }
+            return Err(err);
+        }
+        Ok(attached)
+    }
+
+    fn walk_and_attach(
+        self: &Rc<Self>,
+        roots: Vec<AnyObj>,
+        descend: impl Fn(&AnyObj) -> bool,
+        attached: &mut Vec<AnyObj>,
     ) -> Result<()> {
         let mut stack: Vec<AnyObj> = roots.into_iter().rev().collect();
         let mut visited = FxHashSet::default();
@@ -446,6 +467,9 @@ impl SessionInner {
                 continue;
             }
             let fresh = self.attach(&obj)?;
+            if fresh {
+                attached.push(obj.clone());
+            }
             if !(fresh || descend(&obj)) {
                 continue;
             }

@@ -308,7 +308,7 @@ impl World {
             && !self.model.marked.contains(&Ref::C(ci));
         match result {
             Err(Error::Database(e)) if e.kind == DbErrorKind::UniqueViolation && written => {
-                self.model.attached = after_cascade.attached;
+                // What the failed flush's cascade attached has left again.
                 if self.read_rows()? != before_rows {
                     return Err("a failed commit changed the rows".into());
                 }
@@ -429,8 +429,29 @@ impl World {
             .collect()
     }
 
-    /// Both sides agree, and the loaded links are the model's.
+    /// Both sides agree, the loaded links are the model's, and so is which
+    /// objects the session holds.
     fn check_memory(&self) -> Result<(), String> {
+        for (i, p) in self.parents.iter().enumerate() {
+            let r = Ref::P(i);
+            if self.model.exists(r) && self.session.contains(p) != self.model.attached.contains(&r)
+            {
+                return Err(format!(
+                    "p{i} in session: {}, the model says the opposite",
+                    self.session.contains(p)
+                ));
+            }
+        }
+        for (i, c) in self.children.iter().enumerate() {
+            let r = Ref::C(i);
+            if self.model.exists(r) && self.session.contains(c) != self.model.attached.contains(&r)
+            {
+                return Err(format!(
+                    "c{i} in session: {}, the model says the opposite",
+                    self.session.contains(c)
+                ));
+            }
+        }
         for (ci, c) in self.children.iter().enumerate() {
             if !self.model.exists(Ref::C(ci)) {
                 continue;

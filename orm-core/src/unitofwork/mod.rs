@@ -30,7 +30,20 @@ impl SessionInner {
                 .chain(identity.values().filter(|o| o.is_modified()).cloned())
                 .collect()
         };
-        self.cascade_add_modified(roots)?;
+        // What the cascade attaches leaves again if the flush fails: a
+        // failed flush leaves every object as it was.
+        let attached = self.cascade_add_modified(roots)?;
+        let result = self.write_changes();
+        if result.is_err() {
+            for obj in attached {
+                let _ = self.expunge(&obj);
+            }
+        }
+        result
+    }
+
+    /// The flush after its cascade: dependencies, plan, statements.
+    fn write_changes(self: &Rc<Self>) -> Result<()> {
         let pending: Vec<AnyObj> = self.new.borrow().clone();
         let marked: Vec<AnyObj> = self.deleted.borrow().clone();
         let mut dirty: Vec<AnyObj> = {
