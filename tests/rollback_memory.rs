@@ -216,3 +216,43 @@ fn a_failed_flush_lets_go_of_what_its_cascade_attached() -> orm_core::Result<()>
     assert!(rows(&engine, "SELECT id FROM team").is_empty());
     Ok(())
 }
+
+#[derive(Model, Debug, Default)]
+#[model(table = "owner")]
+pub struct Owner {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    #[relationship(back_populates = "owner", cascade = "all, delete-orphan")]
+    pub pets: Many<Pet>,
+}
+
+#[derive(Model, Debug, Default)]
+#[model(table = "pet")]
+pub struct Pet {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    #[column(foreign_key = "owner.id")]
+    pub owner_id: Option<i64>,
+    #[relationship(back_populates = "pets")]
+    pub owner: One<Owner>,
+}
+
+/// Was: a child removed from a delete-orphan collection whose parent was
+/// deleted in the same flush survived with a NULL key (the delete cascade
+/// no longer saw it, and the orphan rule skipped deleted parents).
+#[test]
+fn an_orphan_of_a_deleted_parent_is_deleted() -> orm_core::Result<()> {
+    let registry = Registry::builder().model::<Owner>().build()?;
+    let (engine, session) = setup(&registry);
+    let owner = Obj::new(Owner::default());
+    let pet = Obj::new(Pet::default());
+    owner.append(Owner::pets, &pet)?;
+    session.add(&owner)?;
+    session.commit()?;
+    owner.remove(Owner::pets, &pet)?;
+    session.delete(&owner)?;
+    session.commit()?;
+    assert!(rows(&engine, "SELECT id FROM pet").is_empty());
+    assert_eq!(pet.state(), ObjectState::Detached);
+    Ok(())
+}

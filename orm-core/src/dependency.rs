@@ -208,10 +208,13 @@ pub(crate) fn process(
         }
     }
 
-    // Orphans: removed from a delete-orphan collection and given no other parent.
+    // Orphans: removed from a delete-orphan collection and given no other
+    // parent, also from a parent that is being deleted itself (its delete
+    // cascade no longer sees the removed child).
     let mut deleting: Vec<AnyObj> = marked.to_vec();
     let mut deleting_set: HashSet<AnyObj> = marked.iter().cloned().collect();
-    for change in &changes {
+    let removals_of_deleted = collect_changes(session, marked)?;
+    for change in changes.iter().chain(&removals_of_deleted) {
         let resolved = resolved(session, &change.obj, change.rel)?;
         if resolved.direction != Direction::OneToMany || !resolved.cascade.delete_orphan {
             continue;
