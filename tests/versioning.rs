@@ -65,6 +65,33 @@ impl Drop for TempDb {
     }
 }
 
+/// Two engines (two processes, as far as SQLite can tell) on one new file,
+/// with a session each. Fields drop in order: sessions, engines, the file.
+struct TwoProcesses {
+    a: Session,
+    b: Session,
+    engine_a: Engine,
+    _engine_b: Engine,
+    _db: TempDb,
+}
+
+impl TwoProcesses {
+    fn new(name: &str) -> orm_core::Result<Self> {
+        let db = TempDb::new(name);
+        let registry = registry();
+        let engine_a = db.engine();
+        registry.create_all(&engine_a)?;
+        let engine_b = db.engine();
+        Ok(TwoProcesses {
+            a: Session::new(&engine_a, &registry),
+            b: Session::new(&engine_b, &registry),
+            engine_a,
+            _engine_b: engine_b,
+            _db: db,
+        })
+    }
+}
+
 fn registry() -> std::sync::Arc<Registry> {
     Registry::builder()
         .model::<Item>()
@@ -75,13 +102,8 @@ fn registry() -> std::sync::Arc<Registry> {
 
 #[test]
 fn a_stale_object_cannot_overwrite_a_new_row_with_a_reused_key() -> orm_core::Result<()> {
-    let db = TempDb::new("reuse");
-    let registry = registry();
-    let engine_a = db.engine();
-    registry.create_all(&engine_a)?;
-    let engine_b = db.engine();
-    let a = Session::new(&engine_a, &registry);
-    let b = Session::new(&engine_b, &registry);
+    let w = TwoProcesses::new("reuse")?;
+    let (a, b, engine_a) = (&w.a, &w.b, &w.engine_a);
 
     let first = Obj::new(Item {
         name: "first".into(),
@@ -117,10 +139,7 @@ fn a_stale_object_cannot_overwrite_a_new_row_with_a_reused_key() -> orm_core::Re
         ),
         "{err}"
     );
-    assert_eq!(
-        rows(&engine_a, "SELECT id, name FROM item"),
-        ["2, 'second'"]
-    );
+    assert_eq!(rows(engine_a, "SELECT id, name FROM item"), ["2, 'second'"]);
     Ok(())
 }
 
@@ -168,13 +187,8 @@ fn the_version_starts_at_one_and_every_update_bumps_and_checks_it() -> orm_core:
 
 #[test]
 fn the_second_of_two_concurrent_writers_gets_stale_data() -> orm_core::Result<()> {
-    let db = TempDb::new("writers");
-    let registry = registry();
-    let engine_a = db.engine();
-    registry.create_all(&engine_a)?;
-    let engine_b = db.engine();
-    let a = Session::new(&engine_a, &registry);
-    let b = Session::new(&engine_b, &registry);
+    let w = TwoProcesses::new("writers")?;
+    let (a, b, engine_a) = (&w.a, &w.b, &w.engine_a);
     let mine = account("ann", 100);
     a.add(&mine)?;
     a.commit()?;
@@ -192,7 +206,7 @@ fn the_second_of_two_concurrent_writers_gets_stale_data() -> orm_core::Result<()
     // The first writer's value stands; the loser's object is as before its
     // commit (version included), and its session is usable.
     assert_eq!(
-        rows(&engine_a, "SELECT balance, version FROM account"),
+        rows(engine_a, "SELECT balance, version FROM account"),
         ["150, 2"]
     );
     assert_eq!(theirs.borrow().balance, 50);
@@ -202,7 +216,7 @@ fn the_second_of_two_concurrent_writers_gets_stale_data() -> orm_core::Result<()
     theirs.borrow_mut().balance -= 50;
     b.commit()?;
     assert_eq!(
-        rows(&engine_a, "SELECT balance, version FROM account"),
+        rows(engine_a, "SELECT balance, version FROM account"),
         ["100, 3"]
     );
     Ok(())
@@ -210,13 +224,8 @@ fn the_second_of_two_concurrent_writers_gets_stale_data() -> orm_core::Result<()
 
 #[test]
 fn a_stale_delete_is_refused() -> orm_core::Result<()> {
-    let db = TempDb::new("delete");
-    let registry = registry();
-    let engine_a = db.engine();
-    registry.create_all(&engine_a)?;
-    let engine_b = db.engine();
-    let a = Session::new(&engine_a, &registry);
-    let b = Session::new(&engine_b, &registry);
+    let w = TwoProcesses::new("delete")?;
+    let (a, b, engine_a) = (&w.a, &w.b, &w.engine_a);
     let mine = account("ann", 1);
     a.add(&mine)?;
     a.commit()?;
@@ -237,12 +246,12 @@ fn a_stale_delete_is_refused() -> orm_core::Result<()> {
         "{err}"
     );
     assert_eq!(theirs.state(), ObjectState::Persistent);
-    assert_eq!(rows(&engine_a, "SELECT balance FROM account"), ["2"]);
+    assert_eq!(rows(engine_a, "SELECT balance FROM account"), ["2"]);
     b.rollback()?;
     b.refresh(&theirs)?;
     b.delete(&theirs)?;
     b.commit()?;
-    assert!(rows(&engine_a, "SELECT id FROM account").is_empty());
+    assert!(rows(engine_a, "SELECT id FROM account").is_empty());
     Ok(())
 }
 
@@ -296,13 +305,8 @@ fn a_failed_flush_restores_the_version() -> orm_core::Result<()> {
 
 #[test]
 fn without_a_version_column_the_last_writer_wins() -> orm_core::Result<()> {
-    let db = TempDb::new("last-writer");
-    let registry = registry();
-    let engine_a = db.engine();
-    registry.create_all(&engine_a)?;
-    let engine_b = db.engine();
-    let a = Session::new(&engine_a, &registry);
-    let b = Session::new(&engine_b, &registry);
+    let w = TwoProcesses::new("last-writer")?;
+    let (a, b, engine_a) = (&w.a, &w.b, &w.engine_a);
     let mine = Obj::new(Item {
         name: "first".into(),
         ..Default::default()
@@ -314,6 +318,6 @@ fn without_a_version_column_the_last_writer_wins() -> orm_core::Result<()> {
     a.commit()?;
     theirs.borrow_mut().name = "from b".into();
     b.commit()?;
-    assert_eq!(rows(&engine_a, "SELECT name FROM item"), ["'from b'"]);
+    assert_eq!(rows(engine_a, "SELECT name FROM item"), ["'from b'"]);
     Ok(())
 }
