@@ -446,9 +446,7 @@ impl SessionInner {
         let mut attached = Vec::new();
         let walked = self.walk_and_attach(roots, descend, &mut attached);
         if let Err(err) = walked {
-            for obj in attached {
-                let _ = self.expunge(&obj);
-            }
+            let _ = self.expunge_all(&attached);
             return Err(err);
         }
         Ok(attached)
@@ -533,19 +531,31 @@ impl SessionInner {
     }
 
     pub fn expunge(self: &Rc<Self>, obj: &AnyObj) -> Result<()> {
-        if !self.is_mine(obj)? {
-            return Ok(());
+        self.expunge_all(std::slice::from_ref(obj))
+    }
+
+    /// Expunges several objects with one pass over the pending and deleted
+    /// lists (undoing a large cascade stays linear).
+    pub fn expunge_all(self: &Rc<Self>, objects: &[AnyObj]) -> Result<()> {
+        let mut gone: FxHashSet<AnyObj> = FxHashSet::default();
+        for obj in objects {
+            if !self.is_mine(obj)? {
+                continue;
+            }
+            let mapper = self.mapper_index(obj.meta())?;
+            let mut state = obj.state_mut()?;
+            if let Some(key) = &state.key {
+                self.identity.borrow_mut().remove(mapper, key);
+            }
+            state.session = None;
+            state.marked_for_delete = false;
+            drop(state);
+            gone.insert(obj.clone());
         }
-        let mapper = self.mapper_index(obj.meta())?;
-        let mut state = obj.state_mut()?;
-        if let Some(key) = &state.key {
-            self.identity.borrow_mut().remove(mapper, key);
+        if !gone.is_empty() {
+            self.new.borrow_mut().retain(|o| !gone.contains(o));
+            self.deleted.borrow_mut().retain(|o| !gone.contains(o));
         }
-        state.session = None;
-        state.marked_for_delete = false;
-        drop(state);
-        self.new.borrow_mut().retain(|o| !o.ptr_eq(obj));
-        self.deleted.borrow_mut().retain(|o| !o.ptr_eq(obj));
         Ok(())
     }
 

@@ -35,9 +35,7 @@ impl SessionInner {
         let attached = self.cascade_add_modified(roots)?;
         let result = self.write_changes();
         if result.is_err() {
-            for obj in attached {
-                let _ = self.expunge(&obj);
-            }
+            let _ = self.expunge_all(&attached);
         }
         result
     }
