@@ -233,7 +233,7 @@ mod passive {
     pub struct Post {
         #[column(primary_key)]
         pub id: Option<i64>,
-        #[column(foreign_key = "blog.id")]
+        #[column(foreign_key = "blog.id", on_delete = "cascade")]
         pub blog_id: Option<i64>,
         #[relationship(back_populates = "posts")]
         pub blog: One<Blog>,

@@ -345,8 +345,8 @@ fn unidirectional_many_to_many() -> orm_core::Result<()> {
         err.to_string(),
         "cannot delete Child with primary key 1: rows of association table `association` still refer to it, \
          and no relationship of Child uses that table (only Parent.children); add the reverse relationship \
-         (back_populates or backref), remove the object from those collections first, or declare ON DELETE \
-         CASCADE with passive_deletes"
+         (back_populates or backref), remove the object from those collections first, or give the \
+         association table's foreign key `on_delete = \"cascade\"` (with passive_deletes on the relationship)"
     );
     session.rollback()?;
     // Removing it from the collection first works.
@@ -418,7 +418,7 @@ mod passive {
 
     #[derive(Table)]
     pub struct PostTag {
-        #[column(primary_key, foreign_key = "post.id")]
+        #[column(primary_key, foreign_key = "post.id", on_delete = "cascade")]
         pub post_id: i64,
         #[column(primary_key, foreign_key = "tag.id")]
         pub tag_id: i64,

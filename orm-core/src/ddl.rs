@@ -4,14 +4,14 @@
 use crate::engine::{Dialect, Engine};
 use crate::error::Result;
 use crate::meta::ColumnMeta;
-use crate::registry::{Direction, ForeignKey, Registry};
+use crate::registry::{ForeignKey, Registry};
 
 impl Registry {
     /// Creates every mapped table that does not exist yet, referenced tables
     /// first, then the association tables, with primary keys, `NOT NULL`
     /// for non-`Option` fields, `UNIQUE` and foreign key constraints
-    /// (`ON DELETE CASCADE` where a `passive_deletes` relationship relies on
-    /// it).
+    /// with the `ON DELETE` / `ON UPDATE` rules their columns declare
+    /// (`#[column(foreign_key = "parent.id", on_delete = "cascade")]`).
     ///
     /// ```
     /// use orm_core::prelude::*;
@@ -97,7 +97,6 @@ impl Registry {
     /// The `CREATE TABLE` statements [`create_all`](Registry::create_all)
     /// runs (it runs [`create_index_sql`](Registry::create_index_sql) after them).
     pub fn create_table_sql(&self, dialect: &dyn Dialect) -> Vec<String> {
-        let cascading = self.cascading_foreign_keys();
         let models = self.table_order.iter().map(|&m| {
             let mapper = &self.mappers[m];
             let table = Table {
@@ -105,75 +104,20 @@ impl Registry {
                 columns: mapper.meta.columns,
                 generated_key: mapper.autoincrement(),
                 foreign_keys: &mapper.foreign_keys,
-                cascading: cascading
-                    .iter()
-                    .filter(|(t, _)| *t == Owner::Model(m))
-                    .map(|(_, c)| *c)
-                    .collect(),
             };
             table.create(self, dialect)
         });
-        let associations = self
-            .tables
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| t.model.is_none())
-            .map(|(i, def)| {
-                let table = Table {
-                    name: def.name,
-                    columns: def.columns,
-                    generated_key: None,
-                    foreign_keys: &def.foreign_keys,
-                    cascading: cascading
-                        .iter()
-                        .filter(|(t, _)| *t == Owner::Table(i))
-                        .map(|(_, c)| *c)
-                        .collect(),
-                };
-                table.create(self, dialect)
-            });
+        let associations = self.tables.iter().filter(|t| t.model.is_none()).map(|def| {
+            let table = Table {
+                name: def.name,
+                columns: def.columns,
+                generated_key: None,
+                foreign_keys: &def.foreign_keys,
+            };
+            table.create(self, dialect)
+        });
         models.chain(associations).collect()
     }
-
-    /// Foreign key columns that `passive_deletes` relationships leave to the
-    /// database: the children's keys of a one-to-many, the association
-    /// table's keys of a many-to-many.
-    fn cascading_foreign_keys(&self) -> Vec<(Owner, usize)> {
-        let mut out = Vec::new();
-        for mapper in &self.mappers {
-            for (_, rel) in mapper.all_relationships() {
-                if !rel.passive_deletes {
-                    continue;
-                }
-                match rel.direction {
-                    Direction::OneToMany => {
-                        out.extend(
-                            rel.pairs
-                                .iter()
-                                .map(|&(_, c)| (Owner::Model(rel.target), c)),
-                        );
-                    }
-                    Direction::ManyToMany => {
-                        if let Some(link) = &rel.secondary {
-                            let owner = match self.tables[link.table].model {
-                                Some(m) => Owner::Model(m),
-                                None => Owner::Table(link.table),
-                            };
-                            out.extend(link.local.iter().map(|&(_, c)| (owner, c)));
-                        }
-                    }
-                    Direction::ManyToOne => {}
-                }
-            }
-        }
-        out
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Owner {
-    Model(usize),
-    Table(usize),
 }
 
 struct Table<'a> {
@@ -182,7 +126,6 @@ struct Table<'a> {
     /// The single primary key column the database generates, if any.
     generated_key: Option<usize>,
     foreign_keys: &'a [ForeignKey],
-    cascading: Vec<usize>,
 }
 
 impl Table<'_> {
@@ -225,11 +168,15 @@ impl Table<'_> {
         }
 
         // One constraint per referenced table, unless two columns reference
-        // the same column there (then they are separate keys).
+        // the same column there, or they declare different rules (then
+        // they are separate keys).
+        let rules = |c: usize| (self.columns[c].on_delete, self.columns[c].on_update);
         let mut groups: Vec<(usize, Vec<(usize, usize)>)> = Vec::new();
         for fk in self.foreign_keys {
             let slot = groups.iter_mut().find(|(t, cols)| {
-                *t == fk.target && cols.iter().all(|&(_, tc)| tc != fk.target_column)
+                *t == fk.target
+                    && cols.iter().all(|&(_, tc)| tc != fk.target_column)
+                    && rules(cols[0].0) == rules(fk.column)
             });
             match slot {
                 Some((_, cols)) => cols.push((fk.column, fk.target_column)),
@@ -246,13 +193,15 @@ impl Table<'_> {
                 .iter()
                 .map(|&(_, c)| dialect.quote(target_meta.columns[c].name).into_owned())
                 .collect();
-            let on_delete = if cols.iter().any(|(c, _)| self.cascading.contains(c)) {
-                " ON DELETE CASCADE"
-            } else {
-                ""
-            };
+            let first = &self.columns[cols[0].0];
+            let mut rules = String::new();
+            for (clause, action) in [("DELETE", first.on_delete), ("UPDATE", first.on_update)] {
+                if let Some(action) = action {
+                    rules.push_str(&format!(" ON {clause} {}", action.sql()));
+                }
+            }
             lines.push(format!(
-                "FOREIGN KEY ({}) REFERENCES {} ({}){on_delete}",
+                "FOREIGN KEY ({}) REFERENCES {} ({}){rules}",
                 local.join(", "),
                 dialect.quote(target_meta.table),
                 remote.join(", ")

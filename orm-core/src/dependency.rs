@@ -19,7 +19,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::error::Result;
 use crate::loading;
-use crate::meta::{ModelMeta, RelRef};
+use crate::meta::{ModelMeta, PassiveDeletes, RelRef};
 use crate::obj::AnyObj;
 use crate::registry::{Direction, ResolvedRelationship};
 use crate::session::SessionInner;
@@ -241,18 +241,13 @@ pub(crate) fn process(
         i += 1;
         let mapper = session.mapper(obj.meta())?;
         for (rel, resolved) in mapper.all_relationships() {
-            // With passive_deletes the database deletes the dependent rows
-            // (ON DELETE CASCADE); the ones loaded are deleted here too, so
-            // memory matches, and the unloaded ones are not loaded.
-            let passive = resolved.passive_deletes && resolved.direction == Direction::OneToMany;
-            if !(resolved.cascade.delete || passive) {
+            if !resolved.cascade.delete {
                 continue;
             }
-            if resolved.passive_deletes && !obj.rel(rel)?.is_loaded() {
+            let Some(targets) = members_to_process(&obj, rel, resolved)? else {
                 continue;
-            }
-            loading::ensure_loaded(&obj, rel)?;
-            for target in obj.rel(rel)?.items() {
+            };
+            for target in targets {
                 if deleting_set.contains(&target) {
                     continue;
                 }
@@ -324,13 +319,15 @@ pub(crate) fn process(
     for obj in &deleting {
         let mapper = session.mapper(obj.meta())?;
         for (rel, resolved) in mapper.all_relationships() {
-            if resolved.viewonly || resolved.passive_deletes {
+            if resolved.viewonly {
                 continue;
             }
             match resolved.direction {
                 Direction::OneToMany => {
-                    loading::ensure_loaded(obj, rel)?;
-                    for child in obj.rel(rel)?.items().iter().filter(|c| !gone(c)) {
+                    let Some(children) = members_to_process(obj, rel, resolved)? else {
+                        continue;
+                    };
+                    for child in children.iter().filter(|c| !gone(c)) {
                         deps.clear(child, resolved, Reason::ParentDeleted(obj.meta(), rel));
                         deps.orphaned.push((child.clone(), obj.clone()));
                     }
@@ -339,7 +336,9 @@ pub(crate) fn process(
                     let Some(link) = &resolved.secondary else {
                         continue;
                     };
-                    loading::ensure_loaded(obj, rel)?;
+                    if members_to_process(obj, rel, resolved)?.is_none() {
+                        continue;
+                    }
                     let committed = obj.state()?.committed_rels.get(rel).unwrap_or_default();
                     for target in &committed {
                         let row =
@@ -356,6 +355,28 @@ pub(crate) fn process(
     deps.deleting = deleting;
     skip_objects_of_no_session(session, &mut deps)?;
     Ok(deps)
+}
+
+/// The related objects that deleting `obj` must process for `rel`, as its
+/// `passive_deletes` says: every member (loading the relationship first),
+/// only the ones in memory when it is not loaded (`passive_deletes`: the
+/// database's `ON DELETE` rule handles the rest), or none at all
+/// (`passive_deletes = "all"`, returned as `None`).
+fn members_to_process(
+    obj: &AnyObj,
+    rel: RelRef,
+    resolved: &ResolvedRelationship,
+) -> Result<Option<Vec<AnyObj>>> {
+    match resolved.passive_deletes {
+        PassiveDeletes::All => Ok(None),
+        PassiveDeletes::Unloaded if !obj.rel(rel)?.is_loaded() => {
+            Ok(Some(obj.rel(rel)?.pending().0))
+        }
+        PassiveDeletes::Unloaded | PassiveDeletes::Off => {
+            loading::ensure_loaded(obj, rel)?;
+            Ok(Some(obj.rel(rel)?.items()))
+        }
+    }
 }
 
 /// Key syncs onto objects that are not in this session (expunged, or never

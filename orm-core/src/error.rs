@@ -145,7 +145,7 @@ pub enum Error {
 
     /// Deleting a row failed because association rows still point at it and
     /// no relationship on its side knows that table.
-    #[error("cannot delete {model} with primary key {key}: rows of association table `{table}` still refer to it, and no relationship of {model} uses that table (only {relationships}); add the reverse relationship (back_populates or backref), remove the object from those collections first, or declare ON DELETE CASCADE with passive_deletes")]
+    #[error("cannot delete {model} with primary key {key}: rows of association table `{table}` still refer to it, and no relationship of {model} uses that table (only {relationships}); add the reverse relationship (back_populates or backref), remove the object from those collections first, or give the association table's foreign key `on_delete = \"cascade\"` (with passive_deletes on the relationship)")]
     AssociationRowsRemain {
         /// The model of the object.
         model: &'static str,

@@ -78,6 +78,7 @@ mod dependency;
 mod engine;
 mod error;
 mod expiry;
+mod filter;
 mod identity;
 mod loading;
 mod meta;
@@ -99,16 +100,17 @@ mod value;
 pub use cycles::collect_cycles;
 pub use engine::{Connection, Dialect, Engine, ExecOutcome, Statement};
 pub use error::{ConfigError, DbError, DbErrorKind, Error, Result};
+pub use filter::{Condition, Filter};
 pub use meta::{
-    BackrefId, BackrefMeta, Cardinality, Cascade, ColumnMeta, Lazy, ModelMeta, RelRef,
-    RelationshipMeta, Secondary, TableMeta,
+    BackrefId, BackrefMeta, Cardinality, Cascade, ColumnMeta, Lazy, ModelMeta, PassiveDeletes,
+    ReferentialAction, RelRef, RelationshipMeta, Secondary, TableMeta,
 };
 pub use model::Model;
 pub use model::Table;
 pub use obj::{AnyObj, Obj, WeakObj};
 pub use orm_derive::{Model, Table};
 pub use proxy::AssociationProxy;
-pub use query::{selectin, Filter, IntoKey, LoadPath, Query};
+pub use query::{selectin, IntoKey, LoadPath, Query};
 pub use registry::{Direction, Registry, RegistryBuilder};
 pub use relation::{Col, Many, One, Rel, RelationKind, RelationshipField};
 pub use session::Session;
@@ -123,9 +125,10 @@ pub mod prelude {
 /// Support for the code `#[derive(Model)]` generates. Not public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::filter::{Condition, Filter};
     pub use crate::meta::{
-        BackrefMeta, Cardinality, Cascade, ColumnMeta, Lazy, ModelMeta, RelationshipMeta,
-        Secondary, TableMeta,
+        BackrefMeta, Cardinality, Cascade, ColumnMeta, Lazy, ModelMeta, PassiveDeletes,
+        ReferentialAction, RelationshipMeta, Secondary, TableMeta,
     };
     pub use crate::model::Table;
     pub use crate::registry::{ModelRegistration, TableRegistration};

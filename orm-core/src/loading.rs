@@ -248,7 +248,9 @@ fn query_related(
     let mut found: FxHashMap<Vec<Value>, Vec<AnyObj>> = FxHashMap::default();
 
     // Many-to-one onto the primary key: the identity map may already know.
+    // (Not with a filter: the object found might not pass it.)
     let onto_key = resolved.direction == Direction::ManyToOne
+        && resolved.filter.is_empty()
         && resolved.pairs.iter().map(|&(p, _)| p).collect::<Vec<_>>() == target.primary_key;
     let mut wanted: Vec<Vec<Value>> = Vec::new();
     let mut wanted_set = FxHashSet::default();
@@ -282,6 +284,7 @@ fn query_related(
             )
         }
     };
+    let filter_shape = resolved.filter.shape();
     for chunk in wanted.chunks(CHUNK) {
         let table = secondary.as_ref().map(|(t, join)| {
             let def = &session.registry.tables[*t];
@@ -297,6 +300,7 @@ fn query_related(
             key_columns: &key_columns,
             keys: chunk.len(),
             order: &resolved.order_by,
+            filter: &filter_shape,
         };
         let sql = session.statements.related(
             session.engine.dialect(),
@@ -304,7 +308,12 @@ fn query_related(
             secondary.as_ref().map(|(t, _)| *t),
             &shape,
         );
-        let params: Vec<Value> = chunk.iter().flatten().cloned().collect();
+        let params: Vec<Value> = resolved
+            .filter
+            .params()
+            .chain(chunk.iter().flatten())
+            .cloned()
+            .collect();
         for mut row in session.engine.query(&sql, &params)? {
             // The group key: the association columns selected first, or the
             // target's own key columns.

@@ -5,6 +5,7 @@
 //! the configured form (directions, column pairs, table order).
 
 use crate::error::Result;
+use crate::filter::Condition;
 use crate::obj::AnyObj;
 use crate::relation::RelationshipField;
 use crate::value::{SqlType, Value};
@@ -90,10 +91,66 @@ pub struct ColumnMeta {
     pub unique: bool,
     /// The referenced `table.column`, if this is a foreign key.
     pub foreign_key: Option<&'static str>,
+    /// The foreign key's `ON DELETE` rule
+    /// (`#[column(foreign_key = "...", on_delete = "cascade")]`).
+    pub on_delete: Option<ReferentialAction>,
+    /// The foreign key's `ON UPDATE` rule.
+    pub on_update: Option<ReferentialAction>,
     /// Whether this is the optimistic-concurrency counter
     /// (`#[column(version)]`): every UPDATE and DELETE of the row checks it
     /// and every UPDATE increments it.
     pub version: bool,
+}
+
+/// What the database does to the rows that refer to a row when that row is
+/// deleted (`ON DELETE`) or its key changes (`ON UPDATE`): a foreign key's
+/// referential action, written
+/// `#[column(foreign_key = "parent.id", on_delete = "cascade")]`.
+///
+/// `create_all` emits it; the session does not rely on it unless a
+/// relationship says `passive_deletes` (see
+/// [`PassiveDeletes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferentialAction {
+    /// `NO ACTION`: the statement fails if rows still refer (checked at the
+    /// end of the statement; the database's default).
+    NoAction,
+    /// `RESTRICT`: the statement fails if rows still refer (checked at once).
+    Restrict,
+    /// `CASCADE`: the referring rows are deleted (or re-keyed).
+    Cascade,
+    /// `SET NULL`: the referring rows' foreign key becomes NULL.
+    SetNull,
+}
+
+impl ReferentialAction {
+    /// The SQL keywords: `CASCADE`, `SET NULL`, ...
+    pub fn sql(self) -> &'static str {
+        match self {
+            ReferentialAction::NoAction => "NO ACTION",
+            ReferentialAction::Restrict => "RESTRICT",
+            ReferentialAction::Cascade => "CASCADE",
+            ReferentialAction::SetNull => "SET NULL",
+        }
+    }
+}
+
+/// What deleting an object does with the rows of a relationship that are
+/// not loaded: SQLAlchemy's `passive_deletes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PassiveDeletes {
+    /// Load the relationship and apply its cascade to every related row:
+    /// delete them (`delete` cascade), un-parent them (one-to-many) or
+    /// delete their association rows (many-to-many). The default.
+    #[default]
+    Off,
+    /// `passive_deletes`: an unloaded relationship is not loaded; its rows
+    /// are left to the foreign key's `ON DELETE` rule. A loaded one is
+    /// handled as with `Off`.
+    Unloaded,
+    /// `passive_deletes = "all"`: the session never loads nor writes the
+    /// related rows, loaded or not; the database's rule does everything.
+    All,
 }
 
 /// Whether a relationship holds one object or a collection.
@@ -200,10 +257,13 @@ pub struct RelationshipMeta {
     pub foreign_keys: &'static [&'static str],
     /// The cascades.
     pub cascade: Cascade,
-    /// Leave related rows to `ON DELETE CASCADE` instead of loading them on delete.
-    pub passive_deletes: bool,
+    /// What deleting the owner does with related rows not loaded.
+    pub passive_deletes: PassiveDeletes,
     /// Loads but never writes.
     pub viewonly: bool,
+    /// An extra condition on the target's columns (viewonly only):
+    /// `#[relationship(viewonly, filter = Child::active.eq(true))]`.
+    pub filter: Option<fn() -> Condition>,
     /// Write the foreign key with a second UPDATE, to break a dependency cycle.
     pub post_update: bool,
     /// Collection order: `(column name, descending)` on the target.

@@ -3,29 +3,13 @@
 use std::marker::PhantomData;
 
 use crate::error::{Error, Result};
+use crate::filter::Filter;
 use crate::meta::RelRef;
 use crate::model::Model;
 use crate::obj::Obj;
 use crate::relation::{Col, Rel, RelationKind};
 use crate::session::{downcast, Session};
 use crate::value::{ColumnType, Value};
-
-/// A condition on a column of `M`, made with [`Col::eq`].
-pub struct Filter<M> {
-    column: usize,
-    value: Value,
-    _marker: PhantomData<fn() -> M>,
-}
-
-impl<M> Filter<M> {
-    pub(crate) fn eq(column: usize, value: Value) -> Self {
-        Filter {
-            column,
-            value,
-            _marker: PhantomData,
-        }
-    }
-}
 
 /// A query over the rows of `T`; build it with [`Session::query`].
 ///
@@ -178,7 +162,8 @@ impl<'s, T: Model> Query<'s, T> {
         let (columns, values): (Vec<usize>, Vec<Value>) = self
             .filters
             .into_iter()
-            .map(|f| (f.column, f.value))
+            .flat_map(|f| f.into_condition().into_terms())
+            .map(|t| (t.column, t.value))
             .unzip();
         let found = crate::loading::select(inner, mapper, &columns, values, &self.order)?;
         crate::loading::load_eager_defaults(inner, &found)?;

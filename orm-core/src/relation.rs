@@ -537,13 +537,13 @@ impl<M, V> Col<M, V> {
 
 impl<M: Model, V: ColumnType> Col<M, V> {
     /// `column = value` (`IS NULL` when the value is `None`).
-    pub fn eq(self, value: impl Into<V>) -> crate::query::Filter<M> {
-        crate::query::Filter::eq(self.index, value.into().to_value())
+    pub fn eq(self, value: impl Into<V>) -> crate::filter::Filter<M> {
+        crate::filter::Filter::eq(self.index, value.into().to_value())
     }
 
     /// `column IS NULL`.
-    pub fn is_null(self) -> crate::query::Filter<M> {
-        crate::query::Filter::eq(self.index, Value::Null)
+    pub fn is_null(self) -> crate::filter::Filter<M> {
+        crate::filter::Filter::eq(self.index, Value::Null)
     }
 }
 

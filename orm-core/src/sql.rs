@@ -156,6 +156,9 @@ pub(crate) struct RelatedSelect<'a> {
     pub key_columns: &'a [usize],
     pub keys: usize,
     pub order: &'a [(usize, bool)],
+    /// The relationship's extra condition on target columns, tested
+    /// before the keys: `(column, IS NULL)`.
+    pub filter: &'a [(usize, bool)],
 }
 
 /// An association table joined into a relationship load.
@@ -232,6 +235,18 @@ pub(crate) fn select_related(dialect: &dyn Dialect, s: &RelatedSelect<'_>) -> St
         ),
     };
     b.push(" WHERE ");
+    for &(c, is_null) in s.filter {
+        col(&mut b, target, s.target.columns[c].name);
+        if is_null {
+            b.push(" IS NULL AND ");
+        } else {
+            b.push(" = ").placeholder().push(" AND ");
+        }
+    }
+    let group_keys = !s.filter.is_empty() && key_columns.len() > 1 && s.keys > 1;
+    if group_keys {
+        b.push("(");
+    }
     if key_columns.len() == 1 {
         col(&mut b, key_table, key_columns[0]);
         if s.keys == 1 {
@@ -261,6 +276,9 @@ pub(crate) fn select_related(dialect: &dyn Dialect, s: &RelatedSelect<'_>) -> St
             }
             b.push(")");
         }
+    }
+    if group_keys {
+        b.push(")");
     }
     if !s.order.is_empty() {
         b.push(" ORDER BY ");
@@ -319,7 +337,14 @@ enum StatementKey {
     Update(usize, u128),
     Delete(usize),
     Select(usize, Vec<usize>, Vec<bool>, Vec<(usize, bool)>),
-    Related(usize, Option<usize>, Vec<usize>, usize, Vec<(usize, bool)>),
+    Related {
+        target: usize,
+        secondary: Option<usize>,
+        key_columns: Vec<usize>,
+        keys: usize,
+        order: Vec<(usize, bool)>,
+        filter: Vec<(usize, bool)>,
+    },
 }
 
 /// Statement texts built so far, by [`StatementKey`].
@@ -399,13 +424,14 @@ impl StatementCache {
         secondary: Option<usize>,
         shape: &RelatedSelect<'_>,
     ) -> std::rc::Rc<str> {
-        let key = StatementKey::Related(
+        let key = StatementKey::Related {
             target,
             secondary,
-            shape.key_columns.to_vec(),
-            shape.keys,
-            shape.order.to_vec(),
-        );
+            key_columns: shape.key_columns.to_vec(),
+            keys: shape.keys,
+            order: shape.order.to_vec(),
+            filter: shape.filter.to_vec(),
+        };
         self.get(Some(key), || select_related(dialect, shape))
     }
 

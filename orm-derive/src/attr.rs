@@ -178,6 +178,10 @@ pub struct ColumnAttrs {
     pub autoincrement: Option<Attr<LitBool>>,
     /// `version`: the optimistic-concurrency counter.
     pub version: Option<Attr<LitBool>>,
+    /// The foreign key's `ON DELETE` rule (a known action, checked here).
+    pub on_delete: Option<Attr<LitStr>>,
+    /// The foreign key's `ON UPDATE` rule.
+    pub on_update: Option<Attr<LitStr>>,
     /// Whether parsing these attributes reported an error.
     pub had_errors: bool,
 }
@@ -208,6 +212,21 @@ pub fn column_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
         } else if key.is_ident("name") {
             let v = parse_str(meta)?;
             set_once(cx, &mut out.name, key, v);
+        } else if key.is_ident("on_delete") || key.is_ident("on_update") {
+            let lit = parse_str(meta)?;
+            let action = lit.value();
+            if !symbol::REFERENTIAL_ACTIONS.contains(&action.as_str()) {
+                cx.error_spanned_by(
+                    &lit,
+                    symbol::unknown("referential action", &action, symbol::REFERENTIAL_ACTIONS),
+                );
+            }
+            let slot = if key.is_ident("on_delete") {
+                &mut out.on_delete
+            } else {
+                &mut out.on_update
+            };
+            set_once(cx, slot, key, lit);
         } else {
             return reject_unknown(cx, meta, "column attribute", symbol::COLUMN_KEYS);
         }
@@ -240,8 +259,10 @@ pub struct RelationshipAttrs {
     pub uselist: Option<Attr<LitBool>>,
     /// The literal and its comma-separated parts.
     pub cascade: Option<Attr<(LitStr, Vec<String>)>>,
-    pub passive_deletes: Option<Attr<LitBool>>,
+    pub passive_deletes: Option<Attr<PassiveDeletes>>,
     pub viewonly: Option<Attr<LitBool>>,
+    /// `filter = <expression>`: a `Filter` over the target's columns.
+    pub filter: Option<Attr<Box<Expr>>>,
     pub order_by: Option<Attr<LitStr>>,
     pub foreign_keys: Option<Attr<Vec<LitStr>>>,
     pub lazy: Option<Attr<LitStr>>,
@@ -277,8 +298,11 @@ pub fn relationship_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> RelationshipAt
             let parts = parse_cascade(cx, &lit);
             set_once(cx, &mut out.cascade, key, (lit, parts));
         } else if key.is_ident("passive_deletes") {
-            let v = parse_flag(meta)?;
+            let v = parse_passive_deletes(meta)?;
             set_once(cx, &mut out.passive_deletes, key, v);
+        } else if key.is_ident("filter") {
+            let v = Box::new(meta.value()?.parse::<Expr>()?);
+            set_once(cx, &mut out.filter, key, v);
         } else if key.is_ident("post_update") {
             let v = parse_flag(meta)?;
             set_once(cx, &mut out.post_update, key, v);
@@ -354,6 +378,37 @@ fn parse_backref(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Backref> 
         cx.error_spanned_by(&meta.path, "backref(...) needs `name = \"...\"`");
     }
     Ok(backref)
+}
+
+/// `passive_deletes`, `passive_deletes = true|false` or
+/// `passive_deletes = "all"`.
+pub enum PassiveDeletes {
+    Flag(LitBool),
+    All(LitStr),
+}
+
+impl PassiveDeletes {
+    /// Whether the relationship is passive at all.
+    pub fn is_on(&self) -> bool {
+        match self {
+            PassiveDeletes::Flag(flag) => flag.value,
+            PassiveDeletes::All(_) => true,
+        }
+    }
+}
+
+fn parse_passive_deletes(meta: &ParseNestedMeta<'_>) -> syn::Result<PassiveDeletes> {
+    if meta.input.peek(Token![=]) && meta.input.peek2(LitStr) {
+        let lit: LitStr = meta.value()?.parse()?;
+        if lit.value() != "all" {
+            return Err(syn::Error::new(
+                lit.span(),
+                "`passive_deletes` takes `true`, `false` or \"all\"",
+            ));
+        }
+        return Ok(PassiveDeletes::All(lit));
+    }
+    parse_flag(meta).map(PassiveDeletes::Flag)
 }
 
 /// `"a"` or `["a", "b"]`.

@@ -26,6 +26,7 @@ fn check_generics(cx: &Ctxt, model: &Model<'_>) {
 pub fn check_table(cx: &Ctxt, model: &Model<'_>) {
     check_generics(cx, model);
     check_column_names(cx, model);
+    check_referential_actions(cx, model);
     for (_, column) in model.columns() {
         if let Some(version) = column.version.as_ref().filter(|v| v.value.value) {
             cx.error_at(
@@ -58,6 +59,7 @@ fn check_columns(cx: &Ctxt, model: &Model<'_>) {
         }
     }
     check_column_names(cx, model);
+    check_referential_actions(cx, model);
     check_version(cx, model);
     for (_, column) in model.columns() {
         if let Some(auto) = &column.autoincrement {
@@ -69,6 +71,52 @@ fn check_columns(cx: &Ctxt, model: &Model<'_>) {
                 );
             }
         }
+    }
+}
+
+/// `on_delete` / `on_update` only on a foreign key; `"set null"` only on a
+/// nullable one.
+fn check_referential_actions(cx: &Ctxt, model: &Model<'_>) {
+    for (field, column) in model.columns() {
+        let rules = [
+            ("on_delete", &column.on_delete),
+            ("on_update", &column.on_update),
+        ];
+        for (key, rule) in rules {
+            let Some(rule) = rule else {
+                continue;
+            };
+            if column.foreign_key.is_none() {
+                cx.error_at(
+                    rule.span,
+                    format!(
+                        "{key} is a rule of a foreign key; add foreign_key = \"table.column\" to this column"
+                    ),
+                );
+            }
+            if rule.value.value() == "set null" && !is_option(field.ty) {
+                cx.error_spanned_by(
+                    &rule.value,
+                    format!(
+                        "{key} = \"set null\" needs a nullable column; make `{}` an Option<_>",
+                        field.ident.unraw()
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Whether the type is written `Option<...>` (the derive cannot see
+/// through aliases; the database rejects the rest at run time).
+fn is_option(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "Option"),
+        _ => false,
     }
 }
 
@@ -144,6 +192,15 @@ fn check_relationships(cx: &Ctxt, model: &Model<'_>) {
                 );
             }
         }
+        check_passive_deletes(cx, attrs);
+        if let Some(filter) = &attrs.filter {
+            if !attrs.viewonly.as_ref().is_some_and(|v| v.value.value) {
+                cx.error_at(
+                    filter.span,
+                    "filter needs viewonly: writing through a filtered relationship would not set the filtered columns",
+                );
+            }
+        }
         let has_secondary = attrs.secondary.is_some();
         if let Some(cascade) = &attrs.cascade {
             let (lit, parts) = &cascade.value;
@@ -181,6 +238,29 @@ fn check_relationships(cx: &Ctxt, model: &Model<'_>) {
                 );
             }
         }
+    }
+}
+
+/// `passive_deletes = "all"` never touches the related rows, so it cannot
+/// be combined with a cascade that deletes them.
+fn check_passive_deletes(cx: &Ctxt, attrs: &crate::attr::RelationshipAttrs) {
+    let Some(passive) = &attrs.passive_deletes else {
+        return;
+    };
+    let crate::attr::PassiveDeletes::All(lit) = &passive.value else {
+        return;
+    };
+    let deleting = attrs.cascade.as_ref().is_some_and(|c| {
+        c.value
+            .1
+            .iter()
+            .any(|p| matches!(p.as_str(), "all" | "delete" | "delete-orphan"))
+    });
+    if deleting {
+        cx.error_spanned_by(
+            lit,
+            "passive_deletes = \"all\" leaves the related rows to the database, so the cascade cannot delete them; drop `delete`/`delete-orphan` (or `all`) from cascade, or use passive_deletes = true",
+        );
     }
 }
 

@@ -8,6 +8,8 @@ pub const COLUMN_KEYS: &[&str] = &[
     "name",
     "autoincrement",
     "version",
+    "on_delete",
+    "on_update",
 ];
 pub const RELATIONSHIP_KEYS: &[&str] = &[
     "back_populates",
@@ -21,7 +23,9 @@ pub const RELATIONSHIP_KEYS: &[&str] = &[
     "foreign_keys",
     "lazy",
     "post_update",
+    "filter",
 ];
+pub const REFERENTIAL_ACTIONS: &[&str] = &["cascade", "set null", "restrict", "no action"];
 pub const TABLE_KEYS: &[&str] = &["name"];
 pub const BACKREF_KEYS: &[&str] = &["name", "uselist"];
 pub const CASCADE_VALUES: &[&str] = &[

@@ -6,6 +6,14 @@ use rusqlite::ffi;
 /// Converts a rusqlite error into a classified [`DbError`].
 pub(crate) fn convert(err: rusqlite::Error) -> DbError {
     let kind = match &err {
+        // A foreign key's `ON DELETE RESTRICT` / `ON UPDATE RESTRICT` fails
+        // through SQLite's trigger machinery, with the foreign key message.
+        rusqlite::Error::SqliteFailure(e, Some(message))
+            if e.extended_code == ffi::SQLITE_CONSTRAINT_TRIGGER
+                && message.starts_with("FOREIGN KEY constraint failed") =>
+        {
+            DbErrorKind::ForeignKeyViolation
+        }
         rusqlite::Error::SqliteFailure(e, _) => classify(e.extended_code),
         _ => DbErrorKind::Other,
     };

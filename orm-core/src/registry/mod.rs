@@ -10,7 +10,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use crate::error::ConfigError;
-use crate::meta::{BackrefId, Cascade, ColumnMeta, Lazy, ModelMeta, RelRef, Secondary, TableMeta};
+use crate::filter::Condition;
+use crate::meta::{
+    BackrefId, Cascade, ColumnMeta, Lazy, ModelMeta, PassiveDeletes, RelRef, Secondary, TableMeta,
+};
 use crate::model::{Model, Table};
 
 /// Which side holds the foreign key, as inferred from the schema.
@@ -74,8 +77,8 @@ pub(crate) struct ResolvedRelationship {
     pub secondary: Option<SecondaryLink>,
     /// Cascades (none for a viewonly relationship).
     pub cascade: Cascade,
-    /// Leave related rows to the database's `ON DELETE CASCADE`.
-    pub passive_deletes: bool,
+    /// What deleting the owner does with related rows not loaded.
+    pub passive_deletes: PassiveDeletes,
     /// Loads but never writes.
     pub viewonly: bool,
     /// Writes its foreign key with a separate UPDATE.
@@ -84,6 +87,8 @@ pub(crate) struct ResolvedRelationship {
     pub order_by: Vec<(usize, bool)>,
     /// Loading strategy.
     pub lazy: Lazy,
+    /// The extra condition on the target's columns (empty for none).
+    pub filter: Condition,
 }
 
 /// A configured model.

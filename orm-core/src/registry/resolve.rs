@@ -7,6 +7,7 @@ use super::{
     meta_key, Direction, ForeignKey, Mapper, ResolvedRelationship, SecondaryLink, TableDef,
 };
 use crate::error::ConfigError;
+use crate::filter::Condition;
 use crate::meta::{BackrefId, Cardinality, Cascade, ColumnMeta, ModelMeta, Secondary, TableMeta};
 
 /// Resolves every `foreign_key = "table.column"` of a table's columns to the
@@ -204,6 +205,7 @@ pub(super) fn relationship(
         post_update: rel.post_update,
         order_by,
         lazy: rel.lazy,
+        filter: rel.filter.map(|condition| condition()).unwrap_or_default(),
     };
     if let Some(secondary) = &rel.secondary {
         resolved.direction = Direction::ManyToMany;
@@ -460,11 +462,12 @@ pub(super) fn backrefs(mappers: &mut [Mapper]) -> Result<(), ConfigError> {
                     } else {
                         Cascade::DEFAULT
                     },
-                    passive_deletes: false,
+                    passive_deletes: crate::meta::PassiveDeletes::Off,
                     viewonly: forward.viewonly,
                     post_update: forward.post_update,
                     order_by: Vec::new(),
                     lazy: crate::meta::Lazy::Select,
+                    filter: Condition::default(),
                 },
             ));
         }

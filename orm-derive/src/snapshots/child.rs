@@ -22,6 +22,8 @@ const _: () = {
                         ),
                     unique: false,
                     foreign_key: ::std::option::Option::None,
+                    on_delete: ::std::option::Option::None,
+                    on_update: ::std::option::Option::None,
                     version: false,
                 },
                 ::orm_core::__private::ColumnMeta {
@@ -37,6 +39,8 @@ const _: () = {
                     autoincrement: false,
                     unique: false,
                     foreign_key: ::std::option::Option::Some("parent.id"),
+                    on_delete: ::std::option::Option::None,
+                    on_update: ::std::option::Option::None,
                     version: false,
                 },
             ];
@@ -50,8 +54,9 @@ const _: () = {
                     secondary: ::std::option::Option::None,
                     foreign_keys: &["parent_id"],
                     cascade: ::orm_core::__private::Cascade::DEFAULT,
-                    passive_deletes: false,
+                    passive_deletes: ::orm_core::__private::PassiveDeletes::Off,
                     viewonly: false,
+                    filter: ::std::option::Option::None,
                     post_update: false,
                     order_by: &[],
                     lazy: ::orm_core::__private::Lazy::Select,

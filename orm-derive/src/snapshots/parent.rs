@@ -22,6 +22,8 @@ const _: () = {
                         ),
                     unique: false,
                     foreign_key: ::std::option::Option::None,
+                    on_delete: ::std::option::Option::None,
+                    on_update: ::std::option::Option::None,
                     version: false,
                 },
                 ::orm_core::__private::ColumnMeta {
@@ -33,6 +35,8 @@ const _: () = {
                     autoincrement: false,
                     unique: true,
                     foreign_key: ::std::option::Option::None,
+                    on_delete: ::std::option::Option::None,
+                    on_update: ::std::option::Option::None,
                     version: false,
                 },
             ];
@@ -46,8 +50,9 @@ const _: () = {
                     secondary: ::std::option::Option::None,
                     foreign_keys: &[],
                     cascade: ::orm_core::__private::Cascade::DEFAULT,
-                    passive_deletes: false,
+                    passive_deletes: ::orm_core::__private::PassiveDeletes::Off,
                     viewonly: false,
+                    filter: ::std::option::Option::None,
                     post_update: false,
                     order_by: &[],
                     lazy: ::orm_core::__private::Lazy::Select,

@@ -28,6 +28,8 @@ pub struct User {
     pub posts: Many<Post>,
     #[relationship(back_populates = "reviewer", foreign_keys = ["posts.reviewer_id"])]
     pub reviews: Many<Post>,
+    #[relationship(viewonly, foreign_keys = "posts.author_id", filter = Post::draft.eq(true))]
+    pub drafts: Many<Post>,
 }
 
 #[derive(Model, Debug, Default)]
@@ -37,8 +39,9 @@ pub struct Post {
     pub id: i64,
     #[column(foreign_key = "users.id")]
     pub author_id: Option<i64>,
-    #[column(foreign_key = "users.id")]
+    #[column(foreign_key = "users.id", on_delete = "set null", on_update = "cascade")]
     pub reviewer_id: Option<i64>,
+    pub draft: bool,
     #[relationship(back_populates = "posts", uselist = false, foreign_keys = "author_id")]
     pub author: One<User>,
     #[relationship(back_populates = "reviews", foreign_keys = ["reviewer_id"], lazy = "select")]
@@ -48,11 +51,11 @@ pub struct Post {
 /// A composite primary key; `autoincrement` is off for it.
 #[derive(Model, Debug, Default)]
 pub struct PostTag {
-    #[column(primary_key, foreign_key = "posts.id")]
+    #[column(primary_key, foreign_key = "posts.id", on_delete = "restrict", on_update = "no action")]
     pub post_id: i64,
     #[column(primary_key)]
     pub tag: String,
-    #[relationship]
+    #[relationship(passive_deletes = "all")]
     pub post: One<Post>,
 }
 
