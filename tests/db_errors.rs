@@ -166,7 +166,9 @@ fn writing_to_a_read_only_database_is_read_only() {
 #[test]
 fn a_database_at_its_size_limit_is_disk_full() {
     let (db, registry) = populated("full");
-    let engine = orm_sqlite::open(db.path()).unwrap();
+    // `max_page_count` is a setting of one connection: a pool of one.
+    let options = orm_sqlite::SqliteOptions::new().pool(orm_core::PoolOptions::new().max_size(1));
+    let engine = orm_sqlite::open_with(db.path(), &options).unwrap();
     // The file already uses its pages; no new page may be added.
     let pages = engine.query("PRAGMA page_count", &[]).unwrap();
     let Value::Integer(pages) = pages[0][0] else {

@@ -38,8 +38,9 @@ impl Registry {
     /// it) scan the whole child table, which makes deleting a tree
     /// quadratic in its size.
     pub fn create_all(&self, engine: &Engine) -> Result<()> {
+        let conn = engine.connect()?;
         for sql in self.schema_sql(engine.dialect()) {
-            engine.execute(&sql, &[])?;
+            conn.execute(&sql, &[])?;
         }
         Ok(())
     }

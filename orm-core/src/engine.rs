@@ -1,16 +1,20 @@
 //! The backend seam: [`Connection`] and [`Dialect`], implemented by backend
-//! crates, and the [`Engine`] that wraps a connection with SQL echo.
+//! crates, and the [`Engine`]: a thread-safe source of connections (a pool,
+//! or one shared connection) with SQL echo, logging and recording.
 
 use std::borrow::Cow;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::fmt;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::error::DbError;
+use crate::pool::{PoolOptions, Shared, Source};
 use crate::value::{self, SqlType, Value};
 
-/// The SQL differences between databases.
-pub trait Dialect {
+/// The SQL differences between databases. Dialects are stateless values
+/// shared by every connection of a backend.
+pub trait Dialect: Send + Sync {
     /// A short name (`"sqlite"`).
     fn name(&self) -> &'static str;
 
@@ -52,7 +56,7 @@ pub struct ExecOutcome {
 /// work issues the same text for every row of a table and operation.
 pub trait Connection {
     /// The dialect for building statements.
-    fn dialect(&self) -> &dyn Dialect;
+    fn dialect(&self) -> &'static dyn Dialect;
 
     /// Runs a statement that returns no rows.
     fn execute(&self, sql: &str, params: &[Value]) -> Result<ExecOutcome, DbError>;
@@ -209,16 +213,61 @@ impl fmt::Display for LogLine<'_> {
 }
 
 struct EngineInner {
-    conn: Box<dyn Connection>,
-    echo: Cell<bool>,
-    log_format: Cell<LogFormat>,
-    recorded: RefCell<Option<Vec<Statement>>>,
+    source: Box<dyn Source>,
+    dialect: &'static dyn Dialect,
+    echo: AtomicBool,
+    log_format: Mutex<LogFormat>,
+    /// Whether `recorded` is on, readable without the lock.
+    recording: AtomicBool,
+    recorded: Mutex<Option<Vec<Statement>>>,
 }
 
-/// A database connection with SQL echo, shared by the sessions that use it.
+/// A source of database connections with SQL echo: a pool of connections,
+/// or one connection shared by all its users (in-memory SQLite).
 ///
-/// Clones share the connection. An engine is one connection and is not
-/// `Send`: open one per thread.
+/// An engine is `Send + Sync` and cheap to clone (clones share the pool):
+/// make one when the program starts and share it between threads. Each
+/// [`Session`](crate::Session) checks a connection out when it runs its
+/// first statement and gives it back at `commit`, `rollback` or `close`;
+/// sessions and their objects stay on the thread that made them (they are
+/// `!Send`). In a multi-threaded server, open one session per request or
+/// job:
+///
+/// ```
+/// use orm_core::prelude::*;
+///
+/// #[derive(Model, Debug, Default)]
+/// pub struct Hit {
+///     #[column(primary_key)]
+///     pub id: Option<i64>,
+///     pub worker: i64,
+/// }
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let path = std::env::temp_dir().join(format!("orm-doc-engine-{}.db", std::process::id()));
+/// # let _ = std::fs::remove_file(&path);
+/// let engine = orm_sqlite::open(&path)?;           // a pool of connections to one file
+/// let registry = Registry::builder().model::<Hit>().build()?;
+/// registry.create_all(&engine)?;
+/// std::thread::scope(|scope| {
+///     for worker in 0..4 {
+///         let (engine, registry) = (&engine, &registry);
+///         scope.spawn(move || -> orm_core::Result<()> {
+///             let session = Session::new(engine, registry); // one per job, on its thread
+///             session.add(&Obj::new(Hit { worker, ..Default::default() }))?;
+///             session.commit()                            // gives the connection back
+///         });
+///     }
+/// });
+/// assert_eq!(engine.query("SELECT count(*) FROM hit", &[])?, vec![vec![4.into()]]);
+/// # drop(engine);
+/// # let _ = std::fs::remove_file(&path);
+/// # Ok(()) }
+/// ```
+///
+/// Statements run directly on the engine ([`execute`](Engine::execute),
+/// [`query`](Engine::query)) each check a connection out for themselves;
+/// [`connect`](Engine::connect) keeps one for several statements.
 ///
 /// # Echo and logging
 ///
@@ -252,29 +301,73 @@ struct EngineInner {
 /// ```
 #[derive(Clone)]
 pub struct Engine {
-    inner: Rc<EngineInner>,
+    inner: Arc<EngineInner>,
 }
 
 impl Engine {
-    /// Wraps a backend connection.
-    pub fn new(conn: impl Connection + 'static) -> Self {
+    /// An engine over one connection, shared by every session and
+    /// statement (each statement locks it). This is what an in-memory
+    /// SQLite database needs; sessions on it share its transaction.
+    pub fn new(conn: impl Connection + Send + 'static) -> Self {
+        let dialect = conn.dialect();
+        Self::from_source(
+            Box::new(Shared(Arc::new(Mutex::new(Box::new(conn))))),
+            dialect,
+        )
+    }
+
+    /// An engine over a pool of connections that `manager` opens (and sets
+    /// up), as a backend crate provides it. One connection is opened at
+    /// once, so that a database that cannot be reached is reported here,
+    /// with its own error kind; the pool opens the others as they are
+    /// needed (or keeps `min_idle` open).
+    pub fn pooled<M>(manager: M, options: &PoolOptions) -> Result<Self, DbError>
+    where
+        M: r2d2::ManageConnection<Error = DbError>,
+        M::Connection: Connection,
+    {
+        let dialect = manager.connect()?.dialect();
+        let pool = options.builder().build_unchecked(manager);
+        Ok(Self::from_source(Box::new(pool), dialect))
+    }
+
+    fn from_source(source: Box<dyn Source>, dialect: &'static dyn Dialect) -> Self {
         Engine {
-            inner: Rc::new(EngineInner {
-                conn: Box::new(conn),
-                echo: Cell::new(false),
-                log_format: Cell::new(LogFormat {
+            inner: Arc::new(EngineInner {
+                source,
+                dialect,
+                echo: AtomicBool::new(false),
+                log_format: Mutex::new(LogFormat {
                     hide_parameters: false,
                     max_value_len: DEFAULT_MAX_LOGGED_VALUE_LEN,
                     max_rows: MAX_LOGGED_ROWS,
                 }),
-                recorded: RefCell::new(None),
+                recording: AtomicBool::new(false),
+                recorded: Mutex::new(None),
             }),
         }
     }
 
+    /// Checks a connection out for several statements; it goes back when
+    /// the returned value is dropped. Statements on it are echoed, logged
+    /// and recorded like the engine's own.
+    ///
+    /// ```
+    /// let engine = orm_sqlite::memory().unwrap();
+    /// let conn = engine.connect().unwrap();
+    /// conn.execute("CREATE TABLE t (x INTEGER)", &[]).unwrap();
+    /// assert!(conn.query("SELECT x FROM t", &[]).unwrap().is_empty());
+    /// ```
+    pub fn connect(&self) -> Result<EngineConnection, DbError> {
+        Ok(EngineConnection {
+            engine: self.clone(),
+            conn: self.inner.source.checkout()?,
+        })
+    }
+
     /// Turns printing of every statement to standard output on or off.
     pub fn set_echo(&self, on: bool) {
-        self.inner.echo.set(on);
+        self.inner.echo.store(on, Ordering::Relaxed);
     }
 
     /// Builder form of [`set_echo`](Engine::set_echo).
@@ -328,58 +421,58 @@ impl Engine {
     }
 
     fn update_log_format(&self, change: impl FnOnce(&mut LogFormat)) {
-        let mut format = self.inner.log_format.get();
-        change(&mut format);
-        self.inner.log_format.set(format);
+        change(&mut self.log_format());
+    }
+
+    fn log_format(&self) -> MutexGuard<'_, LogFormat> {
+        self.inner
+            .log_format
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn recorded(&self) -> MutexGuard<'_, Option<Vec<Statement>>> {
+        self.inner
+            .recorded
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Starts keeping every statement sent, for [`take_recorded`](Engine::take_recorded).
     pub fn start_recording(&self) {
-        *self.inner.recorded.borrow_mut() = Some(Vec::new());
+        *self.recorded() = Some(Vec::new());
+        self.inner.recording.store(true, Ordering::Relaxed);
     }
 
     /// The statements sent since recording started (or since the last call);
     /// recording goes on.
     pub fn take_recorded(&self) -> Vec<Statement> {
-        self.inner
-            .recorded
-            .borrow_mut()
+        self.recorded()
             .as_mut()
             .map(std::mem::take)
             .unwrap_or_default()
     }
 
-    /// The dialect of the connection.
-    pub fn dialect(&self) -> &dyn Dialect {
-        self.inner.conn.dialect()
+    /// The dialect of the engine's connections.
+    pub fn dialect(&self) -> &'static dyn Dialect {
+        self.inner.dialect
     }
 
-    /// Runs a statement that returns no rows.
+    /// Runs a statement that returns no rows, on a connection checked out
+    /// for it.
     pub fn execute(&self, sql: &str, params: &[Value]) -> Result<ExecOutcome, DbError> {
-        self.trace(sql, params);
-        self.inner
-            .conn
-            .execute(sql, params)
-            .map_err(|e| e.with_sql(sql))
+        self.connect()?.execute(sql, params)
     }
 
     /// Runs one statement for each parameter row, like Python's
     /// `executemany`; logged once, with every row.
     pub fn execute_many(&self, sql: &str, rows: &[Vec<Value>]) -> Result<u64, DbError> {
-        self.trace_many(sql, rows);
-        self.inner
-            .conn
-            .execute_many(sql, rows)
-            .map_err(|e| e.with_sql(sql))
+        self.connect()?.execute_many(sql, rows)
     }
 
     /// Runs a query and returns all rows.
     pub fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, DbError> {
-        self.trace(sql, params);
-        self.inner
-            .conn
-            .query(sql, params)
-            .map_err(|e| e.with_sql(sql))
+        self.connect()?.query(sql, params)
     }
 
     fn trace_many(&self, sql: &str, rows: &[Vec<Value>]) {
@@ -404,17 +497,18 @@ impl Engine {
     /// Logs, prints and records a statement, building it only if one of
     /// them is on.
     fn emit(&self, statement: impl FnOnce() -> Statement) {
-        let echo = self.inner.echo.get();
+        let echo = self.inner.echo.load(Ordering::Relaxed);
         let logged = log::log_enabled!(target: "orm::sql", log::Level::Debug);
-        let mut recorded = self.inner.recorded.borrow_mut();
-        if !(echo || logged || recorded.is_some()) {
+        let recording = self.inner.recording.load(Ordering::Relaxed);
+        if !(echo || logged || recording) {
             return;
         }
         let statement = statement();
         if echo || logged {
+            let format = *self.log_format();
             let line = LogLine {
                 statement: &statement,
-                format: self.inner.log_format.get(),
+                format,
             };
             if logged {
                 log::debug!(target: "orm::sql", "{line}");
@@ -423,9 +517,124 @@ impl Engine {
                 println!("{line}");
             }
         }
-        if let Some(recorded) = recorded.as_mut() {
-            recorded.push(statement);
+        if recording {
+            if let Some(recorded) = self.recorded().as_mut() {
+                recorded.push(statement);
+            }
         }
+    }
+}
+
+/// A connection checked out of an [`Engine`], for the caller's exclusive
+/// use (on a shared-connection engine, shared with the engine's other
+/// users) until it is dropped. Statements on it are echoed, logged and
+/// recorded like the engine's.
+pub struct EngineConnection {
+    engine: Engine,
+    conn: Box<dyn Connection>,
+}
+
+impl EngineConnection {
+    /// The engine it came from.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The dialect of the connection.
+    pub fn dialect(&self) -> &'static dyn Dialect {
+        self.engine.inner.dialect
+    }
+
+    /// Runs a statement that returns no rows.
+    pub fn execute(&self, sql: &str, params: &[Value]) -> Result<ExecOutcome, DbError> {
+        self.engine.trace(sql, params);
+        self.conn.execute(sql, params).map_err(|e| e.with_sql(sql))
+    }
+
+    /// Runs one statement for each parameter row; logged once, with every
+    /// row.
+    pub fn execute_many(&self, sql: &str, rows: &[Vec<Value>]) -> Result<u64, DbError> {
+        self.engine.trace_many(sql, rows);
+        self.conn
+            .execute_many(sql, rows)
+            .map_err(|e| e.with_sql(sql))
+    }
+
+    /// Runs a query and returns all rows.
+    pub fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, DbError> {
+        self.engine.trace(sql, params);
+        self.conn.query(sql, params).map_err(|e| e.with_sql(sql))
+    }
+}
+
+impl fmt::Debug for EngineConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EngineConnection")
+            .field("dialect", &self.dialect().name())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The connection of a [`Session`](crate::Session): checked out of the
+/// engine when the session runs its first statement, given back by
+/// [`release`](SessionConnection::release) (at `commit`, `rollback` and
+/// `close`).
+pub(crate) struct SessionConnection {
+    engine: Engine,
+    conn: RefCell<Option<EngineConnection>>,
+}
+
+impl SessionConnection {
+    pub fn new(engine: &Engine) -> Self {
+        SessionConnection {
+            engine: engine.clone(),
+            conn: RefCell::new(None),
+        }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn dialect(&self) -> &'static dyn Dialect {
+        self.engine.inner.dialect
+    }
+
+    /// Runs `f` on the checked-out connection, checking one out first if
+    /// there is none.
+    fn with<R>(
+        &self,
+        f: impl FnOnce(&EngineConnection) -> Result<R, DbError>,
+    ) -> Result<R, DbError> {
+        if let Some(conn) = self.conn.borrow().as_ref() {
+            return f(conn);
+        }
+        let conn = self.engine.connect()?;
+        let result = f(&conn);
+        *self.conn.borrow_mut() = Some(conn);
+        result
+    }
+
+    pub fn execute(&self, sql: &str, params: &[Value]) -> Result<ExecOutcome, DbError> {
+        self.with(|conn| conn.execute(sql, params))
+    }
+
+    pub fn execute_many(&self, sql: &str, rows: &[Vec<Value>]) -> Result<u64, DbError> {
+        self.with(|conn| conn.execute_many(sql, rows))
+    }
+
+    pub fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, DbError> {
+        self.with(|conn| conn.query(sql, params))
+    }
+
+    /// Gives the connection back to the engine.
+    pub fn release(&self) {
+        self.conn.borrow_mut().take();
+    }
+
+    /// Whether a connection is checked out.
+    pub fn is_checked_out(&self) -> bool {
+        self.conn.borrow().is_some()
     }
 }
 
@@ -433,11 +642,8 @@ impl fmt::Debug for Engine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Engine")
             .field("dialect", &self.dialect().name())
-            .field("echo", &self.inner.echo.get())
-            .field(
-                "hide_parameters",
-                &self.inner.log_format.get().hide_parameters,
-            )
+            .field("echo", &self.inner.echo.load(Ordering::Relaxed))
+            .field("hide_parameters", &self.log_format().hide_parameters)
             .finish()
     }
 }

@@ -493,6 +493,12 @@ pub enum DbErrorKind {
     /// The database could not be opened or reached, or the connection to it
     /// was lost (SQLite `SQLITE_CANTOPEN`; SQLSTATE class 08).
     ConnectionFailed,
+    /// Every connection of the engine's pool was in use, and none became
+    /// free within the pool's `connection_timeout`
+    /// ([`PoolOptions`](crate::PoolOptions)). Not retryable: the pool is
+    /// too small for the load, or sessions are kept open too long (a
+    /// session holds its connection until `commit`, `rollback` or `close`).
+    PoolTimeout,
     /// Anything else.
     Other,
 }
@@ -532,6 +538,7 @@ impl fmt::Display for DbErrorKind {
             DbErrorKind::DiskFull => "database or disk is full",
             DbErrorKind::Corrupt => "database is corrupt",
             DbErrorKind::ConnectionFailed => "cannot connect to the database",
+            DbErrorKind::PoolTimeout => "timed out waiting for a pooled connection",
             DbErrorKind::Other => "database error",
         })
     }

@@ -57,7 +57,9 @@
 //! ones when a session ends and, for objects outside sessions, after enough
 //! handles have been dropped. [`collect_cycles`] frees them at once.
 //! Objects and sessions are `!Send`: they stay on the thread that made
-//! them (one session per thread, request or job).
+//! them (one session per thread, request or job). The [`Engine`] is
+//! `Send + Sync`: a pool of connections shared by every thread, from which
+//! each session checks one out for its transaction.
 //!
 //! # Concurrency
 //!
@@ -86,6 +88,7 @@ mod model;
 mod obj;
 mod objlist;
 mod persistence;
+mod pool;
 mod proxy;
 mod query;
 mod registry;
@@ -98,7 +101,7 @@ mod unitofwork;
 mod value;
 
 pub use cycles::collect_cycles;
-pub use engine::{Connection, Dialect, Engine, ExecOutcome, Statement};
+pub use engine::{Connection, Dialect, Engine, EngineConnection, ExecOutcome, Statement};
 pub use error::{ConfigError, DbError, DbErrorKind, Error, Result};
 pub use filter::{Condition, Filter};
 pub use meta::{
@@ -109,6 +112,7 @@ pub use model::Model;
 pub use model::Table;
 pub use obj::{AnyObj, Obj, WeakObj};
 pub use orm_derive::{Model, Table};
+pub use pool::{r2d2, PoolOptions};
 pub use proxy::AssociationProxy;
 pub use query::{selectin, IntoKey, LoadPath, Query};
 pub use registry::{Direction, Registry, RegistryBuilder};

@@ -3,7 +3,7 @@
 //! `persistence.py` and `sync.py`).
 
 use crate::dependency::KeySync;
-use crate::engine::Engine;
+use crate::engine::SessionConnection;
 use crate::error::{Error, Result};
 use crate::obj::AnyObj;
 use crate::registry::Mapper;
@@ -14,7 +14,7 @@ use crate::value::Value;
 /// Where a row goes: the engine, the table's mapper and the statement texts.
 #[derive(Clone, Copy)]
 pub(crate) struct Target<'a> {
-    pub engine: &'a Engine,
+    pub engine: &'a SessionConnection,
     pub statements: &'a StatementCache,
     pub index: usize,
     pub mapper: &'a Mapper,

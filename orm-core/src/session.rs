@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashSet;
 
-use crate::engine::Engine;
+use crate::engine::{Engine, SessionConnection};
 use crate::error::{Error, Result};
 use crate::identity::IdentityMap;
 use crate::meta::{ModelMeta, RelRef};
@@ -27,7 +27,11 @@ use crate::value::{SqlType, Value};
 /// commits, [`rollback`](Session::rollback) discards everything since the last
 /// commit, in the database and in memory.
 ///
-/// A session is not `Send`: use one per thread, like SQLAlchemy's.
+/// A session is not `Send`: use one per thread, request or job, like
+/// SQLAlchemy's. It checks a connection out of its [`Engine`] when it runs
+/// its first statement and gives it back at [`commit`](Session::commit),
+/// [`rollback`](Session::rollback), [`close`](Session::close) or drop, so
+/// a long-lived session holds a pooled connection only while it works.
 ///
 /// ```
 /// use orm_core::prelude::*;
@@ -72,7 +76,8 @@ pub struct Session {
 }
 
 pub(crate) struct SessionInner {
-    pub engine: Engine,
+    /// The session's connection, checked out at its first statement.
+    pub engine: SessionConnection,
     pub registry: Arc<Registry>,
     pub identity: RefCell<IdentityMap>,
     /// Pending objects, in the order they were added.
@@ -104,7 +109,7 @@ impl Session {
     pub fn new(engine: &Engine, registry: &Arc<Registry>) -> Self {
         Session {
             inner: Rc::new(SessionInner {
-                engine: engine.clone(),
+                engine: SessionConnection::new(engine),
                 registry: registry.clone(),
                 identity: RefCell::new(IdentityMap::default()),
                 new: RefCell::new(Vec::new()),
@@ -122,7 +127,7 @@ impl Session {
 
     /// The engine the session talks to.
     pub fn engine(&self) -> &Engine {
-        &self.inner.engine
+        self.inner.engine.engine()
     }
 
     /// The registry of models the session maps.
@@ -191,6 +196,7 @@ impl Session {
             self.inner.engine.execute("COMMIT", &[])?;
             self.inner.in_transaction.set(false);
         }
+        self.inner.engine.release();
         self.inner.end_transaction();
         if self.inner.expire_on_commit.get() {
             self.inner.expire_all()?;
@@ -281,8 +287,11 @@ impl Session {
     pub fn rollback(&self) -> Result<()> {
         if self.inner.in_transaction.get() {
             self.inner.in_transaction.set(false);
-            self.inner.engine.execute("ROLLBACK", &[])?;
+            let rolled_back = self.inner.engine.execute("ROLLBACK", &[]);
+            self.inner.engine.release();
+            rolled_back?;
         }
+        self.inner.engine.release();
         self.inner.restore_after_rollback()
     }
 
@@ -331,6 +340,7 @@ impl Drop for Session {
             self.inner.in_transaction.set(false);
             let _ = self.inner.restore_after_rollback();
         }
+        self.inner.engine.release();
         self.inner.detach_all();
     }
 }
@@ -342,6 +352,10 @@ impl fmt::Debug for Session {
             .field("new", &self.inner.new.borrow().len())
             .field("deleted", &self.inner.deleted.borrow().len())
             .field("in_transaction", &self.inner.in_transaction.get())
+            .field(
+                "connection_checked_out",
+                &self.inner.engine.is_checked_out(),
+            )
             .finish()
     }
 }

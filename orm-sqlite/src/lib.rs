@@ -24,6 +24,7 @@
 
 mod dialect;
 mod error;
+mod manager;
 mod options;
 
 use std::path::Path;
@@ -32,6 +33,7 @@ use orm_core::{Connection, DbError, DbErrorKind, Dialect, Engine, ExecOutcome, V
 use rusqlite::types::{ToSqlOutput, ValueRef};
 
 pub use dialect::SqliteDialect;
+pub use manager::SqliteManager;
 pub use options::{SqliteOptions, DEFAULT_BUSY_TIMEOUT, DEFAULT_STATEMENT_CACHE};
 
 use error::convert;
@@ -91,18 +93,23 @@ impl SqliteConnection {
 }
 
 /// An engine over a private in-memory database, with the default
-/// [`SqliteOptions`].
+/// [`SqliteOptions`]. It has one connection, which every session and
+/// statement shares (a second connection would be another database), so
+/// use it from one thread at a time.
 pub fn memory() -> Result<Engine, DbError> {
     SqliteOptions::default().memory()
 }
 
 /// An engine over a database file, created if it does not exist, with the
-/// default [`SqliteOptions`] (among them a five second busy timeout).
+/// default [`SqliteOptions`] (among them a five second busy timeout): a
+/// pool of up to ten connections, each set up with the options, safe to
+/// share between threads.
 pub fn open(path: impl AsRef<Path>) -> Result<Engine, DbError> {
     SqliteOptions::default().open(path)
 }
 
-/// An engine over a database file with the given options.
+/// An engine over a database file with the given options (per-connection
+/// settings and [`pool`](SqliteOptions#structfield.pool) size and timeout).
 ///
 /// ```
 /// use std::time::Duration;
@@ -151,7 +158,7 @@ fn read(value: ValueRef<'_>) -> Result<Value, DbError> {
 }
 
 impl Connection for SqliteConnection {
-    fn dialect(&self) -> &dyn Dialect {
+    fn dialect(&self) -> &'static dyn Dialect {
         &SqliteDialect
     }
 

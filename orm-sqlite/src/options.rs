@@ -3,11 +3,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use orm_core::{DbError, Engine};
+use orm_core::{DbError, Engine, PoolOptions};
 use rusqlite::OpenFlags;
 
 use crate::error::convert;
-use crate::SqliteConnection;
+use crate::{SqliteConnection, SqliteManager};
 
 /// How long a connection waits for another connection's lock by default:
 /// five seconds, the same as rusqlite's own default.
@@ -56,6 +56,15 @@ pub struct SqliteOptions {
     /// How many prepared statements the connection keeps. Default:
     /// [`DEFAULT_STATEMENT_CACHE`].
     pub statement_cache: usize,
+    /// Puts the database file in write-ahead-log mode
+    /// (`PRAGMA journal_mode = WAL`), where readers do not block the writer
+    /// nor the writer the readers: what a pool of connections serving
+    /// several threads wants. The mode is stored in the file and stays
+    /// after the program ends. Default: false (the file keeps its mode).
+    pub wal: bool,
+    /// The pool of an engine opened on a file: how many connections and how
+    /// long a checkout waits. Default: [`PoolOptions::default`].
+    pub pool: PoolOptions,
 }
 
 impl Default for SqliteOptions {
@@ -65,6 +74,8 @@ impl Default for SqliteOptions {
             read_only: false,
             foreign_keys: true,
             statement_cache: DEFAULT_STATEMENT_CACHE,
+            wal: false,
+            pool: PoolOptions::default(),
         }
     }
 }
@@ -99,6 +110,18 @@ impl SqliteOptions {
         self
     }
 
+    /// Sets [`wal`](SqliteOptions#structfield.wal).
+    pub fn wal(mut self, on: bool) -> Self {
+        self.wal = on;
+        self
+    }
+
+    /// Sets [`pool`](SqliteOptions#structfield.pool).
+    pub fn pool(mut self, pool: PoolOptions) -> Self {
+        self.pool = pool;
+        self
+    }
+
     /// The flags to open a file with: read-write and create, or read-only.
     pub fn open_flags(&self) -> OpenFlags {
         let base = OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -119,12 +142,19 @@ impl SqliteOptions {
         conn.execute_batch(&format!("PRAGMA foreign_keys = {foreign_keys}"))
             .map_err(convert)?;
         conn.set_prepared_statement_cache_capacity(self.statement_cache);
+        if self.wal && !self.read_only {
+            conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+                .map_err(convert)?;
+        }
         Ok(())
     }
 
-    /// Opens an engine over a database file with these options.
+    /// Opens an engine over a database file with these options: a pool of
+    /// connections (see [`pool`](SqliteOptions#structfield.pool)), each set
+    /// up with them. A file that cannot be opened, or is not a database,
+    /// is an error here.
     pub fn open(&self, path: impl AsRef<Path>) -> Result<Engine, DbError> {
-        Ok(Engine::new(SqliteConnection::open(path, self)?))
+        Engine::pooled(SqliteManager::new(path.as_ref(), self.clone()), &self.pool)
     }
 
     /// Opens an engine over a private in-memory database with these
