@@ -39,6 +39,43 @@ pub trait Dialect: Send + Sync {
         let _ = quoted_name;
         None
     }
+
+    /// The statement that starts a transaction at `isolation` (`None`: the
+    /// database's default). The default implementation sends the standard
+    /// `BEGIN` and `SET TRANSACTION ISOLATION LEVEL` words.
+    fn begin(&self, isolation: Option<IsolationLevel>) -> Cow<'static, str> {
+        match isolation {
+            None => Cow::Borrowed("BEGIN"),
+            Some(level) => Cow::Owned(format!("BEGIN ISOLATION LEVEL {}", level.sql())),
+        }
+    }
+}
+
+/// How much a transaction sees of the transactions that run beside it, for
+/// [`Session::begin_with`](crate::Session::begin_with). Databases give at
+/// least the level asked for: SQLite runs every transaction serializable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IsolationLevel {
+    /// Each statement sees what was committed before it started.
+    ReadCommitted,
+    /// The transaction sees one snapshot, taken at its first statement.
+    RepeatableRead,
+    /// The transaction behaves as if it ran alone; when the database cannot
+    /// arrange that, it aborts it with a retryable
+    /// [`SerializationFailure`](crate::DbErrorKind::SerializationFailure).
+    Serializable,
+}
+
+impl IsolationLevel {
+    /// The SQL words: `READ COMMITTED`, `REPEATABLE READ`, `SERIALIZABLE`.
+    pub fn sql(self) -> &'static str {
+        match self {
+            IsolationLevel::ReadCommitted => "READ COMMITTED",
+            IsolationLevel::RepeatableRead => "REPEATABLE READ",
+            IsolationLevel::Serializable => "SERIALIZABLE",
+        }
+    }
 }
 
 /// What executing a statement reports.

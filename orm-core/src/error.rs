@@ -172,6 +172,11 @@ pub enum Error {
         matched: u64,
     },
 
+    /// [`Session::begin`](crate::Session::begin) was called while the
+    /// session's transaction is open.
+    #[error("the session already has an open transaction; commit or roll it back before beginning another")]
+    TransactionInProgress,
+
     /// An internal invariant was broken; please report this as a bug.
     #[error("internal error: {0}")]
     Internal(String),

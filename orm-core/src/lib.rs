@@ -93,6 +93,7 @@ mod proxy;
 mod query;
 mod registry;
 mod relation;
+mod retry;
 mod session;
 mod sql;
 mod state;
@@ -101,7 +102,9 @@ mod unitofwork;
 mod value;
 
 pub use cycles::collect_cycles;
-pub use engine::{Connection, Dialect, Engine, EngineConnection, ExecOutcome, Statement};
+pub use engine::{
+    Connection, Dialect, Engine, EngineConnection, ExecOutcome, IsolationLevel, Statement,
+};
 pub use error::{ConfigError, DbError, DbErrorKind, Error, Result};
 pub use filter::{Condition, Filter};
 pub use meta::{
@@ -117,6 +120,7 @@ pub use proxy::AssociationProxy;
 pub use query::{selectin, IntoKey, LoadPath, Query};
 pub use registry::{Direction, Registry, RegistryBuilder};
 pub use relation::{Col, Many, One, Rel, RelationKind, RelationshipField};
+pub use retry::{transaction_with_retry, RetryPolicy};
 pub use session::Session;
 pub use state::ObjectState;
 pub use value::{ColumnType, SqlType, Value};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashSet;
 
-use crate::engine::{Engine, SessionConnection};
+use crate::engine::{Engine, IsolationLevel, SessionConnection};
 use crate::error::{Error, Result};
 use crate::identity::IdentityMap;
 use crate::meta::{ModelMeta, RelRef};
@@ -187,6 +187,54 @@ impl Session {
     /// [`rollback`](Session::rollback)).
     pub fn flush(&self) -> Result<()> {
         self.inner.flush()
+    }
+
+    /// Starts the session's transaction now, so that its reads and the
+    /// writes of its flushes are one transaction. Without it the
+    /// transaction starts at the first flush, and what the session read
+    /// before was read outside it.
+    ///
+    /// A transaction that is already open is
+    /// [`Error::TransactionInProgress`].
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # #[derive(Model, Debug, Default)]
+    /// # pub struct Counter { #[column(primary_key)] pub id: Option<i64>, pub n: i64 }
+    /// # fn main() -> orm_core::Result<()> {
+    /// # let engine = orm_sqlite::memory()?;
+    /// # let registry = Registry::builder().model::<Counter>().build()?;
+    /// # registry.create_all(&engine)?;
+    /// let session = Session::new(&engine, &registry);
+    /// session.begin()?;
+    /// session.add(&Obj::new(Counter::default()))?;
+    /// session.commit()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn begin(&self) -> Result<()> {
+        self.begin_at(None)
+    }
+
+    /// [`begin`](Session::begin) at an isolation level (see
+    /// [`IsolationLevel`]; the dialect decides the statement).
+    pub fn begin_with(&self, isolation: IsolationLevel) -> Result<()> {
+        self.begin_at(Some(isolation))
+    }
+
+    fn begin_at(&self, isolation: Option<IsolationLevel>) -> Result<()> {
+        if self.inner.in_transaction.get() {
+            return Err(Error::TransactionInProgress);
+        }
+        let sql = self.inner.engine.dialect().begin(isolation);
+        self.inner.engine.execute(&sql, &[])?;
+        self.inner.in_transaction.set(true);
+        Ok(())
+    }
+
+    /// Whether the session's transaction is open (begun explicitly or by a
+    /// flush, and not yet committed or rolled back).
+    pub fn in_transaction(&self) -> bool {
+        self.inner.in_transaction.get()
     }
 
     /// Flushes, then commits the transaction.

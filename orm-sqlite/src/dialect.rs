@@ -208,4 +208,24 @@ impl Dialect for SqliteDialect {
     fn generated_key_column(&self, quoted_name: &str) -> Option<String> {
         Some(format!("{quoted_name} INTEGER PRIMARY KEY AUTOINCREMENT"))
     }
+
+    /// SQLite transactions are always serializable. `BEGIN` defers locking
+    /// to the first statement; asked for `Serializable`, the transaction
+    /// takes the write lock at once (`BEGIN IMMEDIATE`), so two
+    /// read-then-write transactions queue on the busy timeout instead of
+    /// both reading and one failing when it tries to write.
+    ///
+    /// ```
+    /// use orm_core::{Dialect, IsolationLevel};
+    /// let dialect = orm_sqlite::SqliteDialect;
+    /// assert_eq!(dialect.begin(None), "BEGIN");
+    /// assert_eq!(dialect.begin(Some(IsolationLevel::Serializable)), "BEGIN IMMEDIATE");
+    /// assert_eq!(dialect.begin(Some(IsolationLevel::ReadCommitted)), "BEGIN");
+    /// ```
+    fn begin(&self, isolation: Option<orm_core::IsolationLevel>) -> Cow<'static, str> {
+        match isolation {
+            Some(orm_core::IsolationLevel::Serializable) => Cow::Borrowed("BEGIN IMMEDIATE"),
+            _ => Cow::Borrowed("BEGIN"),
+        }
+    }
 }
