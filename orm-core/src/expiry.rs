@@ -28,6 +28,7 @@ impl SessionInner {
             &m.primary_key,
             &vec![false; key.len()],
             &[],
+            false,
         );
         let mut rows = self.engine.query(&sql, &key)?;
         match rows.pop() {

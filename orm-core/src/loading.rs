@@ -18,18 +18,35 @@ use crate::value::Value;
 /// How many keys one `IN (...)` carries at most.
 const CHUNK: usize = 500;
 
-/// Runs `SELECT ... WHERE filter[i] = values[i] ... ORDER BY order` on the
-/// table of `mapper` and returns one object per row, through the identity map.
+/// A window of a query's rows: `LIMIT` and `OFFSET`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Page {
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+/// Runs `SELECT ... WHERE filter[i] = values[i] ... ORDER BY order
+/// [LIMIT ? OFFSET ?]` on the table of `mapper` and returns one object per
+/// row, through the identity map.
 pub(crate) fn select(
     session: &Rc<SessionInner>,
     mapper: usize,
     filter: &[usize],
     values: Vec<Value>,
     order: &[(usize, bool)],
+    page: Page,
 ) -> Result<Vec<AnyObj>> {
     let meta = session.registry.mappers[mapper].meta;
     let nulls: Vec<bool> = values.iter().map(Value::is_null).collect();
-    let params: Vec<Value> = values.into_iter().filter(|v| !v.is_null()).collect();
+    let mut params: Vec<Value> = values.into_iter().filter(|v| !v.is_null()).collect();
+    let paged = page != Page::default();
+    if paged {
+        // Both bound, so that one statement text serves every page; an
+        // offset alone gets the largest limit every database accepts.
+        let clamp = |n: u64| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
+        params.push(page.limit.map_or(Value::Integer(i64::MAX), clamp));
+        params.push(clamp(page.offset.unwrap_or(0)));
+    }
     let sql = session.statements.select(
         session.engine.dialect(),
         mapper,
@@ -37,6 +54,7 @@ pub(crate) fn select(
         filter,
         &nulls,
         order,
+        paged,
     );
     let rows = session.engine.query(&sql, &params)?;
     rows.into_iter()

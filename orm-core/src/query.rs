@@ -47,6 +47,7 @@ pub struct Query<'s, T: Model> {
     filters: Vec<Filter<T>>,
     order: Vec<(usize, bool)>,
     eager: Vec<Vec<RelRef>>,
+    page: crate::loading::Page,
 }
 
 /// A chain of relationships to load eagerly with a query, built by
@@ -127,6 +128,7 @@ impl<'s, T: Model> Query<'s, T> {
             filters: Vec::new(),
             order: Vec::new(),
             eager: Vec::new(),
+            page: crate::loading::Page::default(),
         }
     }
 
@@ -155,6 +157,38 @@ impl<'s, T: Model> Query<'s, T> {
         self
     }
 
+    /// Returns at most `n` rows (`LIMIT`). Give an order too, or which rows
+    /// come back is up to the database.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # #[derive(Model, Debug, Default)]
+    /// # pub struct Item { #[column(primary_key)] pub id: Option<i64>, pub rank: i32 }
+    /// # fn main() -> orm_core::Result<()> {
+    /// # let registry = Registry::builder().model::<Item>().build()?;
+    /// # let engine = orm_sqlite::memory()?;
+    /// # registry.create_all(&engine)?;
+    /// # let session = Session::new(&engine, &registry);
+    /// for rank in 1..=10 {
+    ///     session.add(&Obj::new(Item { rank, ..Default::default() }))?;
+    /// }
+    /// session.commit()?;
+    /// let page = session.query::<Item>().order_by(Item::rank).offset(4).limit(3).all()?;
+    /// let ranks: Vec<i32> = page.iter().map(|i| i.borrow().rank).collect();
+    /// assert_eq!(ranks, [5, 6, 7]);
+    /// # Ok(()) }
+    /// ```
+    pub fn limit(mut self, n: u64) -> Self {
+        self.page.limit = Some(n);
+        self
+    }
+
+    /// Skips the first `n` rows (`OFFSET`); see [`limit`](Query::limit).
+    pub fn offset(mut self, n: u64) -> Self {
+        self.page.offset = Some(n);
+        self
+    }
+
     /// Runs the query.
     pub fn all(self) -> Result<Vec<Obj<T>>> {
         let inner = self.session.inner();
@@ -165,7 +199,8 @@ impl<'s, T: Model> Query<'s, T> {
             .flat_map(|f| f.into_condition().into_terms())
             .map(|t| (t.column, t.value))
             .unzip();
-        let found = crate::loading::select(inner, mapper, &columns, values, &self.order)?;
+        let found =
+            crate::loading::select(inner, mapper, &columns, values, &self.order, self.page)?;
         crate::loading::load_eager_defaults(inner, &found)?;
         for path in &self.eager {
             let mut level = found.clone();

@@ -636,7 +636,8 @@ impl SessionInner {
         }
         let pk = self.registry.mappers[mapper].primary_key.clone();
         check_key(&self.registry.mappers[mapper], key)?;
-        let mut found = crate::loading::select(self, mapper, &pk, key.to_vec(), &[])?;
+        let mut found =
+            crate::loading::select(self, mapper, &pk, key.to_vec(), &[], Default::default())?;
         crate::loading::load_eager_defaults(self, &found)?;
         Ok(found.pop())
     }

@@ -120,6 +120,7 @@ pub(crate) fn select(
     filter: &[usize],
     nulls: &[bool],
     order: &[(usize, bool)],
+    paged: bool,
 ) -> String {
     let all: Vec<usize> = (0..meta.columns.len()).collect();
     let mut b = Builder::new(dialect);
@@ -141,6 +142,12 @@ pub(crate) fn select(
                 b.push(" DESC");
             }
         }
+    }
+    if paged {
+        b.push(" LIMIT ")
+            .placeholder()
+            .push(" OFFSET ")
+            .placeholder();
     }
     b.sql
 }
@@ -336,7 +343,7 @@ enum StatementKey {
     Insert(usize, u128),
     Update(usize, u128),
     Delete(usize),
-    Select(usize, Vec<usize>, Vec<bool>, Vec<(usize, bool)>),
+    Select(usize, Vec<usize>, Vec<bool>, Vec<(usize, bool)>, bool),
     Related {
         target: usize,
         secondary: Option<usize>,
@@ -443,8 +450,17 @@ impl StatementCache {
         filter: &[usize],
         nulls: &[bool],
         order: &[(usize, bool)],
+        paged: bool,
     ) -> std::rc::Rc<str> {
-        let key = StatementKey::Select(mapper, filter.to_vec(), nulls.to_vec(), order.to_vec());
-        self.get(Some(key), || select(dialect, meta, filter, nulls, order))
+        let key = StatementKey::Select(
+            mapper,
+            filter.to_vec(),
+            nulls.to_vec(),
+            order.to_vec(),
+            paged,
+        );
+        self.get(Some(key), || {
+            select(dialect, meta, filter, nulls, order, paged)
+        })
     }
 }
