@@ -21,15 +21,16 @@ impl SessionInner {
     pub(crate) fn refresh(self: &Rc<Self>, obj: &AnyObj) -> Result<()> {
         let (mapper, key) = self.persistent_key(obj, "refresh()")?;
         let m = &self.registry.mappers[mapper];
-        let sql = self.statements.select(
-            self.engine.dialect(),
-            mapper,
-            m.meta,
-            &m.primary_key,
-            &vec![false; key.len()],
-            &[],
-            false,
-        );
+        let nulls = vec![false; key.len()];
+        let shape = crate::sql::SelectShape {
+            filter: &m.primary_key,
+            nulls: &nulls,
+            order: &[],
+            paged: false,
+        };
+        let sql = self
+            .statements
+            .select(self.engine.dialect(), mapper, m.meta, &shape);
         let mut rows = self.engine.query(&sql, &key)?;
         match rows.pop() {
             Some(row) => overwrite(obj, row),

@@ -11,7 +11,7 @@ use crate::meta::{Lazy, RelRef};
 use crate::obj::AnyObj;
 use crate::registry::Direction;
 use crate::session::SessionInner;
-use crate::sql::RelatedSelect;
+use crate::sql::{RelatedSelect, SelectShape};
 use crate::state::RelSnapshots;
 use crate::value::Value;
 
@@ -47,15 +47,15 @@ pub(crate) fn select(
         params.push(page.limit.map_or(Value::Integer(i64::MAX), clamp));
         params.push(clamp(page.offset.unwrap_or(0)));
     }
-    let sql = session.statements.select(
-        session.engine.dialect(),
-        mapper,
-        meta,
+    let shape = SelectShape {
         filter,
-        &nulls,
+        nulls: &nulls,
         order,
         paged,
-    );
+    };
+    let sql = session
+        .statements
+        .select(session.engine.dialect(), mapper, meta, &shape);
     let rows = session.engine.query(&sql, &params)?;
     rows.into_iter()
         .map(|row| register_row(session, mapper, row))

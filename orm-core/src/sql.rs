@@ -114,14 +114,13 @@ pub(crate) fn delete(dialect: &dyn Dialect, meta: &ModelMeta, key: &[usize]) -> 
 }
 
 /// `SELECT <all columns> FROM t [WHERE ...] [ORDER BY ...]`.
-pub(crate) fn select(
-    dialect: &dyn Dialect,
-    meta: &ModelMeta,
-    filter: &[usize],
-    nulls: &[bool],
-    order: &[(usize, bool)],
-    paged: bool,
-) -> String {
+pub(crate) fn select(dialect: &dyn Dialect, meta: &ModelMeta, shape: &SelectShape<'_>) -> String {
+    let SelectShape {
+        filter,
+        nulls,
+        order,
+        paged,
+    } = *shape;
     let all: Vec<usize> = (0..meta.columns.len()).collect();
     let mut b = Builder::new(dialect);
     b.push("SELECT ")
@@ -150,6 +149,16 @@ pub(crate) fn select(
             .placeholder();
     }
     b.sql
+}
+
+/// The shape of a query on one table: `WHERE filter[i] = ?` (or `IS NULL`
+/// where `nulls[i]`), `ORDER BY order`, and `LIMIT ? OFFSET ?` when paged.
+#[derive(Clone, Copy)]
+pub(crate) struct SelectShape<'a> {
+    pub filter: &'a [usize],
+    pub nulls: &'a [bool],
+    pub order: &'a [(usize, bool)],
+    pub paged: bool,
 }
 
 /// The shape of a relationship load: the rows of `target` whose key
@@ -447,20 +456,15 @@ impl StatementCache {
         dialect: &dyn Dialect,
         mapper: usize,
         meta: &ModelMeta,
-        filter: &[usize],
-        nulls: &[bool],
-        order: &[(usize, bool)],
-        paged: bool,
+        shape: &SelectShape<'_>,
     ) -> std::rc::Rc<str> {
         let key = StatementKey::Select(
             mapper,
-            filter.to_vec(),
-            nulls.to_vec(),
-            order.to_vec(),
-            paged,
+            shape.filter.to_vec(),
+            shape.nulls.to_vec(),
+            shape.order.to_vec(),
+            shape.paged,
         );
-        self.get(Some(key), || {
-            select(dialect, meta, filter, nulls, order, paged)
-        })
+        self.get(Some(key), || select(dialect, meta, shape))
     }
 }
