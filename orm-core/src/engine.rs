@@ -35,6 +35,19 @@ pub trait Dialect {
         let _ = quoted_name;
         None
     }
+
+    /// Whether an INSERT that leaves a generated key to the database reads
+    /// the key back with `RETURNING <key column>`.
+    ///
+    /// When true, the unit of work appends the clause and runs the INSERT
+    /// through [`Connection::query`], taking the key from the first column
+    /// of the returned row; when false (the default) it runs the INSERT
+    /// through [`Connection::execute`] and takes
+    /// [`ExecOutcome::last_insert_id`]. Databases without a "last insert
+    /// id" on the connection (PostgreSQL) answer true.
+    fn returning_generated_key(&self) -> bool {
+        false
+    }
 }
 
 /// What executing a statement reports.
