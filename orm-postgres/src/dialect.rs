@@ -194,6 +194,43 @@ impl Dialect for PgDialect {
     fn returning_generated_key(&self) -> bool {
         true
     }
+
+    /// `ALTER TABLE ... ADD CONSTRAINT`, inside a `DO` block that skips it
+    /// when the table already has a constraint of that name (PostgreSQL has
+    /// no `ADD CONSTRAINT IF NOT EXISTS`). The name is cut to PostgreSQL's
+    /// 63 bytes, as the server would.
+    ///
+    /// ```
+    /// use orm_core::Dialect;
+    /// let sql = orm_postgres::PgDialect
+    ///     .add_foreign_key("user", "fk_user_group_id", "FOREIGN KEY (group_id) REFERENCES \"group\" (id)")
+    ///     .unwrap();
+    /// assert_eq!(
+    ///     sql,
+    ///     "DO $orm$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint \
+    ///      WHERE conname = 'fk_user_group_id' AND conrelid = to_regclass('\"user\"')) THEN \
+    ///      ALTER TABLE \"user\" ADD CONSTRAINT fk_user_group_id FOREIGN KEY (group_id) REFERENCES \"group\" (id); \
+    ///      END IF; END $orm$"
+    /// );
+    /// ```
+    fn add_foreign_key(&self, table: &str, constraint: &str, definition: &str) -> Option<String> {
+        let mut cut = constraint.len().min(63);
+        while !constraint.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let name = &constraint[..cut];
+        let table = self.quote(table);
+        let literal = |text: &str| format!("'{}'", text.replace('\'', "''"));
+        Some(format!(
+            "DO $orm$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint \
+             WHERE conname = {} AND conrelid = to_regclass({})) THEN \
+             ALTER TABLE {table} ADD CONSTRAINT {} {definition}; \
+             END IF; END $orm$",
+            literal(name),
+            literal(&table),
+            self.quote(name),
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -49,6 +49,8 @@ thread_local! {
     static BACKEND: Cell<Backend> = const { Cell::new(Backend::Sqlite) };
     /// The PostgreSQL schemas this thread's test created, dropped at its end.
     static SCHEMAS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// The SQLite files this thread's test created, removed at its end.
+    static FILES: RefCell<Vec<std::path::PathBuf>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The backend of the running test.
@@ -135,6 +137,13 @@ impl Drop for Cleanup {
     fn drop(&mut self) {
         let schemas = SCHEMAS.with(|s| std::mem::take(&mut *s.borrow_mut()));
         BACKEND.with(|b| b.set(Backend::Sqlite));
+        for file in FILES.with(|f| std::mem::take(&mut *f.borrow_mut())) {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let mut path = file.clone().into_os_string();
+                path.push(suffix);
+                let _ = std::fs::remove_file(path);
+            }
+        }
         if schemas.is_empty() {
             return;
         }
@@ -249,27 +258,60 @@ pub fn engine() -> Engine {
     }
 }
 
-/// A connection whose `search_path` is a new schema of the test's own.
-fn postgres_engine() -> Engine {
+/// Two connections to one fresh database with no tables, as two processes
+/// would have: a temporary file on SQLite (removed when the test ends), one
+/// schema on PostgreSQL.
+pub fn two_engines() -> (Engine, Engine) {
+    match backend() {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("orm-test-{}.db", unique_name()));
+            FILES.with(|f| f.borrow_mut().push(path.clone()));
+            let _ = std::fs::remove_file(&path);
+            let first = orm_sqlite::open(&path).expect("open the test database");
+            let second = orm_sqlite::open(&path).expect("open the test database again");
+            (first, second)
+        }
+        Backend::Postgres => {
+            let (first, schema) = postgres_engine_in_new_schema();
+            (first, postgres_connect(&schema))
+        }
+    }
+}
+
+/// `<pid>_<n>`, unique in this machine's running processes.
+fn unique_name() -> String {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let url = postgres_url().expect("the PostgreSQL test is running, so a server answered");
-    let schema = format!(
-        "orm_test_{}_{}",
+    format!(
+        "{}_{}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
-    let engine = orm_postgres::PgOptions::new()
-        .search_path([schema.as_str()])
-        .connect(url)
-        .expect("connect to PostgreSQL");
+    )
+}
+
+/// A connection whose `search_path` is a new schema of the test's own.
+fn postgres_engine() -> Engine {
+    postgres_engine_in_new_schema().0
+}
+
+fn postgres_engine_in_new_schema() -> (Engine, String) {
+    let schema = format!("orm_test_{}", unique_name());
+    let engine = postgres_connect(&schema);
     engine
         .execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"), &[])
         .expect("drop a leftover test schema");
     engine
         .execute(&format!("CREATE SCHEMA {schema}"), &[])
         .expect("create the test schema");
-    SCHEMAS.with(|s| s.borrow_mut().push(schema));
-    engine
+    SCHEMAS.with(|s| s.borrow_mut().push(schema.clone()));
+    (engine, schema)
+}
+
+fn postgres_connect(schema: &str) -> Engine {
+    let url = postgres_url().expect("the PostgreSQL test is running, so a server answered");
+    orm_postgres::PgOptions::new()
+        .search_path([schema])
+        .connect(url)
+        .expect("connect to PostgreSQL")
 }
 
 /// A fresh database with the registry's tables created and SQL recording on.
