@@ -193,8 +193,7 @@ backend_tests! {
             "CREATE TABLE note (team_id INTEGER REFERENCES team (id))",
             &[],
         )?;
-        let insert = format!("INSERT INTO note VALUES ({})", engine.dialect().placeholder(1));
-        engine.execute(&insert, &[blue.borrow().id.into()])?;
+        engine.execute("INSERT INTO note VALUES (?)", &[blue.borrow().id.into()])?;
         session.delete(&blue)?;
         let err = session.commit().unwrap_err();
         assert_eq!(

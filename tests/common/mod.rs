@@ -27,6 +27,8 @@
 //! statements in SQLite's spelling, so one expected text serves both:
 //! `$1` is written `?`, the `RETURNING` clause that reads a generated key is
 //! left out, and identifiers are quoted as SQLite's dialect quotes them.
+//! The other way round, hand-written SQL in the tests may use `?`: the
+//! harness's PostgreSQL connections number the placeholders.
 #![allow(dead_code)]
 
 use std::cell::{Cell, RefCell};
@@ -118,7 +120,7 @@ impl<E> Passed for Result<(), E> {
 
 /// Runs a test body on a backend, or skips it (passing) when that backend
 /// is not selected or, for PostgreSQL outside CI, no server answers.
-pub fn run<R: Passed>(backend: Backend, body: fn() -> R) -> R {
+pub fn run<R: Passed>(backend: Backend, body: impl FnOnce() -> R) -> R {
     if !selected(backend) {
         return R::passed();
     }
@@ -308,10 +310,61 @@ fn postgres_engine_in_new_schema() -> (Engine, String) {
 
 fn postgres_connect(schema: &str) -> Engine {
     let url = postgres_url().expect("the PostgreSQL test is running, so a server answered");
-    orm_postgres::PgOptions::new()
-        .search_path([schema])
-        .connect(url)
-        .expect("connect to PostgreSQL")
+    let options = orm_postgres::PgOptions::new().search_path([schema]);
+    let conn = orm_postgres::PgConnection::connect(url, &options).expect("connect to PostgreSQL");
+    Engine::new(NumberedPlaceholders(conn))
+}
+
+/// The tests' hand-written SQL uses SQLite's `?` placeholders; this
+/// connection numbers them (`$1`, `$2`, ...) for PostgreSQL. The library's
+/// own statements already come numbered from the dialect.
+struct NumberedPlaceholders(orm_postgres::PgConnection);
+
+impl NumberedPlaceholders {
+    fn number(sql: &str) -> std::borrow::Cow<'_, str> {
+        if !sql.contains('?') {
+            return sql.into();
+        }
+        let mut out = String::with_capacity(sql.len() + 8);
+        let mut n = 0;
+        let mut quote = None;
+        for c in sql.chars() {
+            match (quote, c) {
+                (None, '\'' | '"') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                (None, '?') => {
+                    n += 1;
+                    out.push_str(&format!("${n}"));
+                    continue;
+                }
+                _ => {}
+            }
+            out.push(c);
+        }
+        out.into()
+    }
+}
+
+impl orm_core::Connection for NumberedPlaceholders {
+    fn dialect(&self) -> &dyn Dialect {
+        self.0.dialect()
+    }
+
+    fn execute(
+        &self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<orm_core::ExecOutcome, orm_core::DbError> {
+        self.0.execute(&Self::number(sql), params)
+    }
+
+    fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, orm_core::DbError> {
+        self.0.query(&Self::number(sql), params)
+    }
+
+    fn execute_many(&self, sql: &str, rows: &[Vec<Value>]) -> Result<u64, orm_core::DbError> {
+        self.0.execute_many(&Self::number(sql), rows)
+    }
 }
 
 /// A fresh database with the registry's tables created and SQL recording on.
