@@ -29,6 +29,7 @@
 //! committed.
 
 #[path = "../common/mod.rs"]
+#[macro_use]
 mod common;
 mod graph;
 mod links;

@@ -22,6 +22,7 @@
 //! Failures found and shrunk are ordinary tests in `regressions.rs`.
 
 #[path = "../common/mod.rs"]
+#[macro_use]
 mod common;
 mod harness;
 mod many_to_many;
