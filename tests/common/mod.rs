@@ -310,7 +310,11 @@ fn postgres_engine_in_new_schema() -> (Engine, String) {
 
 fn postgres_connect(schema: &str) -> Engine {
     let url = postgres_url().expect("the PostgreSQL test is running, so a server answered");
-    let options = orm_postgres::PgOptions::new().search_path([schema]);
+    // A lock wait fails after five seconds, as SQLite's busy timeout does,
+    // so two connections of one test thread cannot hang it.
+    let options = orm_postgres::PgOptions::new()
+        .search_path([schema])
+        .lock_timeout(Some(std::time::Duration::from_secs(5)));
     let conn = orm_postgres::PgConnection::connect(url, &options).expect("connect to PostgreSQL");
     Engine::new(NumberedPlaceholders(conn))
 }
