@@ -1,6 +1,7 @@
 //! Cascades: `delete`, `delete-orphan`, `all`, and what happens without
 //! them.
 
+#[macro_use]
 mod common;
 
 use common::{dml, rows, setup};
@@ -67,155 +68,157 @@ fn family(session: &Session) -> orm_core::Result<(Obj<Parent>, Obj<Child>, Obj<C
     Ok((p, a, b))
 }
 
-#[test]
-fn delete_cascades_to_children_and_grandchildren_children_first() -> orm_core::Result<()> {
-    let registry = registry();
-    let (engine, session) = setup(&registry);
-    family(&session)?;
-    drop(session);
+backend_tests! {
+    #[test]
+    fn delete_cascades_to_children_and_grandchildren_children_first() -> orm_core::Result<()> {
+        let registry = registry();
+        let (engine, session) = setup(&registry);
+        family(&session)?;
+        drop(session);
 
-    // A fresh session: the cascade loads what it needs.
-    let session = Session::new(&engine, &registry);
-    let p = session.get::<Parent>(1)?.unwrap();
-    engine.take_recorded();
-    session.delete(&p)?;
-    session.commit()?;
-    assert_eq!(
-        dml(&engine),
-        [
-            "DELETE FROM toy WHERE id = ? [1]",
-            "DELETE FROM child WHERE id = ? [1]",
-            "DELETE FROM child WHERE id = ? [2]",
-            "DELETE FROM parent WHERE id = ? [1]",
-        ]
-    );
-    for table in ["parent", "child", "toy"] {
+        // A fresh session: the cascade loads what it needs.
+        let session = Session::new(&engine, &registry);
+        let p = session.get::<Parent>(1)?.unwrap();
+        engine.take_recorded();
+        session.delete(&p)?;
+        session.commit()?;
         assert_eq!(
-            rows(&engine, &format!("SELECT count(*) FROM {table}")),
-            ["0"],
-            "{table}"
+            dml(&engine),
+            [
+                "DELETE FROM toy WHERE id = ? [1]",
+                "DELETE FROM child WHERE id = ? [1]",
+                "DELETE FROM child WHERE id = ? [2]",
+                "DELETE FROM parent WHERE id = ? [1]",
+            ]
         );
+        for table in ["parent", "child", "toy"] {
+            assert_eq!(
+                rows(&engine, &format!("SELECT count(*) FROM {table}")),
+                ["0"],
+                "{table}"
+            );
+        }
+        Ok(())
     }
-    Ok(())
-}
 
-#[test]
-fn delete_orphan_deletes_a_removed_child() -> orm_core::Result<()> {
-    let (engine, session) = setup(&registry());
-    let (p, a, _b) = family(&session)?;
-    dml(&engine);
+    #[test]
+    fn delete_orphan_deletes_a_removed_child() -> orm_core::Result<()> {
+        let (engine, session) = setup(&registry());
+        let (p, a, _b) = family(&session)?;
+        dml(&engine);
 
-    p.remove(Parent::children, &a)?;
-    session.commit()?;
-    // The orphan goes, and its toys with it (cascade "all" on Child.toys).
-    assert_eq!(
-        dml(&engine),
-        [
-            "DELETE FROM toy WHERE id = ? [1]",
-            "DELETE FROM child WHERE id = ? [1]"
-        ]
-    );
-    assert_eq!(a.state(), ObjectState::Detached);
-    assert_eq!(rows(&engine, "SELECT name FROM child"), ["'b'"]);
-    Ok(())
-}
+        p.remove(Parent::children, &a)?;
+        session.commit()?;
+        // The orphan goes, and its toys with it (cascade "all" on Child.toys).
+        assert_eq!(
+            dml(&engine),
+            [
+                "DELETE FROM toy WHERE id = ? [1]",
+                "DELETE FROM child WHERE id = ? [1]"
+            ]
+        );
+        assert_eq!(a.state(), ObjectState::Detached);
+        assert_eq!(rows(&engine, "SELECT name FROM child"), ["'b'"]);
+        Ok(())
+    }
 
-#[test]
-fn moving_a_child_with_delete_orphan_keeps_it() -> orm_core::Result<()> {
-    let (engine, session) = setup(&registry());
-    let (p, a, _b) = family(&session)?;
-    let other = Obj::new(Parent {
-        name: "other".into(),
-        ..Default::default()
-    });
-    session.add(&other)?;
-    session.commit()?;
-    dml(&engine);
+    #[test]
+    fn moving_a_child_with_delete_orphan_keeps_it() -> orm_core::Result<()> {
+        let (engine, session) = setup(&registry());
+        let (p, a, _b) = family(&session)?;
+        let other = Obj::new(Parent {
+            name: "other".into(),
+            ..Default::default()
+        });
+        session.add(&other)?;
+        session.commit()?;
+        dml(&engine);
 
-    other.append(Parent::children, &a)?;
-    assert!(!p.get(Parent::children)?.contains(&a));
-    session.commit()?;
-    assert_eq!(
-        dml(&engine),
-        ["UPDATE child SET parent_id = ? WHERE id = ? [2, 1]"]
-    );
-    assert_eq!(a.state(), ObjectState::Persistent);
-    Ok(())
-}
+        other.append(Parent::children, &a)?;
+        assert!(!p.get(Parent::children)?.contains(&a));
+        session.commit()?;
+        assert_eq!(
+            dml(&engine),
+            ["UPDATE child SET parent_id = ? WHERE id = ? [2, 1]"]
+        );
+        assert_eq!(a.state(), ObjectState::Persistent);
+        Ok(())
+    }
 
-#[test]
-fn a_pending_child_removed_before_flush_is_never_inserted() -> orm_core::Result<()> {
-    let (engine, session) = setup(&registry());
-    let (p, _a, _b) = family(&session)?;
-    dml(&engine);
+    #[test]
+    fn a_pending_child_removed_before_flush_is_never_inserted() -> orm_core::Result<()> {
+        let (engine, session) = setup(&registry());
+        let (p, _a, _b) = family(&session)?;
+        dml(&engine);
 
-    let c = Obj::new(Child {
-        name: "c".into(),
-        ..Default::default()
-    });
-    p.append(Parent::children, &c)?;
-    session.flush()?; // c is INSERTed here...
-    p.remove(Parent::children, &c)?;
-    session.commit()?; // ...and DELETEd here as an orphan
-    assert_eq!(
-        dml(&engine),
-        [
-            "INSERT INTO child (name, parent_id) VALUES (?, ?) ['c', 1]",
-            "DELETE FROM child WHERE id = ? [3]",
-        ]
-    );
+        let c = Obj::new(Child {
+            name: "c".into(),
+            ..Default::default()
+        });
+        p.append(Parent::children, &c)?;
+        session.flush()?; // c is INSERTed here...
+        p.remove(Parent::children, &c)?;
+        session.commit()?; // ...and DELETEd here as an orphan
+        assert_eq!(
+            dml(&engine),
+            [
+                "INSERT INTO child (name, parent_id) VALUES (?, ?) ['c', 1]",
+                "DELETE FROM child WHERE id = ? [3]",
+            ]
+        );
 
-    let d = Obj::new(Child {
-        name: "d".into(),
-        ..Default::default()
-    });
-    p.append(Parent::children, &d)?;
-    session.add(&d)?;
-    p.remove(Parent::children, &d)?;
-    session.commit()?;
-    let statements = dml(&engine);
-    assert!(statements.is_empty(), "never inserted: {statements:?}");
-    assert_eq!(d.state(), ObjectState::Transient);
-    Ok(())
-}
+        let d = Obj::new(Child {
+            name: "d".into(),
+            ..Default::default()
+        });
+        p.append(Parent::children, &d)?;
+        session.add(&d)?;
+        p.remove(Parent::children, &d)?;
+        session.commit()?;
+        let statements = dml(&engine);
+        assert!(statements.is_empty(), "never inserted: {statements:?}");
+        assert_eq!(d.state(), ObjectState::Transient);
+        Ok(())
+    }
 
-#[test]
-fn setting_the_parent_to_none_orphans_the_child() -> orm_core::Result<()> {
-    let (engine, session) = setup(&registry());
-    let (_p, _a, b) = family(&session)?;
-    dml(&engine);
-    b.set(Child::parent, None)?;
-    session.commit()?;
-    assert_eq!(dml(&engine), ["DELETE FROM child WHERE id = ? [2]"]);
-    Ok(())
-}
+    #[test]
+    fn setting_the_parent_to_none_orphans_the_child() -> orm_core::Result<()> {
+        let (engine, session) = setup(&registry());
+        let (_p, _a, b) = family(&session)?;
+        dml(&engine);
+        b.set(Child::parent, None)?;
+        session.commit()?;
+        assert_eq!(dml(&engine), ["DELETE FROM child WHERE id = ? [2]"]);
+        Ok(())
+    }
 
-#[test]
-fn moving_a_pending_child_keeps_it_pending() -> orm_core::Result<()> {
-    let (engine, session) = setup(&registry());
-    let (p, _a, _b) = family(&session)?;
-    let other = Obj::new(Parent {
-        name: "other".into(),
-        ..Default::default()
-    });
-    session.add(&other)?;
-    let c = Obj::new(Child {
-        name: "c".into(),
-        ..Default::default()
-    });
-    p.append(Parent::children, &c)?;
-    session.add(&c)?;
-    other.append(Parent::children, &c)?; // moved before any flush: not an orphan
-    assert_eq!(c.state(), ObjectState::Pending);
-    session.commit()?;
-    assert_eq!(
-        rows(
-            &engine,
-            "SELECT name, parent_id FROM child WHERE name = 'c'"
-        ),
-        ["'c', 2"]
-    );
-    Ok(())
+    #[test]
+    fn moving_a_pending_child_keeps_it_pending() -> orm_core::Result<()> {
+        let (engine, session) = setup(&registry());
+        let (p, _a, _b) = family(&session)?;
+        let other = Obj::new(Parent {
+            name: "other".into(),
+            ..Default::default()
+        });
+        session.add(&other)?;
+        let c = Obj::new(Child {
+            name: "c".into(),
+            ..Default::default()
+        });
+        p.append(Parent::children, &c)?;
+        session.add(&c)?;
+        other.append(Parent::children, &c)?; // moved before any flush: not an orphan
+        assert_eq!(c.state(), ObjectState::Pending);
+        session.commit()?;
+        assert_eq!(
+            rows(
+                &engine,
+                "SELECT name, parent_id FROM child WHERE name = 'c'"
+            ),
+            ["'c', 2"]
+        );
+        Ok(())
+    }
 }
 
 mod passive {
@@ -240,45 +243,47 @@ mod passive {
     }
 }
 
-#[test]
-fn passive_deletes_on_a_one_to_many() -> orm_core::Result<()> {
-    use passive::{Blog, Post};
-    let registry = Registry::builder().model::<Blog>().build()?;
-    let engine = orm_sqlite::memory()?;
-    assert!(registry.create_table_sql(engine.dialect())[1]
-        .contains("FOREIGN KEY (blog_id) REFERENCES blog (id) ON DELETE CASCADE"));
-    drop(engine);
-    let (engine, session) = setup(&registry);
-    let blog = Obj::new(Blog::default());
-    for _ in 0..3 {
-        blog.append(Blog::posts, &Obj::new(Post::default()))?;
-    }
-    session.add(&blog)?;
-    session.commit()?;
-    drop((session, blog));
+backend_tests! {
+    #[test]
+    fn passive_deletes_on_a_one_to_many() -> orm_core::Result<()> {
+        use passive::{Blog, Post};
+        let registry = Registry::builder().model::<Blog>().build()?;
+        let engine = orm_sqlite::memory()?;
+        assert!(registry.create_table_sql(engine.dialect())[1]
+            .contains("FOREIGN KEY (blog_id) REFERENCES blog (id) ON DELETE CASCADE"));
+        drop(engine);
+        let (engine, session) = setup(&registry);
+        let blog = Obj::new(Blog::default());
+        for _ in 0..3 {
+            blog.append(Blog::posts, &Obj::new(Post::default()))?;
+        }
+        session.add(&blog)?;
+        session.commit()?;
+        drop((session, blog));
 
-    // Unloaded posts are neither loaded nor touched: the database deletes them.
-    let session = Session::new(&engine, &registry);
-    let blog = session.get::<Blog>(1)?.unwrap();
-    engine.take_recorded();
-    session.delete(&blog)?;
-    session.commit()?;
-    assert_eq!(
-        common::sql(&engine),
-        ["BEGIN", "DELETE FROM blog WHERE id = ? [1]", "COMMIT"]
-    );
-    assert_eq!(rows(&engine, "SELECT count(*) FROM post"), ["0"]);
-    Ok(())
-}
-
-#[test]
-fn expunge_cascades_with_all() -> orm_core::Result<()> {
-    let (_engine, session) = setup(&registry());
-    let (p, a, b) = family(&session)?;
-    let toy = a.get(Child::toys)?.remove(0);
-    session.expunge(&p)?;
-    for state in [p.state(), a.state(), b.state(), toy.state()] {
-        assert_eq!(state, ObjectState::Detached);
+        // Unloaded posts are neither loaded nor touched: the database deletes them.
+        let session = Session::new(&engine, &registry);
+        let blog = session.get::<Blog>(1)?.unwrap();
+        engine.take_recorded();
+        session.delete(&blog)?;
+        session.commit()?;
+        assert_eq!(
+            common::sql(&engine),
+            ["BEGIN", "DELETE FROM blog WHERE id = ? [1]", "COMMIT"]
+        );
+        assert_eq!(rows(&engine, "SELECT count(*) FROM post"), ["0"]);
+        Ok(())
     }
-    Ok(())
+
+    #[test]
+    fn expunge_cascades_with_all() -> orm_core::Result<()> {
+        let (_engine, session) = setup(&registry());
+        let (p, a, b) = family(&session)?;
+        let toy = a.get(Child::toys)?.remove(0);
+        session.expunge(&p)?;
+        for state in [p.state(), a.state(), b.state(), toy.state()] {
+            assert_eq!(state, ObjectState::Detached);
+        }
+        Ok(())
+    }
 }

@@ -1,6 +1,9 @@
 //! The configure step: every misconfiguration is a typed error whose
 //! message says what to change.
 
+#[macro_use]
+mod common;
+
 use orm_core::prelude::*;
 use orm_core::{ConfigError, Direction};
 
@@ -71,30 +74,32 @@ mod disambiguated {
     }
 }
 
-#[test]
-fn foreign_keys_resolves_the_ambiguity() -> orm_core::Result<()> {
-    use disambiguated::{Kid, Person};
-    let registry = Registry::builder().model::<Person>().build()?;
-    assert_eq!(
-        registry.direction(Person::children),
-        Some(Direction::OneToMany)
-    );
-    assert_eq!(registry.direction(Kid::mother), Some(Direction::ManyToOne));
+backend_tests! {
+    #[test]
+    fn foreign_keys_resolves_the_ambiguity() -> orm_core::Result<()> {
+        use disambiguated::{Kid, Person};
+        let registry = Registry::builder().model::<Person>().build()?;
+        assert_eq!(
+            registry.direction(Person::children),
+            Some(Direction::OneToMany)
+        );
+        assert_eq!(registry.direction(Kid::mother), Some(Direction::ManyToOne));
 
-    let engine = orm_sqlite::memory()?;
-    registry.create_all(&engine)?;
-    let session = Session::new(&engine, &registry);
-    let mum = Obj::new(Person::default());
-    let dad = Obj::new(Person::default());
-    let kid = Obj::new(Kid::default());
-    kid.set(Kid::mother, &mum)?;
-    dad.append(Person::fathered, &kid)?;
-    session.add(&kid)?;
-    session.add(&dad)?;
-    session.commit()?;
-    let rows = engine.query("SELECT mother_id, father_id FROM kid", &[])?;
-    assert_eq!(rows, vec![vec![1.into(), 2.into()]]);
-    Ok(())
+        let engine = common::engine();
+        registry.create_all(&engine)?;
+        let session = Session::new(&engine, &registry);
+        let mum = Obj::new(Person::default());
+        let dad = Obj::new(Person::default());
+        let kid = Obj::new(Kid::default());
+        kid.set(Kid::mother, &mum)?;
+        dad.append(Person::fathered, &kid)?;
+        session.add(&kid)?;
+        session.add(&dad)?;
+        session.commit()?;
+        let rows = engine.query("SELECT mother_id, father_id FROM kid", &[])?;
+        assert_eq!(rows, vec![vec![1.into(), 2.into()]]);
+        Ok(())
+    }
 }
 
 mod bad_foreign_keys_argument {

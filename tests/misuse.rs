@@ -2,6 +2,7 @@
 //! that fails is not half applied, and user mistakes are never reported as
 //! internal errors.
 
+#[macro_use]
 mod common;
 
 use common::{rows, setup};
@@ -43,125 +44,127 @@ fn parent(n: &Obj<Node>) -> Option<String> {
         .map(|p| p.borrow().name.clone())
 }
 
-#[test]
-fn append_while_the_item_is_borrowed_changes_nothing() {
-    let p = node("p");
-    let c = node("c");
-    let guard = c.borrow();
-    let err = p.append(Node::children, &c).unwrap_err();
-    assert!(matches!(err, Error::Borrowed { model: "Node" }), "{err}");
-    drop(guard);
-    assert!(children(&p).is_empty());
-    assert_eq!(parent(&c), None);
-    // Retrying after the guard is gone works.
-    p.append(Node::children, &c).unwrap();
-    assert_eq!(children(&p), ["c"]);
-    assert_eq!(parent(&c).as_deref(), Some("p"));
-}
+backend_tests! {
+    #[test]
+    fn append_while_the_item_is_borrowed_changes_nothing() {
+        let p = node("p");
+        let c = node("c");
+        let guard = c.borrow();
+        let err = p.append(Node::children, &c).unwrap_err();
+        assert!(matches!(err, Error::Borrowed { model: "Node" }), "{err}");
+        drop(guard);
+        assert!(children(&p).is_empty());
+        assert_eq!(parent(&c), None);
+        // Retrying after the guard is gone works.
+        p.append(Node::children, &c).unwrap();
+        assert_eq!(children(&p), ["c"]);
+        assert_eq!(parent(&c).as_deref(), Some("p"));
+    }
 
-#[test]
-fn a_failed_move_leaves_both_parents_as_they_were() -> orm_core::Result<()> {
-    let old = node("old");
-    let new = node("new");
-    let c = node("c");
-    old.append(Node::children, &c)?;
-    // The old parent is borrowed: moving the child would have to change it.
-    let guard = old.borrow();
-    let err = new.append(Node::children, &c).unwrap_err();
-    assert!(matches!(err, Error::Borrowed { .. }), "{err}");
-    drop(guard);
-    assert_eq!(children(&old), ["c"]);
-    assert!(children(&new).is_empty());
-    assert_eq!(parent(&c).as_deref(), Some("old"));
+    #[test]
+    fn a_failed_move_leaves_both_parents_as_they_were() -> orm_core::Result<()> {
+        let old = node("old");
+        let new = node("new");
+        let c = node("c");
+        old.append(Node::children, &c)?;
+        // The old parent is borrowed: moving the child would have to change it.
+        let guard = old.borrow();
+        let err = new.append(Node::children, &c).unwrap_err();
+        assert!(matches!(err, Error::Borrowed { .. }), "{err}");
+        drop(guard);
+        assert_eq!(children(&old), ["c"]);
+        assert!(children(&new).is_empty());
+        assert_eq!(parent(&c).as_deref(), Some("old"));
 
-    let guard = old.borrow();
-    let err = c.set(Node::parent, &new).unwrap_err();
-    assert!(matches!(err, Error::Borrowed { .. }), "{err}");
-    drop(guard);
-    assert_eq!(children(&old), ["c"]);
-    assert!(children(&new).is_empty());
-    assert_eq!(parent(&c).as_deref(), Some("old"));
+        let guard = old.borrow();
+        let err = c.set(Node::parent, &new).unwrap_err();
+        assert!(matches!(err, Error::Borrowed { .. }), "{err}");
+        drop(guard);
+        assert_eq!(children(&old), ["c"]);
+        assert!(children(&new).is_empty());
+        assert_eq!(parent(&c).as_deref(), Some("old"));
 
-    // After the failure the move goes through and memory agrees everywhere.
-    new.append(Node::children, &c)?;
-    assert!(children(&old).is_empty());
-    assert_eq!(children(&new), ["c"]);
-    assert_eq!(parent(&c).as_deref(), Some("new"));
-    Ok(())
-}
+        // After the failure the move goes through and memory agrees everywhere.
+        new.append(Node::children, &c)?;
+        assert!(children(&old).is_empty());
+        assert_eq!(children(&new), ["c"]);
+        assert_eq!(parent(&c).as_deref(), Some("new"));
+        Ok(())
+    }
 
-#[test]
-fn remove_and_clear_while_borrowed_change_nothing() -> orm_core::Result<()> {
-    let p = node("p");
-    let c = node("c");
-    p.append(Node::children, &c)?;
-    let guard = c.borrow();
-    assert!(matches!(
-        p.remove(Node::children, &c).unwrap_err(),
-        Error::Borrowed { .. }
-    ));
-    drop(guard);
-    assert_eq!(children(&p), ["c"]);
-    assert_eq!(parent(&c).as_deref(), Some("p"));
+    #[test]
+    fn remove_and_clear_while_borrowed_change_nothing() -> orm_core::Result<()> {
+        let p = node("p");
+        let c = node("c");
+        p.append(Node::children, &c)?;
+        let guard = c.borrow();
+        assert!(matches!(
+            p.remove(Node::children, &c).unwrap_err(),
+            Error::Borrowed { .. }
+        ));
+        drop(guard);
+        assert_eq!(children(&p), ["c"]);
+        assert_eq!(parent(&c).as_deref(), Some("p"));
 
-    let guard = p.borrow();
-    assert!(matches!(
-        c.set(Node::parent, None).unwrap_err(),
-        Error::Borrowed { .. }
-    ));
-    drop(guard);
-    assert_eq!(children(&p), ["c"]);
-    assert_eq!(parent(&c).as_deref(), Some("p"));
-    Ok(())
-}
+        let guard = p.borrow();
+        assert!(matches!(
+            c.set(Node::parent, None).unwrap_err(),
+            Error::Borrowed { .. }
+        ));
+        drop(guard);
+        assert_eq!(children(&p), ["c"]);
+        assert_eq!(parent(&c).as_deref(), Some("p"));
+        Ok(())
+    }
 
-#[test]
-fn a_failed_commit_after_a_failed_move_writes_the_old_parent() -> orm_core::Result<()> {
-    let registry = Registry::builder().model::<Node>().build()?;
-    let (engine, session) = setup(&registry);
-    let old = node("old");
-    let new = node("new");
-    let c = node("c");
-    old.append(Node::children, &c)?;
-    session.add(&old)?;
-    session.add(&new)?;
-    session.commit()?;
-    let guard = old.borrow();
-    assert!(new.append(Node::children, &c).is_err());
-    drop(guard);
-    session.commit()?;
-    assert_eq!(
-        rows(&engine, "SELECT name, parent_id FROM node ORDER BY name"),
-        ["'c', 1", "'new', None", "'old', None"]
-    );
-    Ok(())
-}
+    #[test]
+    fn a_failed_commit_after_a_failed_move_writes_the_old_parent() -> orm_core::Result<()> {
+        let registry = Registry::builder().model::<Node>().build()?;
+        let (engine, session) = setup(&registry);
+        let old = node("old");
+        let new = node("new");
+        let c = node("c");
+        old.append(Node::children, &c)?;
+        session.add(&old)?;
+        session.add(&new)?;
+        session.commit()?;
+        let guard = old.borrow();
+        assert!(new.append(Node::children, &c).is_err());
+        drop(guard);
+        session.commit()?;
+        assert_eq!(
+            rows(&engine, "SELECT name, parent_id FROM node ORDER BY name"),
+            ["'c', 1", "'new', None", "'old', None"]
+        );
+        Ok(())
+    }
 
-#[test]
-fn a_new_node_that_is_its_own_parent_is_a_cycle_error() -> orm_core::Result<()> {
-    let registry = Registry::builder().model::<Node>().build()?;
-    let (engine, session) = setup(&registry);
-    let n = node("n");
-    n.set(Node::parent, &n)?;
-    // Memory agrees on both sides of the loop.
-    assert_eq!(children(&n), ["n"]);
-    assert_eq!(parent(&n).as_deref(), Some("n"));
-    session.add(&n)?;
-    let err = session.commit().unwrap_err();
-    assert!(matches!(err, Error::Cycle { model: "Node", .. }), "{err}");
-    assert!(err.to_string().contains("post_update"), "{err}");
-    assert!(rows(&engine, "SELECT id FROM node").is_empty());
+    #[test]
+    fn a_new_node_that_is_its_own_parent_is_a_cycle_error() -> orm_core::Result<()> {
+        let registry = Registry::builder().model::<Node>().build()?;
+        let (engine, session) = setup(&registry);
+        let n = node("n");
+        n.set(Node::parent, &n)?;
+        // Memory agrees on both sides of the loop.
+        assert_eq!(children(&n), ["n"]);
+        assert_eq!(parent(&n).as_deref(), Some("n"));
+        session.add(&n)?;
+        let err = session.commit().unwrap_err();
+        assert!(matches!(err, Error::Cycle { model: "Node", .. }), "{err}");
+        assert!(err.to_string().contains("post_update"), "{err}");
+        assert!(rows(&engine, "SELECT id FROM node").is_empty());
 
-    // The session is still usable: break the loop and commit.
-    n.set(Node::parent, None)?;
-    session.commit()?;
-    assert_eq!(rows(&engine, "SELECT id, parent_id FROM node"), ["1, None"]);
+        // The session is still usable: break the loop and commit.
+        n.set(Node::parent, None)?;
+        session.commit()?;
+        assert_eq!(rows(&engine, "SELECT id, parent_id FROM node"), ["1, None"]);
 
-    // A persistent row may refer to itself: its key is known.
-    n.set(Node::parent, &n)?;
-    session.commit()?;
-    assert_eq!(rows(&engine, "SELECT id, parent_id FROM node"), ["1, 1"]);
-    Ok(())
+        // A persistent row may refer to itself: its key is known.
+        n.set(Node::parent, &n)?;
+        session.commit()?;
+        assert_eq!(rows(&engine, "SELECT id, parent_id FROM node"), ["1, 1"]);
+        Ok(())
+    }
 }
 
 #[derive(Model, Debug, Default)]
@@ -173,40 +176,42 @@ pub struct Pair {
     pub b: String,
 }
 
-#[test]
-fn keys_are_checked_against_the_key_columns() -> orm_core::Result<()> {
-    let registry = Registry::builder()
-        .model::<Node>()
-        .model::<Pair>()
-        .build()?;
-    let (_engine, session) = setup(&registry);
-    let err = session.get::<Node>((1, 2)).unwrap_err();
-    assert!(
-        matches!(err, Error::InvalidKey { model: "Node", .. }),
-        "{err}"
-    );
-    assert!(err.to_string().contains("1 column"), "{err}");
-    let err = session.get::<Node>("abc").unwrap_err();
-    assert!(
-        matches!(err, Error::InvalidKey { model: "Node", .. }),
-        "{err}"
-    );
-    assert!(err.to_string().contains("id"), "{err}");
-    let err = session.get::<Node>(vec![Value::Null]).unwrap_err();
-    assert!(matches!(err, Error::InvalidKey { .. }), "{err}");
-    let err = session.get::<Pair>(1).unwrap_err();
-    assert!(
-        matches!(err, Error::InvalidKey { model: "Pair", .. }),
-        "{err}"
-    );
-    let err = session.get::<Pair>(("x", 1)).unwrap_err();
-    assert!(
-        matches!(err, Error::InvalidKey { model: "Pair", .. }),
-        "{err}"
-    );
-    assert!(session.get::<Pair>((1, "x"))?.is_none());
-    assert!(session.get::<Node>(7)?.is_none());
-    Ok(())
+backend_tests! {
+    #[test]
+    fn keys_are_checked_against_the_key_columns() -> orm_core::Result<()> {
+        let registry = Registry::builder()
+            .model::<Node>()
+            .model::<Pair>()
+            .build()?;
+        let (_engine, session) = setup(&registry);
+        let err = session.get::<Node>((1, 2)).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidKey { model: "Node", .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("1 column"), "{err}");
+        let err = session.get::<Node>("abc").unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidKey { model: "Node", .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("id"), "{err}");
+        let err = session.get::<Node>(vec![Value::Null]).unwrap_err();
+        assert!(matches!(err, Error::InvalidKey { .. }), "{err}");
+        let err = session.get::<Pair>(1).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidKey { model: "Pair", .. }),
+            "{err}"
+        );
+        let err = session.get::<Pair>(("x", 1)).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidKey { model: "Pair", .. }),
+            "{err}"
+        );
+        assert!(session.get::<Pair>((1, "x"))?.is_none());
+        assert!(session.get::<Node>(7)?.is_none());
+        Ok(())
+    }
 }
 
 #[derive(Model, Debug, Default)]
@@ -216,24 +221,26 @@ pub struct Stray {
     pub id: Option<i64>,
 }
 
-#[test]
-fn a_model_missing_from_the_registry_says_how_to_register_it() -> orm_core::Result<()> {
-    let registry = Registry::builder().model::<Node>().build()?;
-    let (_engine, session) = setup(&registry);
-    let err = session.add(&Obj::new(Stray::default())).unwrap_err();
-    assert!(
-        matches!(err, Error::UnregisteredModel { model: "Stray" }),
-        "{err}"
-    );
-    let message = err.to_string();
-    assert!(message.contains(".model::<Stray>()"), "{message}");
-    assert!(!message.contains("``"), "{message}");
-    let err = session.get::<Stray>(1).unwrap_err();
-    assert!(
-        matches!(err, Error::UnregisteredModel { model: "Stray" }),
-        "{err}"
-    );
-    Ok(())
+backend_tests! {
+    #[test]
+    fn a_model_missing_from_the_registry_says_how_to_register_it() -> orm_core::Result<()> {
+        let registry = Registry::builder().model::<Node>().build()?;
+        let (_engine, session) = setup(&registry);
+        let err = session.add(&Obj::new(Stray::default())).unwrap_err();
+        assert!(
+            matches!(err, Error::UnregisteredModel { model: "Stray" }),
+            "{err}"
+        );
+        let message = err.to_string();
+        assert!(message.contains(".model::<Stray>()"), "{message}");
+        assert!(!message.contains("``"), "{message}");
+        let err = session.get::<Stray>(1).unwrap_err();
+        assert!(
+            matches!(err, Error::UnregisteredModel { model: "Stray" }),
+            "{err}"
+        );
+        Ok(())
+    }
 }
 
 mod proxy {

@@ -1,6 +1,7 @@
 //! One-to-one: a scalar on both sides, for both placements of the foreign
 //! key (seed 002), replacement and stealing.
 
+#[macro_use]
 mod common;
 
 use common::{dml, rows, setup};
@@ -71,112 +72,114 @@ fn named<T: Model + Default>(name: &str, set: impl Fn(&mut T, String)) -> Obj<T>
     Obj::new(value)
 }
 
-#[test]
-fn direction_of_a_scalar_on_the_parent_side_is_one_to_many() -> orm_core::Result<()> {
-    use child_holds_key::{Child, Parent};
-    let registry = Registry::builder().model::<Parent>().build()?;
-    assert_eq!(
-        registry.direction(Parent::child),
-        Some(orm_core::Direction::OneToMany)
-    );
-    assert_eq!(
-        registry.direction(Child::parent),
-        Some(orm_core::Direction::ManyToOne)
-    );
-    Ok(())
-}
+backend_tests! {
+    #[test]
+    fn direction_of_a_scalar_on_the_parent_side_is_one_to_many() -> orm_core::Result<()> {
+        use child_holds_key::{Child, Parent};
+        let registry = Registry::builder().model::<Parent>().build()?;
+        assert_eq!(
+            registry.direction(Parent::child),
+            Some(orm_core::Direction::OneToMany)
+        );
+        assert_eq!(
+            registry.direction(Child::parent),
+            Some(orm_core::Direction::ManyToOne)
+        );
+        Ok(())
+    }
 
-#[test]
-fn replacing_deletes_the_orphan_before_the_unique_key_is_reused() -> orm_core::Result<()> {
-    use child_holds_key::{Child, Parent};
-    let registry = Registry::builder().model::<Parent>().build()?;
-    let (engine, session) = setup(&registry);
-    let p = named::<Parent>("p", |p, n| p.name = n);
-    let old = named::<Child>("old", |c, n| c.name = n);
-    p.set(Parent::child, &old)?;
-    assert!(old.get(Child::parent)?.unwrap().ptr_eq(&p));
-    session.add(&p)?;
-    session.commit()?;
-    dml(&engine);
+    #[test]
+    fn replacing_deletes_the_orphan_before_the_unique_key_is_reused() -> orm_core::Result<()> {
+        use child_holds_key::{Child, Parent};
+        let registry = Registry::builder().model::<Parent>().build()?;
+        let (engine, session) = setup(&registry);
+        let p = named::<Parent>("p", |p, n| p.name = n);
+        let old = named::<Child>("old", |c, n| c.name = n);
+        p.set(Parent::child, &old)?;
+        assert!(old.get(Child::parent)?.unwrap().ptr_eq(&p));
+        session.add(&p)?;
+        session.commit()?;
+        dml(&engine);
 
-    let new = named::<Child>("new", |c, n| c.name = n);
-    p.set(Parent::child, &new)?;
-    // In memory at once: the old child lost its parent.
-    assert!(old.get(Child::parent)?.is_none());
-    assert!(new.get(Child::parent)?.unwrap().ptr_eq(&p));
-    session.commit()?;
-    // The old row goes first, so the UNIQUE parent_id is free for the new one.
-    assert_eq!(
-        dml(&engine),
-        [
-            "DELETE FROM child WHERE id = ? [1]",
-            "INSERT INTO child (name, parent_id) VALUES (?, ?) ['new', 1]",
-        ]
-    );
-    assert_eq!(
-        rows(&engine, "SELECT name, parent_id FROM child"),
-        ["'new', 1"]
-    );
-    assert_eq!(old.state(), orm_core::ObjectState::Detached);
-    Ok(())
-}
+        let new = named::<Child>("new", |c, n| c.name = n);
+        p.set(Parent::child, &new)?;
+        // In memory at once: the old child lost its parent.
+        assert!(old.get(Child::parent)?.is_none());
+        assert!(new.get(Child::parent)?.unwrap().ptr_eq(&p));
+        session.commit()?;
+        // The old row goes first, so the UNIQUE parent_id is free for the new one.
+        assert_eq!(
+            dml(&engine),
+            [
+                "DELETE FROM child WHERE id = ? [1]",
+                "INSERT INTO child (name, parent_id) VALUES (?, ?) ['new', 1]",
+            ]
+        );
+        assert_eq!(
+            rows(&engine, "SELECT name, parent_id FROM child"),
+            ["'new', 1"]
+        );
+        assert_eq!(old.state(), orm_core::ObjectState::Detached);
+        Ok(())
+    }
 
-#[test]
-fn replacing_nulls_the_old_key_first_without_delete_orphan() -> orm_core::Result<()> {
-    use child_kept::{Child, Parent};
-    let registry = Registry::builder().model::<Parent>().build()?;
-    let (engine, session) = setup(&registry);
-    let p = named::<Parent>("p", |p, n| p.name = n);
-    let old = named::<Child>("old", |c, n| c.name = n);
-    p.set(Parent::child, &old)?;
-    session.add(&p)?;
-    session.commit()?;
-    dml(&engine);
+    #[test]
+    fn replacing_nulls_the_old_key_first_without_delete_orphan() -> orm_core::Result<()> {
+        use child_kept::{Child, Parent};
+        let registry = Registry::builder().model::<Parent>().build()?;
+        let (engine, session) = setup(&registry);
+        let p = named::<Parent>("p", |p, n| p.name = n);
+        let old = named::<Child>("old", |c, n| c.name = n);
+        p.set(Parent::child, &old)?;
+        session.add(&p)?;
+        session.commit()?;
+        dml(&engine);
 
-    let new = named::<Child>("new", |c, n| c.name = n);
-    new.set(Child::parent, &p)?; // from the other side this time
-    assert!(p.get(Parent::child)?.unwrap().ptr_eq(&new));
-    assert!(old.get(Child::parent)?.is_none());
-    session.add(&new)?;
-    session.commit()?;
-    assert_eq!(
-        dml(&engine),
-        [
-            "UPDATE child SET parent_id = ? WHERE id = ? [None, 1]",
-            "INSERT INTO child (name, parent_id) VALUES (?, ?) ['new', 1]",
-        ]
-    );
-    assert_eq!(
-        rows(&engine, "SELECT name, parent_id FROM child ORDER BY id"),
-        ["'old', None", "'new', 1"]
-    );
-    Ok(())
-}
+        let new = named::<Child>("new", |c, n| c.name = n);
+        new.set(Child::parent, &p)?; // from the other side this time
+        assert!(p.get(Parent::child)?.unwrap().ptr_eq(&new));
+        assert!(old.get(Child::parent)?.is_none());
+        session.add(&new)?;
+        session.commit()?;
+        assert_eq!(
+            dml(&engine),
+            [
+                "UPDATE child SET parent_id = ? WHERE id = ? [None, 1]",
+                "INSERT INTO child (name, parent_id) VALUES (?, ?) ['new', 1]",
+            ]
+        );
+        assert_eq!(
+            rows(&engine, "SELECT name, parent_id FROM child ORDER BY id"),
+            ["'old', None", "'new', 1"]
+        );
+        Ok(())
+    }
 
-#[test]
-fn stealing_a_child_updates_both_owners() -> orm_core::Result<()> {
-    use child_holds_key::{Child, Parent};
-    let registry = Registry::builder().model::<Parent>().build()?;
-    let (engine, session) = setup(&registry);
-    let p1 = named::<Parent>("p1", |p, n| p.name = n);
-    let p2 = named::<Parent>("p2", |p, n| p.name = n);
-    let c = named::<Child>("c", |c, n| c.name = n);
-    p1.set(Parent::child, &c)?;
-    session.add(&p1)?;
-    session.add(&p2)?;
-    session.commit()?;
-    dml(&engine);
+    #[test]
+    fn stealing_a_child_updates_both_owners() -> orm_core::Result<()> {
+        use child_holds_key::{Child, Parent};
+        let registry = Registry::builder().model::<Parent>().build()?;
+        let (engine, session) = setup(&registry);
+        let p1 = named::<Parent>("p1", |p, n| p.name = n);
+        let p2 = named::<Parent>("p2", |p, n| p.name = n);
+        let c = named::<Child>("c", |c, n| c.name = n);
+        p1.set(Parent::child, &c)?;
+        session.add(&p1)?;
+        session.add(&p2)?;
+        session.commit()?;
+        dml(&engine);
 
-    p2.set(Parent::child, &c)?;
-    assert!(p1.get(Parent::child)?.is_none());
-    assert!(c.get(Child::parent)?.unwrap().ptr_eq(&p2));
-    session.commit()?;
-    // Moved, not orphaned: one UPDATE, no DELETE.
-    assert_eq!(
-        dml(&engine),
-        ["UPDATE child SET parent_id = ? WHERE id = ? [2, 1]"]
-    );
-    Ok(())
+        p2.set(Parent::child, &c)?;
+        assert!(p1.get(Parent::child)?.is_none());
+        assert!(c.get(Child::parent)?.unwrap().ptr_eq(&p2));
+        session.commit()?;
+        // Moved, not orphaned: one UPDATE, no DELETE.
+        assert_eq!(
+            dml(&engine),
+            ["UPDATE child SET parent_id = ? WHERE id = ? [2, 1]"]
+        );
+        Ok(())
+    }
 }
 
 /// The many-to-one turned one-to-one: the key is on the parent
@@ -205,69 +208,71 @@ mod parent_holds_key {
     }
 }
 
-#[test]
-fn many_to_one_turned_one_to_one() -> orm_core::Result<()> {
-    use parent_holds_key::{Child, Parent};
-    let registry = Registry::builder().model::<Parent>().build()?;
-    assert_eq!(
-        registry.direction(Child::parent),
-        Some(orm_core::Direction::OneToMany)
-    );
-    let (engine, session) = setup(&registry);
-    let p = Obj::new(Parent::default());
-    let c = Obj::new(Child::default());
-    c.set(Child::parent, &p)?;
-    assert!(p.get(Parent::child)?.unwrap().ptr_eq(&c));
-    session.add(&c)?;
-    session.commit()?;
-    assert_eq!(
-        dml(&engine),
-        [
-            "INSERT INTO child DEFAULT VALUES",
-            "INSERT INTO parent (child_id) VALUES (?) [1]",
-        ]
-    );
-    drop((session, p, c));
+backend_tests! {
+    #[test]
+    fn many_to_one_turned_one_to_one() -> orm_core::Result<()> {
+        use parent_holds_key::{Child, Parent};
+        let registry = Registry::builder().model::<Parent>().build()?;
+        assert_eq!(
+            registry.direction(Child::parent),
+            Some(orm_core::Direction::OneToMany)
+        );
+        let (engine, session) = setup(&registry);
+        let p = Obj::new(Parent::default());
+        let c = Obj::new(Child::default());
+        c.set(Child::parent, &p)?;
+        assert!(p.get(Parent::child)?.unwrap().ptr_eq(&c));
+        session.add(&c)?;
+        session.commit()?;
+        assert_eq!(
+            dml(&engine),
+            [
+                "INSERT INTO child DEFAULT VALUES",
+                "INSERT INTO parent (child_id) VALUES (?) [1]",
+            ]
+        );
+        drop((session, p, c));
 
-    let session = Session::new(&engine, &registry);
-    let c = session.get::<Child>(1)?.unwrap();
-    let p = c
-        .get(Child::parent)?
-        .expect("loaded through parent.child_id");
-    assert_eq!(p.borrow().child_id, Some(1));
-    assert!(p.get(Parent::child)?.unwrap().ptr_eq(&c));
-    Ok(())
-}
+        let session = Session::new(&engine, &registry);
+        let c = session.get::<Child>(1)?.unwrap();
+        let p = c
+            .get(Child::parent)?
+            .expect("loaded through parent.child_id");
+        assert_eq!(p.borrow().child_id, Some(1));
+        assert!(p.get(Parent::child)?.unwrap().ptr_eq(&c));
+        Ok(())
+    }
 
-#[test]
-fn taking_a_saved_child_frees_the_unique_key_first() -> orm_core::Result<()> {
-    use child_kept::{Child, Parent};
-    let registry = Registry::builder().model::<Parent>().build()?;
-    let (engine, session) = setup(&registry);
-    let p1 = named::<Parent>("p1", |p, n| p.name = n);
-    let p2 = named::<Parent>("p2", |p, n| p.name = n);
-    let a = named::<Child>("a", |c, n| c.name = n);
-    let b = named::<Child>("b", |c, n| c.name = n);
-    p2.set(Parent::child, &a)?;
-    p1.set(Parent::child, &b)?;
-    session.add(&p1)?;
-    session.add(&p2)?;
-    session.commit()?;
-    dml(&engine);
+    #[test]
+    fn taking_a_saved_child_frees_the_unique_key_first() -> orm_core::Result<()> {
+        use child_kept::{Child, Parent};
+        let registry = Registry::builder().model::<Parent>().build()?;
+        let (engine, session) = setup(&registry);
+        let p1 = named::<Parent>("p1", |p, n| p.name = n);
+        let p2 = named::<Parent>("p2", |p, n| p.name = n);
+        let a = named::<Child>("a", |c, n| c.name = n);
+        let b = named::<Child>("b", |c, n| c.name = n);
+        p2.set(Parent::child, &a)?;
+        p1.set(Parent::child, &b)?;
+        session.add(&p1)?;
+        session.add(&p2)?;
+        session.commit()?;
+        dml(&engine);
 
-    // (b was inserted first: b is child 1, a is child 2.)
-    // p1 takes a (from p2); b loses its parent. b's key is cleared before
-    // a's is set, or the UNIQUE constraint would trip.
-    p1.set(Parent::child, &a)?;
-    assert!(p2.get(Parent::child)?.is_none());
-    assert!(b.get(Child::parent)?.is_none());
-    session.commit()?;
-    assert_eq!(
-        dml(&engine),
-        [
-            "UPDATE child SET parent_id = ? WHERE id = ? [None, 1]",
-            "UPDATE child SET parent_id = ? WHERE id = ? [1, 2]",
-        ]
-    );
-    Ok(())
+        // (b was inserted first: b is child 1, a is child 2.)
+        // p1 takes a (from p2); b loses its parent. b's key is cleared before
+        // a's is set, or the UNIQUE constraint would trip.
+        p1.set(Parent::child, &a)?;
+        assert!(p2.get(Parent::child)?.is_none());
+        assert!(b.get(Child::parent)?.is_none());
+        session.commit()?;
+        assert_eq!(
+            dml(&engine),
+            [
+                "UPDATE child SET parent_id = ? WHERE id = ? [None, 1]",
+                "UPDATE child SET parent_id = ? WHERE id = ? [1, 2]",
+            ]
+        );
+        Ok(())
+    }
 }

@@ -1,6 +1,7 @@
 //! Rows that depend on each other: `post_update` writes one of the keys
 //! with a second UPDATE; without it, the cycle is a clear error.
 
+#[macro_use]
 mod common;
 
 use common::{dml, rows, setup};
@@ -31,44 +32,46 @@ pub struct Entry {
     pub widget: One<Widget>,
 }
 
-#[test]
-fn mutually_dependent_rows_with_post_update() -> orm_core::Result<()> {
-    let registry = Registry::builder().model::<Widget>().build()?;
-    assert_eq!(registry.tables(), ["widget", "entry"]);
-    let (engine, session) = setup(&registry);
-    let w = Obj::new(Widget::default());
-    let e = Obj::new(Entry::default());
-    w.append(Widget::entries, &e)?;
-    w.set(Widget::favorite_entry, &e)?;
-    session.add(&w)?;
-    session.commit()?;
-    assert_eq!(
-        dml(&engine),
-        [
-            "INSERT INTO widget (favorite_entry_id) VALUES (?) [None]",
-            "INSERT INTO entry (widget_id) VALUES (?) [1]",
-            "UPDATE widget SET favorite_entry_id = ? WHERE id = ? [1, 1]",
-        ]
-    );
-    assert_eq!(
-        rows(&engine, "SELECT id, favorite_entry_id FROM widget"),
-        ["1, 1"]
-    );
+backend_tests! {
+    #[test]
+    fn mutually_dependent_rows_with_post_update() -> orm_core::Result<()> {
+        let registry = Registry::builder().model::<Widget>().build()?;
+        assert_eq!(registry.tables(), ["widget", "entry"]);
+        let (engine, session) = setup(&registry);
+        let w = Obj::new(Widget::default());
+        let e = Obj::new(Entry::default());
+        w.append(Widget::entries, &e)?;
+        w.set(Widget::favorite_entry, &e)?;
+        session.add(&w)?;
+        session.commit()?;
+        assert_eq!(
+            dml(&engine),
+            [
+                "INSERT INTO widget (favorite_entry_id) VALUES (?) [None]",
+                "INSERT INTO entry (widget_id) VALUES (?) [1]",
+                "UPDATE widget SET favorite_entry_id = ? WHERE id = ? [1, 1]",
+            ]
+        );
+        assert_eq!(
+            rows(&engine, "SELECT id, favorite_entry_id FROM widget"),
+            ["1, 1"]
+        );
 
-    // Deleting both: the post-updated key is cleared first.
-    session.delete(&e)?;
-    session.delete(&w)?;
-    session.commit()?;
-    assert_eq!(
-        dml(&engine),
-        [
-            "UPDATE widget SET favorite_entry_id = ? WHERE id = ? [None, 1]",
-            "DELETE FROM entry WHERE id = ? [1]",
-            "DELETE FROM widget WHERE id = ? [1]",
-        ]
-    );
-    assert!(rows(&engine, "SELECT * FROM widget").is_empty());
-    Ok(())
+        // Deleting both: the post-updated key is cleared first.
+        session.delete(&e)?;
+        session.delete(&w)?;
+        session.commit()?;
+        assert_eq!(
+            dml(&engine),
+            [
+                "UPDATE widget SET favorite_entry_id = ? WHERE id = ? [None, 1]",
+                "DELETE FROM entry WHERE id = ? [1]",
+                "DELETE FROM widget WHERE id = ? [1]",
+            ]
+        );
+        assert!(rows(&engine, "SELECT * FROM widget").is_empty());
+        Ok(())
+    }
 }
 
 #[derive(Model, Debug, Default)]
@@ -84,23 +87,25 @@ pub struct Node {
     pub children: Many<Node>,
 }
 
-#[test]
-fn a_row_cycle_without_post_update_is_an_error() -> orm_core::Result<()> {
-    let registry = Registry::builder().model::<Node>().build()?;
-    let (engine, session) = setup(&registry);
-    let a = Obj::new(Node::default());
-    let b = Obj::new(Node::default());
-    a.set(Node::parent, &b)?;
-    b.set(Node::parent, &a)?;
-    session.add(&a)?;
-    let err = session.flush().unwrap_err();
-    assert!(matches!(err, Error::Cycle { model: "Node", .. }), "{err}");
-    assert_eq!(
-        err.to_string(),
-        "the rows of Node (table node) depend on each other in a cycle; add `post_update = true` to Node.parent"
-    );
-    assert!(dml(&engine).is_empty(), "nothing was sent");
-    Ok(())
+backend_tests! {
+    #[test]
+    fn a_row_cycle_without_post_update_is_an_error() -> orm_core::Result<()> {
+        let registry = Registry::builder().model::<Node>().build()?;
+        let (engine, session) = setup(&registry);
+        let a = Obj::new(Node::default());
+        let b = Obj::new(Node::default());
+        a.set(Node::parent, &b)?;
+        b.set(Node::parent, &a)?;
+        session.add(&a)?;
+        let err = session.flush().unwrap_err();
+        assert!(matches!(err, Error::Cycle { model: "Node", .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "the rows of Node (table node) depend on each other in a cycle; add `post_update = true` to Node.parent"
+        );
+        assert!(dml(&engine).is_empty(), "nothing was sent");
+        Ok(())
+    }
 }
 
 mod buddies {
@@ -118,38 +123,40 @@ mod buddies {
     }
 }
 
-#[test]
-fn two_rows_of_one_table_pointing_at_each_other() -> orm_core::Result<()> {
-    use buddies::Person;
-    let registry = Registry::builder().model::<Person>().build()?;
-    let (engine, session) = setup(&registry);
-    let a = Obj::new(Person::default());
-    let b = Obj::new(Person::default());
-    a.set(Person::buddy, &b)?;
-    b.set(Person::buddy, &a)?;
-    session.add(&a)?;
-    session.commit()?;
-    assert_eq!(
-        dml(&engine),
-        [
-            "INSERT INTO person (buddy_id) VALUES (?) [None]",
-            "INSERT INTO person (buddy_id) VALUES (?) [None]",
-            "UPDATE person SET buddy_id = ? WHERE id = ? [2, 1]",
-            "UPDATE person SET buddy_id = ? WHERE id = ? [1, 2]",
-        ]
-    );
-    session.delete(&a)?;
-    session.delete(&b)?;
-    session.commit()?;
-    assert_eq!(
-        dml(&engine),
-        [
-            "UPDATE person SET buddy_id = ? WHERE id = ? [None, 1]",
-            "UPDATE person SET buddy_id = ? WHERE id = ? [None, 2]",
-            "DELETE FROM person WHERE id = ? [1]",
-            "DELETE FROM person WHERE id = ? [2]",
-        ]
-    );
-    assert!(rows(&engine, "SELECT * FROM person").is_empty());
-    Ok(())
+backend_tests! {
+    #[test]
+    fn two_rows_of_one_table_pointing_at_each_other() -> orm_core::Result<()> {
+        use buddies::Person;
+        let registry = Registry::builder().model::<Person>().build()?;
+        let (engine, session) = setup(&registry);
+        let a = Obj::new(Person::default());
+        let b = Obj::new(Person::default());
+        a.set(Person::buddy, &b)?;
+        b.set(Person::buddy, &a)?;
+        session.add(&a)?;
+        session.commit()?;
+        assert_eq!(
+            dml(&engine),
+            [
+                "INSERT INTO person (buddy_id) VALUES (?) [None]",
+                "INSERT INTO person (buddy_id) VALUES (?) [None]",
+                "UPDATE person SET buddy_id = ? WHERE id = ? [2, 1]",
+                "UPDATE person SET buddy_id = ? WHERE id = ? [1, 2]",
+            ]
+        );
+        session.delete(&a)?;
+        session.delete(&b)?;
+        session.commit()?;
+        assert_eq!(
+            dml(&engine),
+            [
+                "UPDATE person SET buddy_id = ? WHERE id = ? [None, 1]",
+                "UPDATE person SET buddy_id = ? WHERE id = ? [None, 2]",
+                "DELETE FROM person WHERE id = ? [1]",
+                "DELETE FROM person WHERE id = ? [2]",
+            ]
+        );
+        assert!(rows(&engine, "SELECT * FROM person").is_empty());
+        Ok(())
+    }
 }

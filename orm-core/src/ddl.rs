@@ -46,11 +46,52 @@ impl Registry {
     }
 
     /// Every statement [`create_all`](Registry::create_all) runs: the
-    /// tables, then their indexes.
+    /// tables, the foreign keys that refer to a table created after their
+    /// own (on databases that add them separately, see
+    /// [`Dialect::add_foreign_key`]), then the indexes.
     pub fn schema_sql(&self, dialect: &dyn Dialect) -> Vec<String> {
         let mut out = self.create_table_sql(dialect);
+        out.extend(self.add_foreign_key_sql(dialect));
         out.extend(self.create_index_sql(dialect));
         out
+    }
+
+    /// The foreign keys that [`create_table_sql`](Registry::create_table_sql)
+    /// leaves out because their referenced table does not exist yet when
+    /// their own is created, as the dialect adds them afterwards; empty for
+    /// a dialect that declares them inline (SQLite) or when no tables refer
+    /// to each other.
+    pub fn add_foreign_key_sql(&self, dialect: &dyn Dialect) -> Vec<String> {
+        self.model_tables()
+            .into_iter()
+            .flat_map(|table| {
+                table
+                    .foreign_key_clauses(self, dialect)
+                    .into_iter()
+                    .filter(|clause| clause.forward)
+                    .filter_map(move |clause| {
+                        dialect.add_foreign_key(table.name, &clause.constraint, &clause.definition)
+                    })
+            })
+            .collect()
+    }
+
+    /// The model tables in creation order, with what `CREATE TABLE` needs.
+    fn model_tables(&self) -> Vec<Table<'_>> {
+        self.table_order
+            .iter()
+            .enumerate()
+            .map(|(position, &m)| {
+                let mapper = &self.mappers[m];
+                Table {
+                    name: mapper.meta.table,
+                    columns: mapper.meta.columns,
+                    generated_key: mapper.autoincrement(),
+                    foreign_keys: &mapper.foreign_keys,
+                    created_later: self.table_order[position + 1..].to_vec(),
+                }
+            })
+            .collect()
     }
 
     /// The `CREATE INDEX` statements for the foreign keys that no primary
@@ -98,22 +139,17 @@ impl Registry {
     /// The `CREATE TABLE` statements [`create_all`](Registry::create_all)
     /// runs (it runs [`create_index_sql`](Registry::create_index_sql) after them).
     pub fn create_table_sql(&self, dialect: &dyn Dialect) -> Vec<String> {
-        let models = self.table_order.iter().map(|&m| {
-            let mapper = &self.mappers[m];
-            let table = Table {
-                name: mapper.meta.table,
-                columns: mapper.meta.columns,
-                generated_key: mapper.autoincrement(),
-                foreign_keys: &mapper.foreign_keys,
-            };
-            table.create(self, dialect)
-        });
+        let models = self
+            .model_tables()
+            .into_iter()
+            .map(|table| table.create(self, dialect));
         let associations = self.tables.iter().filter(|t| t.model.is_none()).map(|def| {
             let table = Table {
                 name: def.name,
                 columns: def.columns,
                 generated_key: None,
                 foreign_keys: &def.foreign_keys,
+                created_later: Vec::new(),
             };
             table.create(self, dialect)
         });
@@ -127,6 +163,19 @@ struct Table<'a> {
     /// The single primary key column the database generates, if any.
     generated_key: Option<usize>,
     foreign_keys: &'a [ForeignKey],
+    /// The model tables (mapper indexes) created after this one.
+    created_later: Vec<usize>,
+}
+
+/// One `FOREIGN KEY` clause of a table.
+struct ForeignKeyClause {
+    /// `FOREIGN KEY (a) REFERENCES t (id)`, with its `ON DELETE` / `ON
+    /// UPDATE` rules.
+    definition: String,
+    /// `fk_<table>_<columns>`, for a constraint added separately.
+    constraint: String,
+    /// Whether the referenced table is created after this one.
+    forward: bool,
 }
 
 impl Table<'_> {
@@ -168,9 +217,33 @@ impl Table<'_> {
             lines.push(format!("PRIMARY KEY ({})", pk.join(", ")));
         }
 
-        // One constraint per referenced table, unless two columns reference
-        // the same column there, or they declare different rules (then
-        // they are separate keys).
+        for clause in self.foreign_key_clauses(registry, dialect) {
+            // A key to a table that does not exist yet is added after every
+            // table is created, where the dialect needs that.
+            let added_later = clause.forward
+                && dialect
+                    .add_foreign_key(self.name, &clause.constraint, &clause.definition)
+                    .is_some();
+            if !added_later {
+                lines.push(clause.definition);
+            }
+        }
+        format!(
+            "CREATE TABLE IF NOT EXISTS {} (\n\t{}\n)",
+            dialect.quote(self.name),
+            lines.join(",\n\t")
+        )
+    }
+
+    /// The table's `FOREIGN KEY` clauses: one per referenced table, unless
+    /// two columns reference the same column there, or they declare
+    /// different rules (then they are separate keys).
+    fn foreign_key_clauses(
+        &self,
+        registry: &Registry,
+        dialect: &dyn Dialect,
+    ) -> Vec<ForeignKeyClause> {
+        let mut out = Vec::new();
         let rules = |c: usize| (self.columns[c].on_delete, self.columns[c].on_update);
         let mut groups: Vec<(usize, Vec<(usize, usize)>)> = Vec::new();
         for fk in self.foreign_keys {
@@ -201,18 +274,19 @@ impl Table<'_> {
                     rules.push_str(&format!(" ON {clause} {}", action.sql()));
                 }
             }
-            lines.push(format!(
-                "FOREIGN KEY ({}) REFERENCES {} ({}){rules}",
-                local.join(", "),
-                dialect.quote(target_meta.table),
-                remote.join(", ")
-            ));
+            let names: Vec<&str> = cols.iter().map(|&(c, _)| self.columns[c].name).collect();
+            out.push(ForeignKeyClause {
+                definition: format!(
+                    "FOREIGN KEY ({}) REFERENCES {} ({}){rules}",
+                    local.join(", "),
+                    dialect.quote(target_meta.table),
+                    remote.join(", ")
+                ),
+                constraint: format!("fk_{}_{}", self.name, names.join("_")),
+                forward: self.created_later.contains(&target),
+            });
         }
-        format!(
-            "CREATE TABLE IF NOT EXISTS {} (\n\t{}\n)",
-            dialect.quote(self.name),
-            lines.join(",\n\t")
-        )
+        out
     }
 }
 

@@ -40,6 +40,35 @@ pub trait Dialect: Send + Sync {
         None
     }
 
+    /// Whether an INSERT that leaves a generated key to the database reads
+    /// the key back with `RETURNING <key column>`.
+    ///
+    /// When true, the unit of work appends the clause and runs the INSERT
+    /// through [`Connection::query`], taking the key from the first column
+    /// of the returned row; when false (the default) it runs the INSERT
+    /// through [`Connection::execute`] and takes
+    /// [`ExecOutcome::last_insert_id`]. Databases without a "last insert
+    /// id" on the connection (PostgreSQL) answer true.
+    fn returning_generated_key(&self) -> bool {
+        false
+    }
+
+    /// The statement that adds a foreign key to an existing table, for a
+    /// key whose referenced table is created after its own (tables that
+    /// refer to each other, one key written with `post_update`), or `None`
+    /// (the default) to declare it inside `CREATE TABLE` like every other
+    /// key, for databases that resolve a reference only when rows are
+    /// written (SQLite, which also cannot add a constraint later).
+    ///
+    /// `table` and `constraint` are unquoted names; `definition` is
+    /// `FOREIGN KEY (a) REFERENCES t (id)`, possibly with `ON DELETE
+    /// CASCADE`. `create_all` may run again on an existing schema, so the
+    /// statement must do nothing when the constraint exists.
+    fn add_foreign_key(&self, table: &str, constraint: &str, definition: &str) -> Option<String> {
+        let _ = (table, constraint, definition);
+        None
+    }
+
     /// The statement that starts a transaction at `isolation` (`None`: the
     /// database's default). The default implementation sends the standard
     /// `BEGIN` and `SET TRANSACTION ISOLATION LEVEL` words.

@@ -119,18 +119,38 @@ pub(crate) fn insert(target: &Target<'_>, obj: &AnyObj, undo: &mut Undo) -> Resu
     let columns: Vec<usize> = (0..values.len())
         .filter(|&c| Some(c) != autoincrement)
         .collect();
+    // The dialect says how the generated key comes back: from the row of a
+    // `RETURNING` clause, or from the connection after the INSERT.
+    let returning = autoincrement.filter(|_| engine.dialect().returning_generated_key());
     let sql = target
         .statements
-        .insert(engine.dialect(), target.index, meta, &columns);
+        .insert(engine.dialect(), target.index, meta, &columns, returning);
     // The generated key is left out of the parameters (without copying them)
     // and put back once the database has chosen it.
     if let Some(col) = autoincrement {
         values.remove(col);
     }
-    let outcome = engine.execute(&sql, &values)?;
+    let generated = if returning.is_some() {
+        let rows = engine.query(&sql, &values)?;
+        match rows
+            .into_iter()
+            .next()
+            .and_then(|row| row.into_iter().next())
+        {
+            Some(Value::Integer(id)) => Some(id),
+            Some(other) => {
+                return Err(Error::Conversion {
+                    expected: "an integer generated key",
+                    found: other.kind(),
+                })
+            }
+            None => None,
+        }
+    } else {
+        engine.execute(&sql, &values)?.last_insert_id
+    };
     if let Some(col) = autoincrement {
-        let id = outcome
-            .last_insert_id
+        let id = generated
             .ok_or_else(|| Error::Internal(format!("no generated key for {}", meta.name)))?;
         undo.write(obj, col, Value::Integer(id))?;
         values.insert(col, Value::Integer(id));

@@ -65,22 +65,31 @@ impl<'d> Builder<'d> {
     }
 }
 
-/// `INSERT INTO t (a, b) VALUES (?, ?)`.
-pub(crate) fn insert(dialect: &dyn Dialect, meta: &ModelMeta, cols: &[usize]) -> String {
+/// `INSERT INTO t (a, b) VALUES (?, ?)`, with `RETURNING id` when
+/// `returning` names a column to read back.
+pub(crate) fn insert(
+    dialect: &dyn Dialect,
+    meta: &ModelMeta,
+    cols: &[usize],
+    returning: Option<usize>,
+) -> String {
     let mut b = Builder::new(dialect);
     b.push("INSERT INTO ").ident(meta.table);
     if cols.is_empty() {
         b.push(" DEFAULT VALUES");
-        return b.sql;
-    }
-    b.push(" (").column_list(meta, cols).push(") VALUES (");
-    for i in 0..cols.len() {
-        if i > 0 {
-            b.push(", ");
+    } else {
+        b.push(" (").column_list(meta, cols).push(") VALUES (");
+        for i in 0..cols.len() {
+            if i > 0 {
+                b.push(", ");
+            }
+            b.placeholder();
         }
-        b.placeholder();
+        b.push(")");
     }
-    b.push(")");
+    if let Some(c) = returning {
+        b.push(" RETURNING ").ident(meta.columns[c].name);
+    }
     b.sql
 }
 
@@ -396,15 +405,19 @@ impl StatementCache {
         text
     }
 
+    /// An INSERT of `cols`; `returning` is the generated key column to read
+    /// back, which for one mapper is always the same column when it is left
+    /// out of `cols`, so the columns alone identify the text.
     pub fn insert(
         &self,
         dialect: &dyn Dialect,
         mapper: usize,
         meta: &ModelMeta,
         cols: &[usize],
+        returning: Option<usize>,
     ) -> std::rc::Rc<str> {
         let key = column_mask(cols).map(|m| StatementKey::Insert(mapper, m));
-        self.get(key, || insert(dialect, meta, cols))
+        self.get(key, || insert(dialect, meta, cols, returning))
     }
 
     pub fn update(

@@ -80,7 +80,7 @@ pub fn run(ops: &[Op]) -> Result<(), String> {
         .model::<Parent>()
         .build()
         .map_err(|e| e.to_string())?;
-    let engine = orm_sqlite::memory().map_err(|e| e.to_string())?;
+    let engine = crate::common::engine();
     registry.create_all(&engine).map_err(|e| e.to_string())?;
     // The row a failing commit collides with; never part of the model.
     engine

@@ -88,7 +88,7 @@ pub fn run_links(ops: &[LinkOp]) -> Result<(), String> {
         .model::<Post>()
         .build()
         .map_err(|e| e.to_string())?;
-    let engine = orm_sqlite::memory().map_err(|e| e.to_string())?;
+    let engine = crate::common::engine();
     registry.create_all(&engine).map_err(|e| e.to_string())?;
     let session = Session::new(&engine, &registry);
     let mut links = Links {

@@ -28,6 +28,9 @@
 //! that is not linked, and operations on objects whose DELETE was
 //! committed.
 
+#[path = "../common/mod.rs"]
+#[macro_use]
+mod common;
 mod graph;
 mod links;
 mod links_model;
@@ -43,6 +46,15 @@ fn cases() -> u32 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(256)
+}
+
+/// Cases per run on PostgreSQL, where each case costs a schema of its own:
+/// `PROPTEST_CASES_POSTGRES`, else 32.
+fn postgres_cases() -> u32 {
+    std::env::var("PROPTEST_CASES_POSTGRES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(32)
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -89,6 +101,36 @@ proptest! {
         ops in proptest::collection::vec(links::link_op(), 1..40)
     ) {
         if let Err(failure) = links::run_links(&ops) {
+            return Err(TestCaseError::fail(failure));
+        }
+    }
+}
+
+// The same properties on PostgreSQL (see `tests/common`: skipped with a
+// notice when no server answers, except under CI).
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: postgres_cases(),
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::WithSource("regressions"),
+        )),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn one_to_many_sessions_match_the_reference_model_on_postgres(
+        ops in proptest::collection::vec(op(), 1..40)
+    ) {
+        if let Err(failure) = common::run(common::Backend::Postgres, || run(&ops)) {
+            return Err(TestCaseError::fail(failure));
+        }
+    }
+
+    #[test]
+    fn many_to_many_sessions_match_the_reference_model_on_postgres(
+        ops in proptest::collection::vec(links::link_op(), 1..40)
+    ) {
+        if let Err(failure) = common::run(common::Backend::Postgres, || links::run_links(&ops)) {
             return Err(TestCaseError::fail(failure));
         }
     }

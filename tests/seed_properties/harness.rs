@@ -124,6 +124,19 @@ pub fn config(default: u32) -> ProptestConfig {
     }
 }
 
+/// Cases per family on PostgreSQL, where each case costs a schema of its
+/// own: `PROPTEST_CASES_POSTGRES` when set, else `default`.
+pub fn config_postgres(default: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES_POSTGRES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default);
+    ProptestConfig {
+        cases,
+        ..config(default)
+    }
+}
+
 pub struct World<F: Family> {
     pub registry: Arc<Registry>,
     pub engine: Engine,
@@ -157,7 +170,7 @@ type Snapshot = Vec<(
 impl<F: Family> World<F> {
     pub fn new() -> Self {
         let registry = F::registry();
-        let engine = orm_sqlite::memory().expect("memory database");
+        let engine = crate::common::engine();
         registry.create_all(&engine).expect("create_all");
         engine
             .execute(

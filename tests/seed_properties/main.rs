@@ -21,6 +21,9 @@
 //!
 //! Failures found and shrunk are ordinary tests in `regressions.rs`.
 
+#[path = "../common/mod.rs"]
+#[macro_use]
+mod common;
 mod harness;
 mod many_to_many;
 mod one_to_many;
@@ -29,10 +32,13 @@ mod reference;
 mod regressions;
 mod tree;
 
-use harness::{config, ops_strategy, World};
+use harness::{config, config_postgres, ops_strategy, World};
 use proptest::prelude::*;
 
 const CASES: u32 = 256;
+
+/// Cases per family on PostgreSQL.
+const POSTGRES_CASES: u32 = 16;
 
 proptest! {
     #![proptest_config(config(CASES))]
@@ -76,4 +82,32 @@ proptest! {
     fn many_to_many_backref(ops in ops_strategy()) {
         World::<many_to_many::backref::F>::run(&ops).map_err(TestCaseError::fail)?;
     }
+}
+
+/// The families on PostgreSQL (see `tests/common`: skipped with a notice
+/// when no server answers, except under CI).
+macro_rules! on_postgres {
+    ($($name:ident: $family:ty;)*) => {
+        proptest! {
+            #![proptest_config(config_postgres(POSTGRES_CASES))]
+            $(
+                #[test]
+                fn $name(ops in ops_strategy()) {
+                    common::run(common::Backend::Postgres, || World::<$family>::run(&ops))
+                        .map_err(TestCaseError::fail)?;
+                }
+            )*
+        }
+    };
+}
+
+on_postgres! {
+    one_to_many_back_populates_on_postgres: one_to_many::back_populates::F;
+    one_to_many_backref_on_postgres: one_to_many::backref::F;
+    one_to_many_delete_orphan_on_postgres: one_to_many::delete_orphan::F;
+    one_to_one_kept_on_postgres: one_to_one::kept::F;
+    one_to_one_delete_orphan_on_postgres: one_to_one::delete_orphan::F;
+    many_to_many_back_populates_on_postgres: many_to_many::back_populates::F;
+    self_referential_tree_on_postgres: tree::F;
+    many_to_many_backref_on_postgres: many_to_many::backref::F;
 }
