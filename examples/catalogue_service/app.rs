@@ -36,7 +36,8 @@ pub struct Catalogue {
 
 impl Catalogue {
     /// Connects to the database a URL names and creates the tables:
-    /// `sqlite://path/to/file.db`, `sqlite::memory:`.
+    /// `sqlite://path/to/file.db`, `sqlite::memory:`,
+    /// `postgresql://user@host/database`.
     pub fn open(url: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         let engine = connect(url)?;
         let registry = Registry::builder().model::<Author>().build()?;
@@ -79,11 +80,17 @@ impl Catalogue {
             // insert trips the UNIQUE name and it runs again, finding it.
             let mut duplicates = 0;
             loop {
+                // The library's errors go back to the helper, which reruns
+                // the work when a concurrent request won a race; the
+                // request's own errors (not found, invalid) end it.
                 let outcome = transaction_with_retry(
                     &catalogue.engine,
                     &catalogue.registry,
                     &policy,
-                    |session| Ok(work(session)),
+                    |session| match work(session) {
+                        Err(ApiError::Orm(err)) => Err(err),
+                        other => Ok(other),
+                    },
                 );
                 match outcome {
                     Err(err)
@@ -113,7 +120,13 @@ fn connect(url: &str) -> Result<Engine, Box<dyn std::error::Error + Send + Sync>
             .busy_timeout(Duration::from_secs(10));
         return Ok(orm_sqlite::open_with(path, &options)?);
     }
-    Err(format!("unsupported database URL `{url}`: use sqlite://FILE or sqlite::memory:").into())
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(orm_postgres::connect(url)?);
+    }
+    Err(format!(
+        "unsupported database URL `{url}`: use sqlite://FILE, sqlite::memory: or postgresql://..."
+    )
+    .into())
 }
 
 /// The routes.
@@ -134,27 +147,16 @@ pub enum ApiError {
     NotFound(String),
     /// 422: the request asks for something impossible.
     Invalid(String),
-    /// 409: the database refused (a constraint) or the race was lost.
-    Conflict(String),
+    /// 409 when the database refused (a constraint) or a race was lost for
+    /// good, else 500.
+    Orm(orm_core::Error),
     /// 500.
     Internal(String),
 }
 
 impl From<orm_core::Error> for ApiError {
     fn from(err: orm_core::Error) -> Self {
-        match err.db_kind() {
-            Some(
-                DbErrorKind::UniqueViolation
-                | DbErrorKind::ForeignKeyViolation
-                | DbErrorKind::SerializationFailure
-                | DbErrorKind::Deadlock
-                | DbErrorKind::Busy,
-            ) => ApiError::Conflict(err.to_string()),
-            _ => match err {
-                orm_core::Error::StaleData { .. } => ApiError::Conflict(err.to_string()),
-                other => ApiError::Internal(other.to_string()),
-            },
-        }
+        ApiError::Orm(err)
     }
 }
 
@@ -163,7 +165,20 @@ impl IntoResponse for ApiError {
         let (status, message) = match self {
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
             ApiError::Invalid(m) => (StatusCode::UNPROCESSABLE_ENTITY, m),
-            ApiError::Conflict(m) => (StatusCode::CONFLICT, m),
+            ApiError::Orm(err) => {
+                let conflict = err.is_retryable()
+                    || matches!(err, orm_core::Error::StaleData { .. })
+                    || matches!(
+                        err.db_kind(),
+                        Some(DbErrorKind::UniqueViolation | DbErrorKind::ForeignKeyViolation)
+                    );
+                let status = if conflict {
+                    StatusCode::CONFLICT
+                } else {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                };
+                (status, err.to_string())
+            }
             ApiError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, m),
         };
         (status, Json(serde_json::json!({ "error": message }))).into_response()

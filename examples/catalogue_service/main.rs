@@ -5,6 +5,7 @@
 //! ```text
 //! cargo run --example catalogue_service                      # sqlite://catalogue.db
 //! cargo run --example catalogue_service -- sqlite::memory:
+//! cargo run --example catalogue_service -- postgresql://postgres@127.0.0.1/test
 //! DATABASE_URL=sqlite:///tmp/books.db BIND=127.0.0.1:8080 cargo run --example catalogue_service
 //!
 //! curl -X POST localhost:3000/authors -H 'content-type: application/json' -d '{"name":"Le Guin"}'

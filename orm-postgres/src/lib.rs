@@ -47,6 +47,12 @@
 //! - A failed statement aborts a PostgreSQL transaction: the session's
 //!   flush runs inside a savepoint when a transaction is already open, and
 //!   rolls back to it on failure, so the transaction goes on as on SQLite.
+//! - The `postgres` crate drives each connection with a small runtime of
+//!   its own, so a connection must not be closed on a thread that runs an
+//!   async runtime: in an async program, run sessions on the runtime's
+//!   blocking pool (`tokio::task::spawn_blocking`) and drop the last
+//!   handle to the engine outside async code (keep one in `main`), as the
+//!   `catalogue_service` example does.
 #![warn(missing_docs)]
 
 mod dialect;

@@ -479,3 +479,68 @@ pub fn rows(engine: &Engine, query: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// A pooled engine on the running test's backend, as a multi-threaded
+/// program opens it: a temporary SQLite file in WAL mode (removed when the
+/// test ends) or a pool of PostgreSQL connections to a schema of the
+/// test's own; up to `size` connections. Lock waits give up after
+/// `lock_wait`.
+pub fn pooled_engine(size: u32, lock_wait: std::time::Duration) -> Engine {
+    let pool = orm_core::PoolOptions::new().max_size(size);
+    match backend() {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("orm-test-{}.db", unique_name()));
+            FILES.with(|f| f.borrow_mut().push(path.clone()));
+            let _ = std::fs::remove_file(&path);
+            let options = orm_sqlite::SqliteOptions::new()
+                .wal(true)
+                .busy_timeout(lock_wait)
+                .pool(pool);
+            orm_sqlite::open_with(&path, &options).expect("open the test database")
+        }
+        Backend::Postgres => {
+            let (first, schema) = postgres_engine_in_new_schema();
+            drop(first);
+            let url = postgres_url().expect("a server answered");
+            let options = orm_postgres::PgOptions::new()
+                .search_path([schema])
+                .lock_timeout(Some(lock_wait));
+            Engine::pooled(
+                NumberedManager(orm_postgres::PgManager::new(url, options)),
+                &pool,
+            )
+            .expect("connect to PostgreSQL")
+        }
+    }
+}
+
+/// A PostgreSQL pool whose connections number `?` placeholders.
+#[derive(Debug)]
+struct NumberedManager(orm_postgres::PgManager);
+
+impl orm_core::r2d2::ManageConnection for NumberedManager {
+    type Connection = NumberedPlaceholders;
+    type Error = orm_core::DbError;
+
+    fn connect(&self) -> Result<NumberedPlaceholders, orm_core::DbError> {
+        self.0.connect().map(NumberedPlaceholders)
+    }
+
+    fn is_valid(&self, conn: &mut NumberedPlaceholders) -> Result<(), orm_core::DbError> {
+        self.0.is_valid(&mut conn.0)
+    }
+
+    fn has_broken(&self, conn: &mut NumberedPlaceholders) -> bool {
+        self.0.has_broken(&mut conn.0)
+    }
+}
+
+/// A PostgreSQL URL whose connections work in a new schema of the running
+/// test's own (dropped when it ends), for code that connects by URL.
+pub fn postgres_url_in_new_schema() -> String {
+    let (engine, schema) = postgres_engine_in_new_schema();
+    drop(engine);
+    let url = postgres_url().expect("a server answered");
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}options=-csearch_path%3D{schema}")
+}
