@@ -4,6 +4,7 @@
 //! on a viewonly relationship. The condition is a typed `Filter` of the
 //! target model, checked by the compiler.
 
+#[macro_use]
 mod common;
 
 use common::{selects, setup};
@@ -87,85 +88,87 @@ fn ids(tasks: &[Obj<Task>]) -> Vec<i64> {
     tasks.iter().filter_map(|t| t.borrow().id).collect()
 }
 
-#[test]
-fn a_lazy_load_adds_the_condition() -> orm_core::Result<()> {
-    let registry = registry();
-    let (engine, _) = setup(&registry);
-    let session = stored(&engine, &registry)?;
-    let a = session.get::<Project>(1)?.unwrap();
-    engine.take_recorded();
-    assert_eq!(ids(&a.get(Project::open_tasks)?), [1, 3]);
-    assert_eq!(
-        selects(&engine),
-        ["SELECT id, project_id, done, assignee FROM task WHERE done = ? AND project_id = ? ORDER BY id [0, 1]"]
-    );
-    // The unfiltered collection holds every task.
-    assert_eq!(ids(&a.get(Project::tasks)?), [1, 2, 3, 4]);
-    Ok(())
-}
+backend_tests! {
+    #[test]
+    fn a_lazy_load_adds_the_condition() -> orm_core::Result<()> {
+        let registry = registry();
+        let (engine, _) = setup(&registry);
+        let session = stored(&engine, &registry)?;
+        let a = session.get::<Project>(1)?.unwrap();
+        engine.take_recorded();
+        assert_eq!(ids(&a.get(Project::open_tasks)?), [1, 3]);
+        assert_eq!(
+            selects(&engine),
+            ["SELECT id, project_id, done, assignee FROM task WHERE done = ? AND project_id = ? ORDER BY id [0, 1]"]
+        );
+        // The unfiltered collection holds every task.
+        assert_eq!(ids(&a.get(Project::tasks)?), [1, 2, 3, 4]);
+        Ok(())
+    }
 
-#[test]
-fn several_conditions_and_selectin_loading() -> orm_core::Result<()> {
-    let registry = registry();
-    let (engine, _) = setup(&registry);
-    let session = stored(&engine, &registry)?;
-    let projects = session.query::<Project>().order_by(Project::id).all()?;
-    // `lazy = "selectin"`: loaded with the query, one statement for both.
-    let statements = selects(&engine);
-    assert_eq!(
-        statements[1],
-        "SELECT id, project_id, done, assignee FROM task WHERE done = ? AND assignee IS NULL AND project_id IN (?, ?) [1, 1, 2]"
-    );
-    assert_eq!(ids(&projects[0].get(Project::orphaned_done_tasks)?), [2]);
-    assert_eq!(ids(&projects[1].get(Project::orphaned_done_tasks)?), [5]);
+    #[test]
+    fn several_conditions_and_selectin_loading() -> orm_core::Result<()> {
+        let registry = registry();
+        let (engine, _) = setup(&registry);
+        let session = stored(&engine, &registry)?;
+        let projects = session.query::<Project>().order_by(Project::id).all()?;
+        // `lazy = "selectin"`: loaded with the query, one statement for both.
+        let statements = selects(&engine);
+        assert_eq!(
+            statements[1],
+            "SELECT id, project_id, done, assignee FROM task WHERE done = ? AND assignee IS NULL AND project_id IN (?, ?) [1, 1, 2]"
+        );
+        assert_eq!(ids(&projects[0].get(Project::orphaned_done_tasks)?), [2]);
+        assert_eq!(ids(&projects[1].get(Project::orphaned_done_tasks)?), [5]);
 
-    // Explicit selectin of the other filtered collection.
-    let session = Session::new(&engine, &registry);
-    let projects = session
-        .query::<Project>()
-        .order_by(Project::id)
-        .options(selectin(Project::open_tasks))
-        .all()?;
-    assert_eq!(ids(&projects[0].get(Project::open_tasks)?), [1, 3]);
-    assert!(projects[1].get(Project::open_tasks)?.is_empty());
-    Ok(())
-}
+        // Explicit selectin of the other filtered collection.
+        let session = Session::new(&engine, &registry);
+        let projects = session
+            .query::<Project>()
+            .order_by(Project::id)
+            .options(selectin(Project::open_tasks))
+            .all()?;
+        assert_eq!(ids(&projects[0].get(Project::open_tasks)?), [1, 3]);
+        assert!(projects[1].get(Project::open_tasks)?.is_empty());
+        Ok(())
+    }
 
-#[test]
-fn a_filtered_many_to_one_does_not_take_the_object_from_the_identity_map() -> orm_core::Result<()> {
-    let registry = registry();
-    let (engine, _) = setup(&registry);
-    let session = stored(&engine, &registry)?;
-    let b = session.get::<Project>(2)?.unwrap();
-    let t5 = session.get::<Task>(5)?.unwrap();
-    // The plain many-to-one finds project 2 in the identity map...
-    engine.take_recorded();
-    assert!(t5.get(Task::project)?.unwrap().ptr_eq(&b));
-    assert!(selects(&engine).is_empty());
-    // ...the filtered one asks the database, which says it is closed.
-    assert!(t5.get(Task::open_project)?.is_none());
-    assert_eq!(
-        selects(&engine),
-        ["SELECT id, name, open FROM project WHERE open = ? AND id = ? [1, 2]"]
-    );
-    let t1 = session.get::<Task>(1)?.unwrap();
-    assert_eq!(t1.get(Task::open_project)?.unwrap().borrow().name, "a");
-    Ok(())
-}
+    #[test]
+    fn a_filtered_many_to_one_does_not_take_the_object_from_the_identity_map() -> orm_core::Result<()> {
+        let registry = registry();
+        let (engine, _) = setup(&registry);
+        let session = stored(&engine, &registry)?;
+        let b = session.get::<Project>(2)?.unwrap();
+        let t5 = session.get::<Task>(5)?.unwrap();
+        // The plain many-to-one finds project 2 in the identity map...
+        engine.take_recorded();
+        assert!(t5.get(Task::project)?.unwrap().ptr_eq(&b));
+        assert!(selects(&engine).is_empty());
+        // ...the filtered one asks the database, which says it is closed.
+        assert!(t5.get(Task::open_project)?.is_none());
+        assert_eq!(
+            selects(&engine),
+            ["SELECT id, name, open FROM project WHERE open = ? AND id = ? [1, 2]"]
+        );
+        let t1 = session.get::<Task>(1)?.unwrap();
+        assert_eq!(t1.get(Task::open_project)?.unwrap().borrow().name, "a");
+        Ok(())
+    }
 
-#[test]
-fn the_view_follows_writes_through_the_writable_side() -> orm_core::Result<()> {
-    let registry = registry();
-    let (engine, _) = setup(&registry);
-    let session = stored(&engine, &registry)?;
-    let a = session.get::<Project>(1)?.unwrap();
-    assert_eq!(ids(&a.get(Project::open_tasks)?), [1, 3]);
+    #[test]
+    fn the_view_follows_writes_through_the_writable_side() -> orm_core::Result<()> {
+        let registry = registry();
+        let (engine, _) = setup(&registry);
+        let session = stored(&engine, &registry)?;
+        let a = session.get::<Project>(1)?.unwrap();
+        assert_eq!(ids(&a.get(Project::open_tasks)?), [1, 3]);
 
-    // Close task 1, add a new open task: the view is reloaded after the flush.
-    let t1 = session.get::<Task>(1)?.unwrap();
-    t1.borrow_mut().done = true;
-    a.append(Project::tasks, &task(false, None))?;
-    session.commit()?;
-    assert_eq!(ids(&a.get(Project::open_tasks)?), [3, 6]);
-    Ok(())
+        // Close task 1, add a new open task: the view is reloaded after the flush.
+        let t1 = session.get::<Task>(1)?.unwrap();
+        t1.borrow_mut().done = true;
+        a.append(Project::tasks, &task(false, None))?;
+        session.commit()?;
+        assert_eq!(ids(&a.get(Project::open_tasks)?), [3, 6]);
+        Ok(())
+    }
 }
