@@ -394,6 +394,38 @@ postgres_tests! {
     }
 
     #[test]
+    fn rows_of_one_table_are_inserted_several_per_statement() -> orm_core::Result<()> {
+        let registry = Registry::builder().model::<Sample>().build()?;
+        let (engine, session) = common::setup(&registry);
+        let objs: Vec<Obj<Sample>> = (0..5)
+            .map(|i| Obj::new(Sample { big: i, ..sample() }))
+            .collect();
+        for obj in &objs {
+            session.add(obj)?;
+        }
+        session.commit()?;
+        // Runs of a power-of-two number of rows: 4, then 1.
+        let inserts: Vec<(usize, usize)> = engine
+            .take_recorded()
+            .iter()
+            .filter(|s| s.sql.starts_with("INSERT"))
+            .map(|s| (s.sql.matches("), (").count() + 1, s.params.len()))
+            .collect();
+        assert_eq!(inserts, [(4, 4 * 12), (1, 12)]);
+        // Each object got the key of its own row.
+        for obj in &objs {
+            let (id, big) = (obj.borrow().id.expect("key"), obj.borrow().big);
+            assert_eq!(
+                common::rows(&engine, &format!("SELECT big FROM sample WHERE id = {id}")),
+                [big.to_string()]
+            );
+        }
+        let ids: Vec<i64> = objs.iter().filter_map(|o| o.borrow().id).collect();
+        assert_eq!(ids, [1, 2, 3, 4, 5]);
+        Ok(())
+    }
+
+    #[test]
     fn misuse_is_an_error_not_a_panic() -> orm_core::Result<()> {
         let engine = common::engine();
         let err = engine.execute("SELEC 1", &[]).unwrap_err();
