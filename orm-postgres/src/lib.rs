@@ -210,6 +210,13 @@ impl Connection for PgConnection {
     }
 }
 
+// A connection may move to another thread (a pool hands connections to
+// whichever thread asks); it is used by one at a time.
+const _: () = {
+    const fn assert_send<T: Send>() {}
+    assert_send::<PgConnection>();
+};
+
 /// Prepared statements by SQL text, the least recently used one dropped
 /// (and so closed on the server) when the cache is full.
 struct StatementCache {
