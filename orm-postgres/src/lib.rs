@@ -43,6 +43,15 @@
 //!   `Deadlock` are retryable, as is 55P03 (`lock_timeout`), which is
 //!   [`Busy`](orm_core::DbErrorKind::Busy); class 08, 57P01-57P03 and a
 //!   closed socket are `ConnectionFailed`.
+//! - Consecutive new rows of one table are inserted several per statement
+//!   (`INSERT ... VALUES (..), (..) RETURNING id`, up to 1,000 rows), one
+//!   round trip instead of one per row.
+//! - Keys drawn by rolled-back INSERTs are not handed out again (sequences
+//!   are not transactional), and a key set by hand does not advance the
+//!   identity column's sequence, so a later generated key can collide with
+//!   it: let the database generate keys, or set them all by hand.
+//! - `TEXT` cannot hold a NUL character: such a value is refused by the
+//!   server (an [`Other`](orm_core::DbErrorKind::Other) error).
 //! - A failed statement aborts a PostgreSQL transaction: the session's
 //!   flush runs inside a savepoint when a transaction is already open, and
 //!   rolls back to it on failure, so the transaction goes on as on SQLite.
