@@ -167,7 +167,7 @@ fn insert_rows(
     undo: &mut Undo,
 ) -> Result<Vec<Inserted>> {
     let dialect = target.engine.dialect();
-    let mut out = Vec::with_capacity(rows.len());
+    let mut sizes = Vec::new();
     let mut rest = &rows[..];
     while let Some(first) = rest.first() {
         let same = rest
@@ -184,9 +184,14 @@ fn insert_rows(
         if chunk > 1 {
             chunk = 1 << chunk.ilog2();
         }
-        let (now, later) = rest.split_at(chunk);
-        out.extend(insert_chunk(target, now, undo)?);
-        rest = later;
+        sizes.push(chunk);
+        rest = &rest[chunk..];
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    let mut rows = rows.into_iter();
+    for size in sizes {
+        let chunk: Vec<NewRow<'_>> = rows.by_ref().take(size).collect();
+        out.extend(insert_chunk(target, chunk, undo)?);
     }
     Ok(out)
 }
@@ -194,7 +199,7 @@ fn insert_rows(
 /// One INSERT statement for rows with the same columns.
 fn insert_chunk(
     target: &Target<'_>,
-    rows: &[NewRow<'_>],
+    rows: Vec<NewRow<'_>>,
     undo: &mut Undo,
 ) -> Result<Vec<Inserted>> {
     let Target { engine, mapper, .. } = *target;
@@ -215,7 +220,7 @@ fn insert_chunk(
         rows.len(),
         returning,
     );
-    let params: std::borrow::Cow<'_, [Value]> = match rows {
+    let params: std::borrow::Cow<'_, [Value]> = match &rows[..] {
         [single] => (&single.values[..]).into(),
         _ => rows
             .iter()
@@ -245,14 +250,16 @@ fn insert_chunk(
         let outcome = engine.execute(&sql, &params)?;
         outcome.last_insert_id.into_iter().collect()
     };
-    let mut out = Vec::with_capacity(rows.len());
-    for (i, row) in rows.iter().enumerate() {
-        let mut values = row.values.clone();
+    drop(params);
+    let count = rows.len();
+    let mut out = Vec::with_capacity(count);
+    for (i, row) in rows.into_iter().enumerate() {
+        let mut values = row.values;
         if let Some(col) = row.generated {
             let id = keys
                 .get(i)
                 .copied()
-                .filter(|_| keys.len() == rows.len())
+                .filter(|_| keys.len() == count)
                 .ok_or_else(|| Error::Internal(format!("no generated key for {}", meta.name)))?;
             undo.write(row.obj, col, Value::Integer(id))?;
             values.insert(col, Value::Integer(id));
