@@ -6,8 +6,9 @@
 //!
 //! Tests written inside [`backend_tests!`] run once per backend: each
 //! `#[test] fn name()` becomes `name::sqlite` and `name::postgres`, and the
-//! body is unchanged: [`setup`] and [`engine`] open the backend of the test
-//! that calls them.
+//! body is unchanged: [`setup`], [`engine`] and [`two_engines`] (two
+//! connections to one database) open the backend of the test that calls
+//! them, and [`backend`] tells which it is, for the few real differences.
 //!
 //! - SQLite: a private in-memory database.
 //! - PostgreSQL: a schema of its own (`orm_test_<pid>_<n>`), created for the
