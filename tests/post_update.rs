@@ -175,7 +175,10 @@ fn tables_that_refer_to_each_other_keep_their_keys_inline_on_sqlite() -> orm_cor
         tables[0].contains("FOREIGN KEY (favorite_entry_id) REFERENCES entry (id)"),
         "{tables:?}"
     );
-    assert_eq!(registry.schema_sql(&dialect).len(), 4, "2 tables, 2 indexes");
+    assert_eq!(
+        registry.schema_sql(&dialect).len(),
+        4,
+        "2 tables, 2 indexes"
+    );
     Ok(())
 }
-
