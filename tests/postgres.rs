@@ -426,6 +426,26 @@ postgres_tests! {
     }
 
     #[test]
+    fn execute_many_sends_plain_inserts_several_rows_at_a_time() -> orm_core::Result<()> {
+        let engine = common::engine();
+        engine.execute("CREATE TABLE link (a BIGINT, b BIGINT, PRIMARY KEY (a, b))", &[])?;
+        let rows: Vec<Vec<Value>> = (0..5).map(|i| vec![Value::Integer(i), Value::Integer(i)]).collect();
+        let insert = "INSERT INTO link (a, b) VALUES ($1, $2)";
+        assert_eq!(engine.execute_many(insert, &rows)?, 5);
+        assert_eq!(common::rows(&engine, "SELECT count(*) FROM link"), ["5"]);
+        // A statement of four rows fails as a whole.
+        let clash: Vec<Vec<Value>> = (4..9).map(|i| vec![Value::Integer(i), Value::Integer(i)]).collect();
+        let err = engine.execute_many(insert, &clash).unwrap_err();
+        assert_eq!(err.kind, DbErrorKind::UniqueViolation);
+        assert_eq!(common::rows(&engine, "SELECT count(*) FROM link"), ["5"]);
+        // Other statements run row by row.
+        let delete = "DELETE FROM link WHERE a = $1 AND b = $2";
+        assert_eq!(engine.execute_many(delete, &rows[..3])?, 3);
+        assert_eq!(common::rows(&engine, "SELECT a FROM link ORDER BY a"), ["3", "4"]);
+        Ok(())
+    }
+
+    #[test]
     fn misuse_is_an_error_not_a_panic() -> orm_core::Result<()> {
         let engine = common::engine();
         let err = engine.execute("SELEC 1", &[]).unwrap_err();

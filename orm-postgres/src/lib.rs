@@ -193,11 +193,40 @@ impl Connection for PgConnection {
         })
     }
 
+    /// A plain one-row `INSERT INTO t (a, b) VALUES ($1, $2)` (what the
+    /// unit of work sends for association rows) runs as multi-row INSERTs
+    /// of a power-of-two number of rows, one round trip each instead of one
+    /// per row; each such statement inserts all its rows or none. Any other
+    /// statement is prepared once and executed per row.
     fn execute_many(&self, sql: &str, rows: &[Vec<Value>]) -> Result<u64, DbError> {
         let mut client = self.client.borrow_mut();
-        let stmt = self.prepare(&mut client, sql)?;
         let mut affected = 0;
-        for values in rows {
+        let mut rest = rows;
+        let batched =
+            OneRowInsert::parse(sql).filter(|insert| rows.iter().all(|r| r.len() == insert.width));
+        if let Some(insert) = batched {
+            let max = PgDialect.max_insert_rows(insert.width);
+            while rest.len() > 1 {
+                let chunk = 1 << rest.len().min(max).ilog2();
+                if chunk < 2 {
+                    break;
+                }
+                let (now, later) = rest.split_at(chunk);
+                let text = insert.rows(chunk);
+                let stmt = self.prepare(&mut client, &text)?;
+                let params: Vec<Param<'_>> = now.iter().flatten().map(Param).collect();
+                affected += client.execute(&stmt, &refs(&params)).map_err(|e| {
+                    self.forget_if_stale(&text, &e);
+                    convert(e)
+                })?;
+                rest = later;
+            }
+        }
+        if rest.is_empty() {
+            return Ok(affected);
+        }
+        let stmt = self.prepare(&mut client, sql)?;
+        for values in rest {
             let params = params(values);
             affected += client.execute(&stmt, &refs(&params)).map_err(|e| {
                 self.forget_if_stale(sql, &e);
@@ -225,6 +254,57 @@ const _: () = {
     const fn assert_send<T: Send>() {}
     assert_send::<PgConnection>();
 };
+
+/// `INSERT INTO t (a, b) VALUES ($1, $2)`, exactly: a statement whose rows
+/// can be sent several per statement.
+#[derive(Debug, PartialEq, Eq)]
+struct OneRowInsert<'a> {
+    /// Everything up to and including `VALUES `.
+    head: &'a str,
+    /// The placeholders of the row.
+    width: usize,
+}
+
+impl<'a> OneRowInsert<'a> {
+    fn parse(sql: &'a str) -> Option<Self> {
+        if !sql.starts_with("INSERT INTO ") {
+            return None;
+        }
+        let at = sql.rfind(" VALUES (")? + " VALUES ".len();
+        let tuple = sql[at..].strip_prefix('(')?.strip_suffix(')')?;
+        let mut width = 0;
+        for (i, placeholder) in tuple.split(", ").enumerate() {
+            if placeholder.strip_prefix('$')? != (i + 1).to_string() {
+                return None;
+            }
+            width += 1;
+        }
+        Some(OneRowInsert {
+            head: &sql[..at],
+            width,
+        })
+    }
+
+    /// The statement for `rows` rows.
+    fn rows(&self, rows: usize) -> String {
+        let mut sql = String::with_capacity(self.head.len() + rows * self.width * 5);
+        sql.push_str(self.head);
+        let mut n = 0;
+        for row in 0..rows {
+            sql.push_str(if row == 0 { "(" } else { ", (" });
+            for column in 0..self.width {
+                n += 1;
+                if column > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            }
+            sql.push(')');
+        }
+        sql
+    }
+}
 
 /// Prepared statements by SQL text, the least recently used one dropped
 /// (and so closed on the server) when the cache is full.
@@ -272,5 +352,37 @@ impl StatementCache {
 
     fn remove(&mut self, sql: &str) {
         self.entries.remove(sql);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_row_inserts_are_recognised_exactly() {
+        let insert = OneRowInsert::parse("INSERT INTO \"left\" (a, b) VALUES ($1, $2)");
+        assert_eq!(
+            insert,
+            Some(OneRowInsert {
+                head: "INSERT INTO \"left\" (a, b) VALUES ",
+                width: 2
+            })
+        );
+        assert_eq!(
+            insert.map(|i| i.rows(3)),
+            Some("INSERT INTO \"left\" (a, b) VALUES ($1, $2), ($3, $4), ($5, $6)".to_owned())
+        );
+        for other in [
+            "INSERT INTO t (a) VALUES ($1) RETURNING id",
+            "INSERT INTO t (a) VALUES ($1) ON CONFLICT DO NOTHING",
+            "INSERT INTO t (a, b) VALUES ($2, $1)",
+            "INSERT INTO t (a, b) VALUES ($1, 7)",
+            "INSERT INTO t DEFAULT VALUES",
+            "DELETE FROM t WHERE a = $1",
+            "UPDATE t SET a = $1",
+        ] {
+            assert_eq!(OneRowInsert::parse(other), None, "{other}");
+        }
     }
 }
