@@ -160,3 +160,25 @@ backend_tests! {
         Ok(())
     }
 }
+
+/// SQLite resolves a reference when rows are written (and cannot add a
+/// constraint to a table later), so every key stays inside `CREATE TABLE`;
+/// PostgreSQL adds the key to the table created later afterwards
+/// (`tests/postgres.rs`).
+#[test]
+fn tables_that_refer_to_each_other_keep_their_keys_inline_on_sqlite() -> orm_core::Result<()> {
+    let registry = Registry::builder().model::<Widget>().build()?;
+    let dialect = orm_sqlite::SqliteDialect;
+    assert!(registry.add_foreign_key_sql(&dialect).is_empty());
+    let tables = registry.create_table_sql(&dialect);
+    assert!(
+        tables[0].contains("FOREIGN KEY (favorite_entry_id) REFERENCES entry (id)"),
+        "{tables:?}"
+    );
+    assert_eq!(
+        registry.schema_sql(&dialect).len(),
+        4,
+        "2 tables, 2 indexes"
+    );
+    Ok(())
+}

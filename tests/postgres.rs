@@ -394,6 +394,58 @@ postgres_tests! {
     }
 
     #[test]
+    fn rows_of_one_table_are_inserted_several_per_statement() -> orm_core::Result<()> {
+        let registry = Registry::builder().model::<Sample>().build()?;
+        let (engine, session) = common::setup(&registry);
+        let objs: Vec<Obj<Sample>> = (0..5)
+            .map(|i| Obj::new(Sample { big: i, ..sample() }))
+            .collect();
+        for obj in &objs {
+            session.add(obj)?;
+        }
+        session.commit()?;
+        // Runs of a power-of-two number of rows: 4, then 1.
+        let inserts: Vec<(usize, usize)> = engine
+            .take_recorded()
+            .iter()
+            .filter(|s| s.sql.starts_with("INSERT"))
+            .map(|s| (s.sql.matches("), (").count() + 1, s.params.len()))
+            .collect();
+        assert_eq!(inserts, [(4, 4 * 12), (1, 12)]);
+        // Each object got the key of its own row.
+        for obj in &objs {
+            let (id, big) = (obj.borrow().id.expect("key"), obj.borrow().big);
+            assert_eq!(
+                common::rows(&engine, &format!("SELECT big FROM sample WHERE id = {id}")),
+                [big.to_string()]
+            );
+        }
+        let ids: Vec<i64> = objs.iter().filter_map(|o| o.borrow().id).collect();
+        assert_eq!(ids, [1, 2, 3, 4, 5]);
+        Ok(())
+    }
+
+    #[test]
+    fn execute_many_sends_plain_inserts_several_rows_at_a_time() -> orm_core::Result<()> {
+        let engine = common::engine();
+        engine.execute("CREATE TABLE link (a BIGINT, b BIGINT, PRIMARY KEY (a, b))", &[])?;
+        let rows: Vec<Vec<Value>> = (0..5).map(|i| vec![Value::Integer(i), Value::Integer(i)]).collect();
+        let insert = "INSERT INTO link (a, b) VALUES ($1, $2)";
+        assert_eq!(engine.execute_many(insert, &rows)?, 5);
+        assert_eq!(common::rows(&engine, "SELECT count(*) FROM link"), ["5"]);
+        // A statement of four rows fails as a whole.
+        let clash: Vec<Vec<Value>> = (4..9).map(|i| vec![Value::Integer(i), Value::Integer(i)]).collect();
+        let err = engine.execute_many(insert, &clash).unwrap_err();
+        assert_eq!(err.kind, DbErrorKind::UniqueViolation);
+        assert_eq!(common::rows(&engine, "SELECT count(*) FROM link"), ["5"]);
+        // Other statements run row by row.
+        let delete = "DELETE FROM link WHERE a = $1 AND b = $2";
+        assert_eq!(engine.execute_many(delete, &rows[..3])?, 3);
+        assert_eq!(common::rows(&engine, "SELECT a FROM link ORDER BY a"), ["3", "4"]);
+        Ok(())
+    }
+
+    #[test]
     fn misuse_is_an_error_not_a_panic() -> orm_core::Result<()> {
         let engine = common::engine();
         let err = engine.execute("SELEC 1", &[]).unwrap_err();

@@ -53,6 +53,22 @@ pub trait Dialect: Send + Sync {
         false
     }
 
+    /// How many rows of one table, of `columns` columns each, the unit of
+    /// work may insert with one multi-row `INSERT ... VALUES (..), (..)`
+    /// (SQLAlchemy's "insertmanyvalues"). 1, the default, inserts row by
+    /// row, one prepared statement executed per row, which is as fast on an
+    /// embedded database; a server saves a round trip per row.
+    ///
+    /// With [`returning_generated_key`](Dialect::returning_generated_key),
+    /// the generated keys of a multi-row INSERT come back as the rows of its
+    /// `RETURNING` clause, in any order, and are given to the rows in
+    /// ascending order: the database must draw them in the order of the
+    /// `VALUES` list (PostgreSQL's sequences do).
+    fn max_insert_rows(&self, columns: usize) -> usize {
+        let _ = columns;
+        1
+    }
+
     /// The statement that adds a foreign key to an existing table, for a
     /// key whose referenced table is created after its own (tables that
     /// refer to each other, one key written with `post_update`), or `None`

@@ -98,18 +98,44 @@ pub(crate) struct Inserted {
     pub generated_key: bool,
 }
 
-/// INSERTs one row; a generated key is copied into the object.
-pub(crate) fn insert(target: &Target<'_>, obj: &AnyObj, undo: &mut Undo) -> Result<Inserted> {
-    let Target { engine, mapper, .. } = *target;
+/// INSERTs rows of one table, in order, several per statement where the
+/// dialect allows it ([`Dialect::max_insert_rows`](crate::Dialect::max_insert_rows));
+/// generated keys are copied into the objects. No row may need the key of
+/// another row of the same call.
+pub(crate) fn insert_many(
+    target: &Target<'_>,
+    objs: &[AnyObj],
+    undo: &mut Undo,
+) -> Result<Vec<Inserted>> {
+    let mut rows = Vec::with_capacity(objs.len());
+    for obj in objs {
+        rows.push(new_row(target, obj, undo)?);
+    }
+    insert_rows(target, rows, undo)
+}
+
+/// A row about to be inserted.
+struct NewRow<'o> {
+    obj: &'o AnyObj,
+    /// The values of `columns`.
+    values: Vec<Value>,
+    /// The columns written: all but a key the database generates.
+    columns: Vec<usize>,
+    /// The key column the database generates, if any.
+    generated: Option<usize>,
+}
+
+fn new_row<'o>(target: &Target<'_>, obj: &'o AnyObj, undo: &mut Undo) -> Result<NewRow<'o>> {
+    let mapper = target.mapper;
     let meta = mapper.meta;
     // A versioned row starts at version 1, whatever the field held.
     if let Some(version) = meta.version_column() {
         undo.write(obj, version, Value::Integer(1))?;
     }
     let mut values = obj.column_values()?;
-    let autoincrement = mapper.autoincrement().filter(|&c| values[c].is_null());
+    let generated = mapper.autoincrement().filter(|&c| values[c].is_null());
     for &pk in &mapper.primary_key {
-        if values[pk].is_null() && Some(pk) != autoincrement {
+        if values[pk].is_null() && Some(pk) != generated {
             return Err(Error::MissingPrimaryKey {
                 model: meta.name,
                 column: meta.columns[pk].name,
@@ -117,48 +143,133 @@ pub(crate) fn insert(target: &Target<'_>, obj: &AnyObj, undo: &mut Undo) -> Resu
         }
     }
     let columns: Vec<usize> = (0..values.len())
-        .filter(|&c| Some(c) != autoincrement)
+        .filter(|&c| Some(c) != generated)
         .collect();
-    // The dialect says how the generated key comes back: from the row of a
-    // `RETURNING` clause, or from the connection after the INSERT.
-    let returning = autoincrement.filter(|_| engine.dialect().returning_generated_key());
-    let sql = target
-        .statements
-        .insert(engine.dialect(), target.index, meta, &columns, returning);
-    // The generated key is left out of the parameters (without copying them)
-    // and put back once the database has chosen it.
-    if let Some(col) = autoincrement {
+    // The generated key is left out of the parameters (without copying
+    // them) and put back once the database has chosen it.
+    if let Some(col) = generated {
         values.remove(col);
     }
-    let generated = if returning.is_some() {
-        let rows = engine.query(&sql, &values)?;
-        match rows
-            .into_iter()
-            .next()
-            .and_then(|row| row.into_iter().next())
-        {
-            Some(Value::Integer(id)) => Some(id),
-            Some(other) => {
-                return Err(Error::Conversion {
-                    expected: "an integer generated key",
-                    found: other.kind(),
-                })
-            }
-            None => None,
-        }
-    } else {
-        engine.execute(&sql, &values)?.last_insert_id
-    };
-    if let Some(col) = autoincrement {
-        let id = generated
-            .ok_or_else(|| Error::Internal(format!("no generated key for {}", meta.name)))?;
-        undo.write(obj, col, Value::Integer(id))?;
-        values.insert(col, Value::Integer(id));
-    }
-    Ok(Inserted {
+    Ok(NewRow {
+        obj,
         values,
-        generated_key: autoincrement.is_some(),
+        columns,
+        generated,
     })
+}
+
+/// Writes the rows: runs of rows with the same columns go in multi-row
+/// statements of a power-of-two number of rows (so a table has a few
+/// statement texts, not one per batch size), the rest one by one.
+fn insert_rows(
+    target: &Target<'_>,
+    rows: Vec<NewRow<'_>>,
+    undo: &mut Undo,
+) -> Result<Vec<Inserted>> {
+    let dialect = target.engine.dialect();
+    let mut sizes = Vec::new();
+    let mut rest = &rows[..];
+    while let Some(first) = rest.first() {
+        let same = rest
+            .iter()
+            .take_while(|r| r.columns == first.columns && r.generated == first.generated)
+            .count();
+        // `INSERT ... DEFAULT VALUES` has no multi-row form.
+        let max = if first.columns.is_empty() {
+            1
+        } else {
+            dialect.max_insert_rows(first.columns.len()).max(1)
+        };
+        let mut chunk = same.min(max);
+        if chunk > 1 {
+            chunk = 1 << chunk.ilog2();
+        }
+        sizes.push(chunk);
+        rest = &rest[chunk..];
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    let mut rows = rows.into_iter();
+    for size in sizes {
+        let chunk: Vec<NewRow<'_>> = rows.by_ref().take(size).collect();
+        out.extend(insert_chunk(target, chunk, undo)?);
+    }
+    Ok(out)
+}
+
+/// One INSERT statement for rows with the same columns.
+fn insert_chunk(
+    target: &Target<'_>,
+    rows: Vec<NewRow<'_>>,
+    undo: &mut Undo,
+) -> Result<Vec<Inserted>> {
+    let Target { engine, mapper, .. } = *target;
+    let meta = mapper.meta;
+    let Some(first) = rows.first() else {
+        return Ok(Vec::new());
+    };
+    // The dialect says how the generated key comes back: from the row of a
+    // `RETURNING` clause, or from the connection after the INSERT.
+    let returning = first
+        .generated
+        .filter(|_| engine.dialect().returning_generated_key());
+    let sql = target.statements.insert(
+        engine.dialect(),
+        target.index,
+        meta,
+        &first.columns,
+        rows.len(),
+        returning,
+    );
+    let params: std::borrow::Cow<'_, [Value]> = match &rows[..] {
+        [single] => (&single.values[..]).into(),
+        _ => rows
+            .iter()
+            .flat_map(|r| r.values.iter().cloned())
+            .collect::<Vec<_>>()
+            .into(),
+    };
+    let keys: Vec<i64> = if returning.is_some() {
+        let mut keys = Vec::with_capacity(rows.len());
+        for row in engine.query(&sql, &params)? {
+            match row.into_iter().next() {
+                Some(Value::Integer(id)) => keys.push(id),
+                Some(other) => {
+                    return Err(Error::Conversion {
+                        expected: "an integer generated key",
+                        found: other.kind(),
+                    })
+                }
+                None => {}
+            }
+        }
+        // The database draws the keys in the order of the VALUES list;
+        // `RETURNING` need not list them in that order.
+        keys.sort_unstable();
+        keys
+    } else {
+        let outcome = engine.execute(&sql, &params)?;
+        outcome.last_insert_id.into_iter().collect()
+    };
+    drop(params);
+    let count = rows.len();
+    let mut out = Vec::with_capacity(count);
+    for (i, row) in rows.into_iter().enumerate() {
+        let mut values = row.values;
+        if let Some(col) = row.generated {
+            let id = keys
+                .get(i)
+                .copied()
+                .filter(|_| keys.len() == count)
+                .ok_or_else(|| Error::Internal(format!("no generated key for {}", meta.name)))?;
+            undo.write(row.obj, col, Value::Integer(id))?;
+            values.insert(col, Value::Integer(id));
+        }
+        out.push(Inserted {
+            values,
+            generated_key: row.generated.is_some(),
+        });
+    }
+    Ok(out)
 }
 
 /// UPDATEs the changed columns of one row; returns the new values, or

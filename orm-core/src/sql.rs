@@ -65,12 +65,14 @@ impl<'d> Builder<'d> {
     }
 }
 
-/// `INSERT INTO t (a, b) VALUES (?, ?)`, with `RETURNING id` when
-/// `returning` names a column to read back.
+/// `INSERT INTO t (a, b) VALUES (?, ?)`, with `rows` rows of values
+/// (`VALUES (?, ?), (?, ?)`), and `RETURNING id` when `returning` names a
+/// column to read back.
 pub(crate) fn insert(
     dialect: &dyn Dialect,
     meta: &ModelMeta,
     cols: &[usize],
+    rows: usize,
     returning: Option<usize>,
 ) -> String {
     let mut b = Builder::new(dialect);
@@ -78,14 +80,20 @@ pub(crate) fn insert(
     if cols.is_empty() {
         b.push(" DEFAULT VALUES");
     } else {
-        b.push(" (").column_list(meta, cols).push(") VALUES (");
-        for i in 0..cols.len() {
-            if i > 0 {
+        b.push(" (").column_list(meta, cols).push(") VALUES ");
+        for row in 0..rows.max(1) {
+            if row > 0 {
                 b.push(", ");
             }
-            b.placeholder();
+            b.push("(");
+            for i in 0..cols.len() {
+                if i > 0 {
+                    b.push(", ");
+                }
+                b.placeholder();
+            }
+            b.push(")");
         }
-        b.push(")");
     }
     if let Some(c) = returning {
         b.push(" RETURNING ").ident(meta.columns[c].name);
@@ -358,7 +366,7 @@ pub(crate) fn delete_row(dialect: &dyn Dialect, table: &str, columns: &[&str]) -
 /// per session and the backend's prepared-statement cache sees one string.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum StatementKey {
-    Insert(usize, u128),
+    Insert(usize, u128, usize),
     Update(usize, u128),
     Delete(usize),
     Select(usize, Vec<usize>, Vec<bool>, Vec<(usize, bool)>, bool),
@@ -405,19 +413,21 @@ impl StatementCache {
         text
     }
 
-    /// An INSERT of `cols`; `returning` is the generated key column to read
-    /// back, which for one mapper is always the same column when it is left
-    /// out of `cols`, so the columns alone identify the text.
+    /// An INSERT of `rows` rows of `cols`; `returning` is the generated key
+    /// column to read back, which for one mapper is always the same column
+    /// when it is left out of `cols`, so the columns and the row count
+    /// identify the text.
     pub fn insert(
         &self,
         dialect: &dyn Dialect,
         mapper: usize,
         meta: &ModelMeta,
         cols: &[usize],
+        rows: usize,
         returning: Option<usize>,
     ) -> std::rc::Rc<str> {
-        let key = column_mask(cols).map(|m| StatementKey::Insert(mapper, m));
-        self.get(key, || insert(dialect, meta, cols, returning))
+        let key = column_mask(cols).map(|m| StatementKey::Insert(mapper, m, rows));
+        self.get(key, || insert(dialect, meta, cols, rows, returning))
     }
 
     pub fn update(

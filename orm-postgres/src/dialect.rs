@@ -195,6 +195,20 @@ impl Dialect for PgDialect {
         true
     }
 
+    /// Up to 1,000 rows per INSERT, within PostgreSQL's 65,535 parameters
+    /// per statement: one round trip instead of one per row. Identity
+    /// values are drawn in the order of the `VALUES` list, which is how the
+    /// core matches the keys `RETURNING` gives back to the rows.
+    ///
+    /// ```
+    /// use orm_core::Dialect;
+    /// assert_eq!(orm_postgres::PgDialect.max_insert_rows(3), 1000);
+    /// assert_eq!(orm_postgres::PgDialect.max_insert_rows(100), 655);
+    /// ```
+    fn max_insert_rows(&self, columns: usize) -> usize {
+        (u16::MAX as usize / columns.max(1)).clamp(1, 1000)
+    }
+
     /// `ALTER TABLE ... ADD CONSTRAINT`, inside a `DO` block that skips it
     /// when the table already has a constraint of that name (PostgreSQL has
     /// no `ADD CONSTRAINT IF NOT EXISTS`). The name is cut to PostgreSQL's

@@ -44,6 +44,15 @@
 //!   `Deadlock` are retryable, as is 55P03 (`lock_timeout`), which is
 //!   [`Busy`](orm_core::DbErrorKind::Busy); class 08, 57P01-57P03 and a
 //!   closed socket are `ConnectionFailed`.
+//! - Consecutive new rows of one table are inserted several per statement
+//!   (`INSERT ... VALUES (..), (..) RETURNING id`, up to 1,000 rows), one
+//!   round trip instead of one per row.
+//! - Keys drawn by rolled-back INSERTs are not handed out again (sequences
+//!   are not transactional), and a key set by hand does not advance the
+//!   identity column's sequence, so a later generated key can collide with
+//!   it: let the database generate keys, or set them all by hand.
+//! - `TEXT` cannot hold a NUL character: such a value is refused by the
+//!   server (an [`Other`](orm_core::DbErrorKind::Other) error).
 //! - A failed statement aborts a PostgreSQL transaction: the session's
 //!   flush runs inside a savepoint when a transaction is already open, and
 //!   rolls back to it on failure, so the transaction goes on as on SQLite.
@@ -198,11 +207,40 @@ impl Connection for PgConnection {
         })
     }
 
+    /// A plain one-row `INSERT INTO t (a, b) VALUES ($1, $2)` (what the
+    /// unit of work sends for association rows) runs as multi-row INSERTs
+    /// of a power-of-two number of rows, one round trip each instead of one
+    /// per row; each such statement inserts all its rows or none. Any other
+    /// statement is prepared once and executed per row.
     fn execute_many(&self, sql: &str, rows: &[Vec<Value>]) -> Result<u64, DbError> {
         let mut client = self.client.borrow_mut();
-        let stmt = self.prepare(&mut client, sql)?;
         let mut affected = 0;
-        for values in rows {
+        let mut rest = rows;
+        let batched =
+            OneRowInsert::parse(sql).filter(|insert| rows.iter().all(|r| r.len() == insert.width));
+        if let Some(insert) = batched {
+            let max = PgDialect.max_insert_rows(insert.width);
+            while rest.len() > 1 {
+                let chunk = 1 << rest.len().min(max).ilog2();
+                if chunk < 2 {
+                    break;
+                }
+                let (now, later) = rest.split_at(chunk);
+                let text = insert.rows(chunk);
+                let stmt = self.prepare(&mut client, &text)?;
+                let params: Vec<Param<'_>> = now.iter().flatten().map(Param).collect();
+                affected += client.execute(&stmt, &refs(&params)).map_err(|e| {
+                    self.forget_if_stale(&text, &e);
+                    convert(e)
+                })?;
+                rest = later;
+            }
+        }
+        if rest.is_empty() {
+            return Ok(affected);
+        }
+        let stmt = self.prepare(&mut client, sql)?;
+        for values in rest {
             let params = params(values);
             affected += client.execute(&stmt, &refs(&params)).map_err(|e| {
                 self.forget_if_stale(sql, &e);
@@ -221,6 +259,64 @@ impl Connection for PgConnection {
             convert(e)
         })?;
         rows.iter().map(read_row).collect()
+    }
+}
+
+// A connection may move to another thread (a pool hands connections to
+// whichever thread asks); it is used by one at a time.
+const _: () = {
+    const fn assert_send<T: Send>() {}
+    assert_send::<PgConnection>();
+};
+
+/// `INSERT INTO t (a, b) VALUES ($1, $2)`, exactly: a statement whose rows
+/// can be sent several per statement.
+#[derive(Debug, PartialEq, Eq)]
+struct OneRowInsert<'a> {
+    /// Everything up to and including `VALUES `.
+    head: &'a str,
+    /// The placeholders of the row.
+    width: usize,
+}
+
+impl<'a> OneRowInsert<'a> {
+    fn parse(sql: &'a str) -> Option<Self> {
+        if !sql.starts_with("INSERT INTO ") {
+            return None;
+        }
+        let at = sql.rfind(" VALUES (")? + " VALUES ".len();
+        let tuple = sql[at..].strip_prefix('(')?.strip_suffix(')')?;
+        let mut width = 0;
+        for (i, placeholder) in tuple.split(", ").enumerate() {
+            if placeholder.strip_prefix('$')? != (i + 1).to_string() {
+                return None;
+            }
+            width += 1;
+        }
+        Some(OneRowInsert {
+            head: &sql[..at],
+            width,
+        })
+    }
+
+    /// The statement for `rows` rows.
+    fn rows(&self, rows: usize) -> String {
+        let mut sql = String::with_capacity(self.head.len() + rows * self.width * 5);
+        sql.push_str(self.head);
+        let mut n = 0;
+        for row in 0..rows {
+            sql.push_str(if row == 0 { "(" } else { ", (" });
+            for column in 0..self.width {
+                n += 1;
+                if column > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            }
+            sql.push(')');
+        }
+        sql
     }
 }
 
@@ -270,5 +366,37 @@ impl StatementCache {
 
     fn remove(&mut self, sql: &str) {
         self.entries.remove(sql);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_row_inserts_are_recognised_exactly() {
+        let insert = OneRowInsert::parse("INSERT INTO \"left\" (a, b) VALUES ($1, $2)");
+        assert_eq!(
+            insert,
+            Some(OneRowInsert {
+                head: "INSERT INTO \"left\" (a, b) VALUES ",
+                width: 2
+            })
+        );
+        assert_eq!(
+            insert.map(|i| i.rows(3)),
+            Some("INSERT INTO \"left\" (a, b) VALUES ($1, $2), ($3, $4), ($5, $6)".to_owned())
+        );
+        for other in [
+            "INSERT INTO t (a) VALUES ($1) RETURNING id",
+            "INSERT INTO t (a) VALUES ($1) ON CONFLICT DO NOTHING",
+            "INSERT INTO t (a, b) VALUES ($2, $1)",
+            "INSERT INTO t (a, b) VALUES ($1, 7)",
+            "INSERT INTO t DEFAULT VALUES",
+            "DELETE FROM t WHERE a = $1",
+            "UPDATE t SET a = $1",
+        ] {
+            assert_eq!(OneRowInsert::parse(other), None, "{other}");
+        }
     }
 }

@@ -6,8 +6,9 @@
 //!
 //! Tests written inside [`backend_tests!`] run once per backend: each
 //! `#[test] fn name()` becomes `name::sqlite` and `name::postgres`, and the
-//! body is unchanged: [`setup`] and [`engine`] open the backend of the test
-//! that calls them.
+//! body is unchanged: [`setup`], [`engine`] and [`two_engines`] (two
+//! connections to one database) open the backend of the test that calls
+//! them, and [`backend`] tells which it is, for the few real differences.
 //!
 //! - SQLite: a private in-memory database.
 //! - PostgreSQL: a schema of its own (`orm_test_<pid>_<n>`), created for the
@@ -429,15 +430,47 @@ pub fn normalize(sql: &str) -> String {
     out
 }
 
-/// The statements recorded since the last call, in SQLite's spelling.
+/// The statements recorded since the last call, in SQLite's spelling: a
+/// multi-row INSERT is listed as the one-row INSERTs SQLite runs.
 fn recorded(engine: &Engine) -> Vec<Statement> {
-    let mut statements = engine.take_recorded();
-    if engine.dialect().name() != "sqlite" {
-        for statement in &mut statements {
-            statement.sql = normalize(&statement.sql);
-        }
+    let statements = engine.take_recorded();
+    if engine.dialect().name() == "sqlite" {
+        return statements;
     }
-    statements
+    let mut out = Vec::with_capacity(statements.len());
+    for mut statement in statements {
+        statement.sql = normalize(&statement.sql);
+        out.extend(split_multi_row_insert(statement));
+    }
+    out
+}
+
+/// `INSERT INTO t (a) VALUES (?), (?) [1, 2]` as `INSERT INTO t (a) VALUES
+/// (?) [1]` and `INSERT INTO t (a) VALUES (?) [2]`.
+fn split_multi_row_insert(statement: Statement) -> Vec<Statement> {
+    let rows = statement.sql.matches("), (").count() + 1;
+    let head = statement
+        .sql
+        .find(" VALUES (")
+        .filter(|_| rows > 1 && statement.sql.starts_with("INSERT"));
+    let Some(head) = head else {
+        return vec![statement];
+    };
+    let per_row = statement.params.len() / rows;
+    let one_row = format!(
+        "{} VALUES ({})",
+        &statement.sql[..head],
+        vec!["?"; per_row].join(", ")
+    );
+    statement
+        .params
+        .chunks(per_row.max(1))
+        .map(|params| Statement {
+            sql: one_row.clone(),
+            params: params.to_vec(),
+            batch: Vec::new(),
+        })
+        .collect()
 }
 
 /// The INSERT/UPDATE/DELETE statements sent since the last call, rendered

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::plan::{post_update_columns, Plan, Step};
 use crate::dependency::{AssociationRow, Dependencies};
@@ -31,18 +31,40 @@ pub(super) fn run(
     let mut outcome = Outcome::default();
     // The values each row holds in the database as of now, in this flush.
     let mut last: HashMap<AnyObj, Vec<Value>> = HashMap::default();
-    for step in &plan.steps {
+    // Consecutive INSERTs of one table go to the database together where
+    // the dialect inserts several rows per statement.
+    let batching = session.engine.dialect().max_insert_rows(1) > 1;
+    let mut next = 0;
+    while let Some(step) = plan.steps.get(next) {
+        next += 1;
         match step {
             Step::Insert(m, obj) => {
-                let target = session.target(*m);
-                if let Some(syncs) = deps.syncs.get(obj) {
-                    persistence::apply_syncs(target.mapper, obj, syncs.immediate(), undo)?;
+                let mut batch = vec![obj.clone()];
+                if batching {
+                    let mut members: HashSet<AnyObj> = HashSet::default();
+                    members.insert(obj.clone());
+                    while let Some(Step::Insert(other, obj)) = plan.steps.get(next) {
+                        if other != m || needs_key_of(deps, obj, &members) {
+                            break;
+                        }
+                        members.insert(obj.clone());
+                        batch.push(obj.clone());
+                        next += 1;
+                    }
                 }
-                let inserted = persistence::insert(&target, obj, undo)?;
-                last.insert(obj.clone(), inserted.values.clone());
-                outcome
-                    .inserted
-                    .push((obj.clone(), inserted.values, inserted.generated_key));
+                let target = session.target(*m);
+                for obj in &batch {
+                    if let Some(syncs) = deps.syncs.get(obj) {
+                        persistence::apply_syncs(target.mapper, obj, syncs.immediate(), undo)?;
+                    }
+                }
+                let inserted = persistence::insert_many(&target, &batch, undo)?;
+                for (obj, inserted) in batch.into_iter().zip(inserted) {
+                    last.insert(obj.clone(), inserted.values.clone());
+                    outcome
+                        .inserted
+                        .push((obj, inserted.values, inserted.generated_key));
+                }
             }
             Step::Switch(m, obj, old) => {
                 let target = session.target(*m);
@@ -133,6 +155,15 @@ pub(super) fn run(
         }
     }
     Ok(outcome)
+}
+
+/// Whether a new row takes a key from one of `rows` (not yet written).
+fn needs_key_of(deps: &Dependencies, obj: &AnyObj, rows: &HashSet<AnyObj>) -> bool {
+    deps.syncs.get(obj).is_some_and(|syncs| {
+        syncs
+            .immediate()
+            .any(|sync| sync.parent.as_ref().is_some_and(|p| rows.contains(p)))
+    })
 }
 
 fn committed_and_key(obj: &AnyObj) -> Result<(Vec<Value>, Vec<Value>)> {
