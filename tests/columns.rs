@@ -197,7 +197,7 @@ fn values_of_the_wrong_type_are_conversion_errors() -> orm_core::Result<()> {
     let err = session.get::<Country>("X").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "cannot convert a database BLOB value into String"
+        "column Country.name: cannot convert a database BLOB value into String"
     );
     Ok(())
 }

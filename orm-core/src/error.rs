@@ -36,6 +36,30 @@ pub enum Error {
         relationship: &'static str,
     },
 
+    /// A column's value could not be converted between its field and the
+    /// database: a stored value that does not fit the field's type (an
+    /// integer out of the field's range, text in an integer column), or a
+    /// field value the database cannot store (a `u64` above `i64::MAX`).
+    #[error("column {model}.{column}: {source}")]
+    Column {
+        /// The model.
+        model: &'static str,
+        /// The column name.
+        column: &'static str,
+        /// What went wrong, usually [`Error::Conversion`].
+        source: Box<Error>,
+    },
+
+    /// A field holds a value its column cannot store (a `u64` above
+    /// `i64::MAX`); nothing was written.
+    #[error("the value {value} cannot be stored: {reason}")]
+    Unstorable {
+        /// The value, rendered.
+        value: String,
+        /// Why.
+        reason: &'static str,
+    },
+
     /// The operation needs an object that is persistent (flushed) in this session.
     #[error("{model} object is {state}; {action} needs a persistent object of this session")]
     InvalidState {

@@ -141,7 +141,7 @@ pub mod __private {
     pub use crate::model::Table;
     pub use crate::registry::{ModelRegistration, TableRegistration};
     pub use crate::relation::{Col, Many, One, Rel, RelationKind, RelationshipField};
-    pub use crate::value::{ColumnType, SqlType, Value};
+    pub use crate::value::{ColumnType, NotOption, SqlType, Value};
     pub use crate::{Error, Model, Result};
     pub use inventory;
 
@@ -192,6 +192,15 @@ pub mod __private {
     }
 
     /// Takes the next value of a row, for `from_values`.
+    /// Names the column in a conversion error.
+    pub fn column_error(model: &'static str, column: &'static str, source: Error) -> Error {
+        Error::Column {
+            model,
+            column,
+            source: Box::new(source),
+        }
+    }
+
     pub fn next_value(values: &mut std::vec::IntoIter<Value>) -> Result<Value> {
         values.next().ok_or_else(|| {
             Error::Internal("row has fewer values than the model has columns".into())

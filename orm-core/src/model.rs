@@ -32,8 +32,10 @@ pub trait Model: Sized + 'static {
     /// The static description of the model.
     fn meta() -> &'static ModelMeta;
 
-    /// The value of column `index` (in [`ModelMeta::columns`] order).
-    fn column_value(&self, index: usize) -> Value;
+    /// The value of column `index` (in [`ModelMeta::columns`] order), or an
+    /// [`Error::Column`](crate::Error::Column) when the field holds a value
+    /// the database cannot store.
+    fn column_value(&self, index: usize) -> Result<Value>;
 
     /// Writes column `index` from a database value.
     fn set_column_value(&mut self, index: usize, value: Value) -> Result<()>;

@@ -82,7 +82,7 @@ impl<T: Model> ErasedInstance for Instance<T> {
     }
 
     fn column_value(&self, index: usize) -> Result<Value> {
-        Ok(self.try_data()?.column_value(index))
+        self.try_data()?.column_value(index)
     }
 
     fn set_column_value(&self, index: usize, value: Value) -> Result<()> {

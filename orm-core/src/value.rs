@@ -135,8 +135,45 @@ pub enum SqlType {
 
 /// A Rust type that can be stored in a column.
 ///
-/// Implemented for `i64`, `i32`, `f64`, `bool`, `String`, `Vec<u8>` and
-/// `Option<T>` of each (a nullable column).
+/// Implemented for `i64`, `i32`, `i16`, `i8`, `u32`, `u16`, `u8`, `u64`
+/// (checked: at most `i64::MAX`), `f64`, `f32`, `bool`, `String`,
+/// `Vec<u8>` and `Option<T>` of each (a nullable column).
+///
+/// # Your own types
+///
+/// Implement it to store a type of yours (SQLAlchemy's `TypeDecorator`):
+/// choose the storage class, convert both ways, and return
+/// [`Error::Conversion`] for a stored value that does not convert; the
+/// library names the model and column in the error it returns. Implement
+/// `From<YourType> for Value` too, so that the type can be compared in
+/// queries. Implement the hidden `NotOption` marker as well, so that
+/// `Option<YourType>` is a nullable column.
+///
+/// ```
+/// use orm_core::{ColumnType, Error, SqlType, Value};
+///
+/// /// An e-mail address, stored as lower-case text.
+/// #[derive(Debug, Clone, PartialEq)]
+/// pub struct Email(String);
+///
+/// impl ColumnType for Email {
+///     const SQL_TYPE: SqlType = SqlType::Text;
+///     const NULLABLE: bool = false;
+///     fn to_value(&self) -> Value {
+///         Value::Text(self.0.to_lowercase())
+///     }
+///     fn from_value(value: Value) -> orm_core::Result<Self> {
+///         match value {
+///             Value::Text(text) if text.contains('@') => Ok(Email(text)),
+///             other => Err(Error::Conversion { expected: "an e-mail address", found: other.kind() }),
+///         }
+///     }
+/// }
+/// impl orm_core::__private::NotOption for Email {}
+///
+/// assert_eq!(Email("A@B.org".into()).to_value(), Value::from("a@b.org"));
+/// assert!(Email::from_value(Value::from("nope")).is_err());
+/// ```
 ///
 /// ```
 /// use orm_core::{ColumnType, SqlType, Value};
@@ -147,7 +184,8 @@ pub enum SqlType {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a supported column type",
     label = "unsupported column type",
-    note = "supported column types: i64, i32, f64, bool, String, Vec<u8>, and Option<_> of each; \
+    note = "supported column types: i64, i32, i16, i8, u64, u32, u16, u8, f64, f32, bool, String, Vec<u8>, \
+            Option<_> of each, and types that implement ColumnType; \
             relationship fields are Many<_> or One<_> with #[relationship(...)]"
 )]
 pub trait ColumnType: Sized {
@@ -155,9 +193,20 @@ pub trait ColumnType: Sized {
     const SQL_TYPE: SqlType;
     /// Whether the column accepts `NULL` (true for `Option<_>`).
     const NULLABLE: bool;
-    /// Converts the field to a database value.
+    /// Converts the field to a database value, for comparisons in
+    /// queries. A value the database cannot store gives its nearest
+    /// representable form here; writes go through
+    /// [`try_to_value`](ColumnType::try_to_value), which refuses it.
     fn to_value(&self) -> Value;
-    /// Converts a database value back into the field type.
+    /// Converts the field to a database value for writing, or an error
+    /// when it cannot be stored (a `u64` above `i64::MAX`). The default
+    /// is `to_value`, which always succeeds.
+    fn try_to_value(&self) -> Result<Value> {
+        Ok(self.to_value())
+    }
+    /// Converts a database value back into the field type; a value that
+    /// does not fit is [`Error::Conversion`], never a wrapped or
+    /// truncated field.
     fn from_value(value: Value) -> Result<Self>;
 }
 
@@ -182,22 +231,94 @@ impl ColumnType for i64 {
     }
 }
 
-impl ColumnType for i32 {
+/// Integers narrower than 64 bits: stored as INTEGER, range-checked when
+/// read back.
+macro_rules! narrow_integer {
+    ($($t:ty),*) => {$(
+        impl ColumnType for $t {
+            const SQL_TYPE: SqlType = SqlType::Integer;
+            const NULLABLE: bool = false;
+            fn to_value(&self) -> Value {
+                Value::Integer(i64::from(*self))
+            }
+            fn from_value(value: Value) -> Result<Self> {
+                match value {
+                    Value::Integer(v) => <$t>::try_from(v).map_err(|_| Error::Conversion {
+                        expected: stringify!($t),
+                        found: "INTEGER out of range",
+                    }),
+                    other => Err(mismatch(stringify!($t), &other)),
+                }
+            }
+        }
+        impl NotOption for $t {}
+    )*};
+}
+narrow_integer!(i8, i16, i32, u8, u16, u32);
+
+/// `u64` is stored as a 64-bit signed INTEGER: values above `i64::MAX`
+/// cannot be written ([`Error::Conversion`]), and a negative stored value
+/// cannot be read.
+///
+/// ```
+/// use orm_core::{ColumnType, Value};
+/// assert_eq!(7_u64.try_to_value().unwrap(), Value::Integer(7));
+/// assert!(u64::MAX.try_to_value().is_err());
+/// assert!(u64::from_value(Value::Integer(-1)).is_err());
+/// ```
+impl ColumnType for u64 {
     const SQL_TYPE: SqlType = SqlType::Integer;
     const NULLABLE: bool = false;
     fn to_value(&self) -> Value {
-        Value::Integer(i64::from(*self))
+        // Only for comparisons: no stored value exceeds i64::MAX, and a
+        // REAL of the same magnitude orders the same way.
+        i64::try_from(*self).map_or(Value::Real(*self as f64), Value::Integer)
+    }
+    fn try_to_value(&self) -> Result<Value> {
+        i64::try_from(*self)
+            .map(Value::Integer)
+            .map_err(|_| Error::Unstorable {
+                value: self.to_string(),
+                reason: "integer columns hold at most i64::MAX (9223372036854775807)",
+            })
     }
     fn from_value(value: Value) -> Result<Self> {
         match value {
-            Value::Integer(v) => i32::try_from(v).map_err(|_| Error::Conversion {
-                expected: "i32",
-                found: "INTEGER out of range",
+            Value::Integer(v) => u64::try_from(v).map_err(|_| Error::Conversion {
+                expected: "u64",
+                found: "negative INTEGER",
             }),
-            other => Err(mismatch("i32", &other)),
+            other => Err(mismatch("u64", &other)),
         }
     }
 }
+impl NotOption for u64 {}
+
+/// `f32` is stored as REAL; reading a value that is finite as `f64` but
+/// too large for `f32` is an error (precision is rounded, as any float
+/// conversion does).
+impl ColumnType for f32 {
+    const SQL_TYPE: SqlType = SqlType::Real;
+    const NULLABLE: bool = false;
+    fn to_value(&self) -> Value {
+        Value::Real(f64::from(*self))
+    }
+    fn from_value(value: Value) -> Result<Self> {
+        let wide = f64::from_value(value).map_err(|_| Error::Conversion {
+            expected: "f32",
+            found: "a non-numeric value",
+        })?;
+        let narrow = wide as f32;
+        if wide.is_finite() && !narrow.is_finite() {
+            return Err(Error::Conversion {
+                expected: "f32",
+                found: "REAL out of range",
+            });
+        }
+        Ok(narrow)
+    }
+}
+impl NotOption for f32 {}
 
 impl ColumnType for f64 {
     const SQL_TYPE: SqlType = SqlType::Real;
@@ -283,7 +404,6 @@ impl<T: ColumnType + NotOption> ColumnType for Option<T> {
 )]
 pub trait NotOption {}
 impl NotOption for i64 {}
-impl NotOption for i32 {}
 impl NotOption for f64 {}
 impl NotOption for bool {}
 impl NotOption for String {}
@@ -296,7 +416,21 @@ macro_rules! value_from {
         }
     )*};
 }
-value_from!(i64, i32, f64, bool, String, Vec<u8>);
+value_from!(
+    i64,
+    i32,
+    i16,
+    i8,
+    u32,
+    u16,
+    u8,
+    u64,
+    f64,
+    f32,
+    bool,
+    String,
+    Vec<u8>
+);
 
 impl From<&str> for Value {
     fn from(v: &str) -> Self {

@@ -40,7 +40,7 @@ fn fallback(input: &DeriveInput) -> TokenStream {
             #[automatically_derived]
             impl ::orm_core::__private::Model for #ident {
                 fn meta() -> &'static ::orm_core::__private::ModelMeta { unimplemented!() }
-                fn column_value(&self, _: usize) -> ::orm_core::__private::Value { unimplemented!() }
+                fn column_value(&self, _: usize) -> ::orm_core::__private::Result<::orm_core::__private::Value> { unimplemented!() }
                 fn set_column_value(&mut self, _: usize, _: ::orm_core::__private::Value) -> ::orm_core::__private::Result<()> { unimplemented!() }
                 fn from_values(_: ::std::vec::Vec<::orm_core::__private::Value>) -> ::orm_core::__private::Result<Self> { unimplemented!() }
                 fn relationship(&self, _: usize) -> ::std::option::Option<&(dyn ::orm_core::__private::RelationshipField + 'static)> { unimplemented!() }
@@ -189,22 +189,44 @@ fn expand(model: &Model<'_>) -> TokenStream {
 
     // Calls through the field's type carry its span, so a type that is not a
     // column type is reported once, at the type.
+    // Conversion errors name the model and the column.
+    let column_names: Vec<String> = columns
+        .iter()
+        .map(|(field, attrs)| {
+            attrs
+                .name
+                .as_ref()
+                .map_or_else(|| field.ident.unraw().to_string(), |n| n.value.value())
+        })
+        .collect();
     let column_value_arms = columns.iter().enumerate().map(|(i, (field, _))| {
         let (f, ty) = (field.ident, field.ty);
-        let call = quote_spanned!(ty_span(ty)=> <#ty as #p::ColumnType>::to_value(&self.#f));
-        quote!(#i => #call,)
+        let column = &column_names[i];
+        let call = quote_spanned!(ty_span(ty)=> <#ty as #p::ColumnType>::try_to_value(&self.#f));
+        quote!(#i => #call.map_err(|e| #p::column_error(#name, #column, e)),)
     });
     let set_column_arms = columns.iter().enumerate().map(|(i, (field, _))| {
         let (f, ty) = (field.ident, field.ty);
+        let column = &column_names[i];
         let call = quote_spanned!(ty_span(ty)=> <#ty as #p::ColumnType>::from_value(value));
-        quote!(#i => { self.#f = #call?; ::std::result::Result::Ok(()) })
+        quote!(#i => {
+            self.#f = #call.map_err(|e| #p::column_error(#name, #column, e))?;
+            ::std::result::Result::Ok(())
+        })
     });
     let from_values_fields = model.fields.iter().map(|field| {
         let (f, ty) = (field.ident, field.ty);
         let value = match &field.kind {
-            crate::ast::FieldKind::Column(_) => quote_spanned! {ty_span(ty)=>
-                <#ty as #p::ColumnType>::from_value(#p::next_value(&mut values)?)?
-            },
+            crate::ast::FieldKind::Column(attrs) => {
+                let column = attrs
+                    .name
+                    .as_ref()
+                    .map_or_else(|| f.unraw().to_string(), |n| n.value.value());
+                let call = quote_spanned! {ty_span(ty)=>
+                    <#ty as #p::ColumnType>::from_value(#p::next_value(&mut values)?)
+                };
+                quote!(#call.map_err(|e| #p::column_error(#name, #column, e))?)
+            }
             crate::ast::FieldKind::Relationship(rel) => {
                 let target = rel.target;
                 match rel.cardinality {
@@ -319,10 +341,10 @@ fn expand(model: &Model<'_>) -> TokenStream {
                     &META
                 }
 
-                fn column_value(&self, index: usize) -> #p::Value {
+                fn column_value(&self, index: usize) -> #p::Result<#p::Value> {
                     match index {
                         #(#column_value_arms)*
-                        _ => #p::Value::Null,
+                        _ => ::std::result::Result::Ok(#p::Value::Null),
                     }
                 }
 

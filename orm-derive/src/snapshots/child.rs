@@ -72,19 +72,34 @@ const _: () = {
             };
             &META
         }
-        fn column_value(&self, index: usize) -> ::orm_core::__private::Value {
+        fn column_value(
+            &self,
+            index: usize,
+        ) -> ::orm_core::__private::Result<::orm_core::__private::Value> {
             match index {
                 0usize => {
                     <Option<
                         i64,
-                    > as ::orm_core::__private::ColumnType>::to_value(&self.id)
+                    > as ::orm_core::__private::ColumnType>::try_to_value(&self.id)
+                        .map_err(|e| ::orm_core::__private::column_error(
+                            "Child",
+                            "id",
+                            e,
+                        ))
                 }
                 1usize => {
                     <Option<
                         i64,
-                    > as ::orm_core::__private::ColumnType>::to_value(&self.parent_id)
+                    > as ::orm_core::__private::ColumnType>::try_to_value(
+                            &self.parent_id,
+                        )
+                        .map_err(|e| ::orm_core::__private::column_error(
+                            "Child",
+                            "parent_id",
+                            e,
+                        ))
                 }
-                _ => ::orm_core::__private::Value::Null,
+                _ => ::std::result::Result::Ok(::orm_core::__private::Value::Null),
             }
         }
         fn set_column_value(
@@ -96,13 +111,23 @@ const _: () = {
                 0usize => {
                     self.id = <Option<
                         i64,
-                    > as ::orm_core::__private::ColumnType>::from_value(value)?;
+                    > as ::orm_core::__private::ColumnType>::from_value(value)
+                        .map_err(|e| ::orm_core::__private::column_error(
+                            "Child",
+                            "id",
+                            e,
+                        ))?;
                     ::std::result::Result::Ok(())
                 }
                 1usize => {
                     self.parent_id = <Option<
                         i64,
-                    > as ::orm_core::__private::ColumnType>::from_value(value)?;
+                    > as ::orm_core::__private::ColumnType>::from_value(value)
+                        .map_err(|e| ::orm_core::__private::column_error(
+                            "Child",
+                            "parent_id",
+                            e,
+                        ))?;
                     ::std::result::Result::Ok(())
                 }
                 _ => {
@@ -122,13 +147,19 @@ const _: () = {
                 id: <Option<
                     i64,
                 > as ::orm_core::__private::ColumnType>::from_value(
-                    ::orm_core::__private::next_value(&mut values)?,
-                )?,
+                        ::orm_core::__private::next_value(&mut values)?,
+                    )
+                    .map_err(|e| ::orm_core::__private::column_error("Child", "id", e))?,
                 parent_id: <Option<
                     i64,
                 > as ::orm_core::__private::ColumnType>::from_value(
-                    ::orm_core::__private::next_value(&mut values)?,
-                )?,
+                        ::orm_core::__private::next_value(&mut values)?,
+                    )
+                    .map_err(|e| ::orm_core::__private::column_error(
+                        "Child",
+                        "parent_id",
+                        e,
+                    ))?,
                 parent: ::orm_core::__private::One::<Parent>::unloaded(),
             })
         }

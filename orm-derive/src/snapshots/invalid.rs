@@ -7,7 +7,10 @@ const _: () = {
         fn meta() -> &'static ::orm_core::__private::ModelMeta {
             unimplemented!()
         }
-        fn column_value(&self, _: usize) -> ::orm_core::__private::Value {
+        fn column_value(
+            &self,
+            _: usize,
+        ) -> ::orm_core::__private::Result<::orm_core::__private::Value> {
             unimplemented!()
         }
         fn set_column_value(

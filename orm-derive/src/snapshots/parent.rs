@@ -68,17 +68,32 @@ const _: () = {
             };
             &META
         }
-        fn column_value(&self, index: usize) -> ::orm_core::__private::Value {
+        fn column_value(
+            &self,
+            index: usize,
+        ) -> ::orm_core::__private::Result<::orm_core::__private::Value> {
             match index {
                 0usize => {
                     <Option<
                         i64,
-                    > as ::orm_core::__private::ColumnType>::to_value(&self.id)
+                    > as ::orm_core::__private::ColumnType>::try_to_value(&self.id)
+                        .map_err(|e| ::orm_core::__private::column_error(
+                            "Parent",
+                            "id",
+                            e,
+                        ))
                 }
                 1usize => {
-                    <String as ::orm_core::__private::ColumnType>::to_value(&self.name)
+                    <String as ::orm_core::__private::ColumnType>::try_to_value(
+                            &self.name,
+                        )
+                        .map_err(|e| ::orm_core::__private::column_error(
+                            "Parent",
+                            "full_name",
+                            e,
+                        ))
                 }
-                _ => ::orm_core::__private::Value::Null,
+                _ => ::std::result::Result::Ok(::orm_core::__private::Value::Null),
             }
         }
         fn set_column_value(
@@ -90,13 +105,23 @@ const _: () = {
                 0usize => {
                     self.id = <Option<
                         i64,
-                    > as ::orm_core::__private::ColumnType>::from_value(value)?;
+                    > as ::orm_core::__private::ColumnType>::from_value(value)
+                        .map_err(|e| ::orm_core::__private::column_error(
+                            "Parent",
+                            "id",
+                            e,
+                        ))?;
                     ::std::result::Result::Ok(())
                 }
                 1usize => {
                     self.name = <String as ::orm_core::__private::ColumnType>::from_value(
-                        value,
-                    )?;
+                            value,
+                        )
+                        .map_err(|e| ::orm_core::__private::column_error(
+                            "Parent",
+                            "full_name",
+                            e,
+                        ))?;
                     ::std::result::Result::Ok(())
                 }
                 _ => {
@@ -116,11 +141,21 @@ const _: () = {
                 id: <Option<
                     i64,
                 > as ::orm_core::__private::ColumnType>::from_value(
-                    ::orm_core::__private::next_value(&mut values)?,
-                )?,
+                        ::orm_core::__private::next_value(&mut values)?,
+                    )
+                    .map_err(|e| ::orm_core::__private::column_error(
+                        "Parent",
+                        "id",
+                        e,
+                    ))?,
                 name: <String as ::orm_core::__private::ColumnType>::from_value(
-                    ::orm_core::__private::next_value(&mut values)?,
-                )?,
+                        ::orm_core::__private::next_value(&mut values)?,
+                    )
+                    .map_err(|e| ::orm_core::__private::column_error(
+                        "Parent",
+                        "full_name",
+                        e,
+                    ))?,
                 children: ::orm_core::__private::Many::<Child>::unloaded(),
             })
         }
