@@ -21,6 +21,7 @@
 //!
 //! Failures found and shrunk are ordinary tests in `regressions.rs`.
 
+mod association;
 mod harness;
 mod many_to_many;
 mod one_to_many;
@@ -75,5 +76,10 @@ proptest! {
     #[test]
     fn many_to_many_backref(ops in ops_strategy()) {
         World::<many_to_many::backref::F>::run(&ops).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn association_object(ops in ops_strategy()) {
+        World::<association::F>::run(&ops).map_err(TestCaseError::fail)?;
     }
 }

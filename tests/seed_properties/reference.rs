@@ -58,6 +58,10 @@ pub struct Shape {
     pub p_single: bool,
     /// `cascade = "all, delete-orphan"` on the parent's side.
     pub delete_orphan: bool,
+    /// A link is an object of its own (an association object): attach on
+    /// append reaches the far end through the new link object, and walks
+    /// on from it only when it was not in the session yet.
+    pub link_objects: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -106,6 +110,15 @@ pub enum Op {
         p: usize,
         c: usize,
         from_child: bool,
+    },
+    /// Moves the link `(p, c)` to another parent (`side = P`: `(to, c)`)
+    /// or child (`side = C`: `(p, to)`); many-to-many shapes only.
+    Move {
+        p: usize,
+        c: usize,
+        side: Side,
+        to: usize,
+        via_collection: bool,
     },
     Delete(Side, usize),
     Rename(Side, usize),
@@ -331,6 +344,27 @@ impl Model {
                     _ => ok,
                 }
             }
+            Op::Move { p, c, side, to, .. } => {
+                let new = match side {
+                    Side::P => (to, c),
+                    Side::C => (p, to),
+                };
+                let ends = [(Side::P, p), (Side::C, c), (side, to)];
+                // Nothing transient within reach: whether a move attaches
+                // what it reaches depends on the association object's own
+                // state, which this model does not track.
+                !self.shape.c_single
+                    && !self.shape.p_single
+                    && self.links.contains(&(p, c))
+                    && !self.links.contains(&new)
+                    && ends.iter().all(|&k| {
+                        matches!(o(k).status, Status::Pending | Status::Persistent) && !o(k).marked
+                    })
+                    && self
+                        .closure(&ends)
+                        .iter()
+                        .all(|&k| o(k).status != Status::Transient)
+            }
             Op::Delete(s, i) => {
                 let ob = o((s, i));
 
@@ -420,10 +454,9 @@ impl Model {
                 // already in the session (SQLAlchemy only cascades from an
                 // item not yet in the session); it walks on only through
                 // objects that were transient.
-                if matches!(
-                    self.objs[&owner].status,
-                    Status::Pending | Status::Persistent
-                ) {
+                let in_session =
+                    |k| matches!(self.objs[&k].status, Status::Pending | Status::Persistent);
+                if in_session(owner) && !(self.shape.link_objects && in_session(target)) {
                     self.attach(target);
                 }
             }
@@ -431,6 +464,15 @@ impl Model {
                 self.touched.extend([(Side::P, p), (Side::C, c)]);
                 self.links.remove(&(p, c));
                 self.pending_orphan(c);
+            }
+            Op::Move { p, c, side, to, .. } => {
+                self.touched
+                    .extend([(Side::P, p), (Side::C, c), (side, to)]);
+                self.links.remove(&(p, c));
+                self.links.insert(match side {
+                    Side::P => (to, c),
+                    Side::C => (p, to),
+                });
             }
             Op::Delete(s, i) => match self.objs[&(s, i)].status {
                 Status::Transient | Status::Pending => return Expect::InvalidState,
