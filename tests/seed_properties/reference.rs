@@ -92,6 +92,9 @@ pub enum Expect {
     InvalidState,
     /// A database UNIQUE violation.
     Unique,
+    /// `Error::MissingPrimaryKey`: an association object without one of
+    /// its ends was to be inserted.
+    MissingKey,
 }
 
 #[derive(Clone, Debug)]
@@ -146,6 +149,18 @@ pub struct Model {
     pub tx_open: bool,
     /// Objects whose links changed since the last commit.
     pub touched: BTreeSet<(Side, usize)>,
+    /// Links the transaction's flushes cut because an end was deleted (or
+    /// dropped), in order: a rollback brings them back between objects it
+    /// does not restore.
+    pub cut: Vec<(usize, usize)>,
+    /// Links made since the commit whose link object is new too
+    /// (`link_objects` shapes).
+    pub new_links: BTreeSet<(usize, usize)>,
+    /// Objects holding a link object that lost its other end in a rollback
+    /// (`link_objects` shapes): a new link object between a restored and a
+    /// new object stays with the new one, and a flush that would insert it
+    /// fails.
+    pub dangling: BTreeSet<(Side, usize)>,
     counter: usize,
 }
 
@@ -182,6 +197,9 @@ impl Model {
             committed: None,
             tx_open: false,
             touched: BTreeSet::new(),
+            cut: Vec::new(),
+            new_links: BTreeSet::new(),
+            dangling: BTreeSet::new(),
             counter: 1,
         };
         m.committed = Some(Box::new(m.clone()));
@@ -398,6 +416,7 @@ impl Model {
     pub fn apply(&mut self, op: &Op) -> Expect {
         match *op {
             Op::Create(s, i) => {
+                self.dangling.remove(&(s, i));
                 let name = self.fresh_name(s, i);
                 self.objs.insert(
                     (s, i),
@@ -441,6 +460,7 @@ impl Model {
                     self.links.retain(|&(p2, _)| p2 != p);
                 }
                 self.links.insert((p, c));
+                self.new_links.insert((p, c));
                 for c2 in displaced {
                     self.pending_orphan(c2);
                 }
@@ -463,16 +483,21 @@ impl Model {
             Op::Unlink { p, c, .. } => {
                 self.touched.extend([(Side::P, p), (Side::C, c)]);
                 self.links.remove(&(p, c));
+                self.new_links.remove(&(p, c));
                 self.pending_orphan(c);
             }
             Op::Move { p, c, side, to, .. } => {
                 self.touched
                     .extend([(Side::P, p), (Side::C, c), (side, to)]);
                 self.links.remove(&(p, c));
-                self.links.insert(match side {
+                let new = match side {
                     Side::P => (to, c),
                     Side::C => (p, to),
-                });
+                };
+                self.links.insert(new);
+                if self.new_links.remove(&(p, c)) {
+                    self.new_links.insert(new);
+                }
             }
             Op::Delete(s, i) => match self.objs[&(s, i)].status {
                 Status::Transient | Status::Pending => return Expect::InvalidState,
@@ -482,6 +507,7 @@ impl Model {
                 let name = self.fresh_name(s, i);
                 self.objs.get_mut(&(s, i)).unwrap().name = name;
             }
+            Op::Flush | Op::Commit if self.flush_meets_dangling() => return Expect::MissingKey,
             Op::Flush => self.flush(),
             Op::Commit => self.commit(),
             Op::Rollback => self.rollback(),
@@ -515,6 +541,25 @@ impl Model {
             }
         }
         Expect::Ok
+    }
+
+    /// Whether a flush would reach an object holding a dangling link object
+    /// (the flush's cascade attaches it, then its INSERT lacks a key).
+    fn flush_meets_dangling(&self) -> bool {
+        if self.dangling.is_empty() {
+            return false;
+        }
+        let mut next = self.clone();
+        let roots: Vec<_> = next
+            .objs
+            .iter()
+            .filter(|(_, o)| matches!(o.status, Status::Pending | Status::Persistent))
+            .map(|(&k, _)| k)
+            .collect();
+        next.cascade_add(&roots);
+        self.dangling
+            .iter()
+            .any(|k| next.objs[k].status == Status::Pending)
     }
 
     fn flush(&mut self) {
@@ -558,6 +603,7 @@ impl Model {
         for &(p, c) in &self.links {
             if deleted.contains(&(Side::P, p)) || deleted.contains(&(Side::C, c)) {
                 self.touched.extend([(Side::P, p), (Side::C, c)]);
+                self.cut.push((p, c));
             }
         }
         self.links
@@ -609,6 +655,8 @@ impl Model {
         }
         self.tx_open = false;
         self.touched.clear();
+        self.cut.clear();
+        self.new_links.clear();
         let mut snap = self.clone();
         snap.committed = None;
         self.committed = Some(Box::new(snap));
@@ -641,15 +689,40 @@ impl Model {
             }
             o.inserted_since_commit = false;
         }
+        // The rules of `docs/design.md`, "Rollback and memory": a restored
+        // object gets its links of the commit back, and the objects on the
+        // other side follow; an object that is not restored keeps its links
+        // to others that are not, drops those to restored objects that do
+        // not list it, and gets back the links a rolled-back delete cut,
+        // unless its scalar side was given another object since.
         let touches = |&(p, c): &(usize, usize)| {
             restored_persistent.contains(&(Side::P, p))
                 || restored_persistent.contains(&(Side::C, c))
         };
         let mut links: BTreeSet<_> = self.links.iter().copied().filter(|l| !touches(l)).collect();
-        links.extend(snap.links.iter().copied().filter(|&(p, c)| {
-            restored_persistent.contains(&(Side::P, p))
-                && restored_persistent.contains(&(Side::C, c))
-        }));
+        links.extend(snap.links.iter().copied().filter(touches));
+        if self.shape.link_objects {
+            // A new link object between a restored object and one that is
+            // not stays with the latter, without its other end.
+            for &(p, c) in self.links.iter().chain(&self.cut) {
+                let (rp, rc) = (
+                    restored_persistent.contains(&(Side::P, p)),
+                    restored_persistent.contains(&(Side::C, c)),
+                );
+                if rp != rc && self.new_links.contains(&(p, c)) && !links.contains(&(p, c)) {
+                    self.dangling
+                        .insert(if rp { (Side::C, c) } else { (Side::P, p) });
+                }
+            }
+        }
+        self.new_links.clear();
+        for &(p, c) in std::mem::take(&mut self.cut).iter().rev() {
+            let taken = self.shape.c_single && links.iter().any(|l| l.1 == c)
+                || self.shape.p_single && links.iter().any(|l| l.0 == p);
+            if !touches(&(p, c)) && !taken {
+                links.insert((p, c));
+            }
+        }
         self.links = links;
         self.db = snap.db.clone();
         self.tx_open = false;

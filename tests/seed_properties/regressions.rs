@@ -338,3 +338,42 @@ fn new_association_object_takes_the_key_a_moved_one_left() -> orm_core::Result<(
     assert!(session.get::<Link>((1, 2))?.unwrap().ptr_eq(&old));
     Ok(())
 }
+
+/// `[Link { p: 0, c: 1, from_child: false }, Add(P, 0), Flush, Delete(P, 0),
+/// Flush, Link { p: 1, c: 1, from_child: false }, Rollback]`
+/// (`tests/properties` saw it once as "Rollback: p0.children holds c0, whose
+/// parent is another").
+///
+/// New parent and child, flushed; the parent is deleted (the flush takes it
+/// out of the child's `parent`), the child moves to another parent, and the
+/// transaction rolls back. The rule: a link a rolled-back delete cut comes
+/// back, unless the scalar side was set again since; then it keeps its new
+/// value. Expected: both sides agree, `c.parent` is `p1` and `p0.children`
+/// is empty. Actual: `p0.children` (the deleted parent kept its own
+/// collection) still held `c`.
+#[test]
+fn rollback_of_a_cut_link_whose_scalar_moved_on() -> orm_core::Result<()> {
+    use back_populates::{Child, Parent};
+    let registry = Registry::builder().model::<Parent>().build()?;
+    let (_engine, session) = setup(&registry);
+    let (p0, p1) = (Obj::new(Parent::named("p0")), Obj::new(Parent::named("p1")));
+    let c = Obj::new(Child::named("c"));
+    p0.append(Parent::children, &c)?;
+    session.add(&p0)?;
+    session.flush()?;
+    session.delete(&p0)?;
+    session.flush()?;
+    assert!(c.get(Child::parent)?.is_none());
+    p1.append(Parent::children, &c)?;
+    session.rollback()?;
+    for o in [p0.state(), p1.state(), c.state()] {
+        assert_eq!(o, ObjectState::Transient);
+    }
+    assert!(c.get(Child::parent)?.is_some_and(|p| p.ptr_eq(&p1)));
+    assert!(p1.get(Parent::children)?[0].ptr_eq(&c));
+    assert!(
+        p0.get(Parent::children)?.is_empty(),
+        "p0.children still holds c, whose parent is p1"
+    );
+    Ok(())
+}
