@@ -43,6 +43,13 @@ pub const AVOID_DELETING_THE_PARENT_OF_AN_ORPHAN: bool = false;
 /// With this on, moving a stored child to another parent is not generated.
 pub const AVOID_MOVING_ONE_TO_ONE_CHILD_TO_NEW_PARENT: bool = false;
 
+/// Known limit: an association object moved onto the key of a row another
+/// association object still holds in the database (moving away in the same
+/// flush) trips the primary key
+/// (`regressions::association_objects_swapping_children_trip_the_primary_
+/// key`). With this on, such moves are not generated.
+pub const AVOID_MOVING_ONTO_A_STORED_ASSOCIATION_KEY: bool = true;
+
 /// One relationship pattern: two models, how to read and change the
 /// relationship between them, and where the database keeps it.
 pub trait Family: 'static {
@@ -98,7 +105,7 @@ pub fn op_strategy() -> impl Strategy<Value = Op> {
         4 => (side.clone(), idx.clone()).prop_map(|(s, i)| Op::Add(s, i % pool(s))),
         8 => (0..NP, 0..NC, any::<bool>()).prop_map(|(p, c, from_child)| Op::Link { p, c, from_child }),
         4 => (0..NP, 0..NC, any::<bool>()).prop_map(|(p, c, from_child)| Op::Unlink { p, c, from_child }),
-        3 => (0..NP, 0..NC, side.clone(), 0..NC, any::<bool>()).prop_map(|(p, c, side, to, via_collection)| {
+        8 => (0..NP, 0..NC, side.clone(), 0..NC, any::<bool>()).prop_map(|(p, c, side, to, via_collection)| {
             Op::Move { p, c, side, to: to % pool(side), via_collection }
         }),
         3 => (side.clone(), idx.clone()).prop_map(|(s, i)| Op::Delete(s, i % pool(s))),
@@ -204,6 +211,7 @@ impl<F: Family> World<F> {
     pub fn run(ops: &[Op]) -> Res {
         let mut w = Self::new();
         for op in ops {
+            let op = &w.model.resolve(op);
             if !w.model.applicable(op) {
                 continue;
             }
