@@ -153,8 +153,9 @@ pub struct Model {
     /// dropped), in order: a rollback brings them back between objects it
     /// does not restore.
     pub cut: Vec<(usize, usize)>,
-    /// Links made since the commit whose link object is new too
-    /// (`link_objects` shapes).
+    /// Links whose link object had no row at the last commit (made since,
+    /// or between objects that had none); a move takes its link object
+    /// along (`link_objects` shapes).
     pub new_links: BTreeSet<(usize, usize)>,
     /// Objects holding a link object that lost its other end in a rollback
     /// (`link_objects` shapes): a new link object between a restored and a
@@ -687,7 +688,8 @@ impl Model {
         self.tx_open = false;
         self.touched.clear();
         self.cut.clear();
-        self.new_links.clear();
+        let stored = &self.db.links;
+        self.new_links.retain(|l| !stored.contains(l));
         let mut snap = self.clone();
         snap.committed = None;
         self.committed = Some(Box::new(snap));
@@ -746,7 +748,6 @@ impl Model {
                 }
             }
         }
-        self.new_links.clear();
         for &(p, c) in std::mem::take(&mut self.cut).iter().rev() {
             let taken = self.shape.c_single && links.iter().any(|l| l.1 == c)
                 || self.shape.p_single && links.iter().any(|l| l.0 == p);
@@ -754,6 +755,11 @@ impl Model {
                 links.insert((p, c));
             }
         }
+        self.new_links = links
+            .iter()
+            .copied()
+            .filter(|l| !snap.db.links.contains(l))
+            .collect();
         self.links = links;
         self.db = snap.db.clone();
         self.tx_open = false;
