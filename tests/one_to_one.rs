@@ -276,3 +276,80 @@ backend_tests! {
         Ok(())
     }
 }
+
+/// Two stored pairs swap their children: no order of two UPDATEs keeps the
+/// UNIQUE key satisfied at every step, so both keys are NULLed first, then
+/// written (found by the seed property suite).
+#[test]
+fn swapping_children_nulls_the_unique_keys_first() -> orm_core::Result<()> {
+    use child_kept::{Child, Parent};
+    let registry = Registry::builder().model::<Parent>().build()?;
+    let (engine, session) = setup(&registry);
+    let p1 = named::<Parent>("p1", |p, n| p.name = n);
+    let p2 = named::<Parent>("p2", |p, n| p.name = n);
+    let a = named::<Child>("a", |c, n| c.name = n);
+    let b = named::<Child>("b", |c, n| c.name = n);
+    p1.set(Parent::child, &a)?;
+    p2.set(Parent::child, &b)?;
+    session.add(&p1)?;
+    session.add(&p2)?;
+    session.commit()?;
+    dml(&engine);
+
+    p1.set(Parent::child, &b)?;
+    p2.set(Parent::child, &a)?;
+    session.commit()?;
+    assert_eq!(
+        dml(&engine),
+        [
+            "UPDATE child SET parent_id = ? WHERE id = ? [None, 1]",
+            "UPDATE child SET parent_id = ? WHERE id = ? [None, 2]",
+            "UPDATE child SET parent_id = ? WHERE id = ? [2, 1]",
+            "UPDATE child SET parent_id = ? WHERE id = ? [1, 2]",
+        ]
+    );
+    assert_eq!(
+        rows(&engine, "SELECT name, parent_id FROM child ORDER BY id"),
+        ["'a', 2", "'b', 1"]
+    );
+    assert!(a.get(Child::parent)?.unwrap().ptr_eq(&p2));
+    assert!(b.get(Child::parent)?.unwrap().ptr_eq(&p1));
+    Ok(())
+}
+
+/// A stored child moves to a new parent while another child takes its old
+/// one: only the moving child's key is NULLed first.
+#[test]
+fn moving_a_child_to_a_new_parent_while_another_takes_its_place() -> orm_core::Result<()> {
+    use child_kept::{Child, Parent};
+    let registry = Registry::builder().model::<Parent>().build()?;
+    let (engine, session) = setup(&registry);
+    let p0 = named::<Parent>("p0", |p, n| p.name = n);
+    let c2 = named::<Child>("c2", |c, n| c.name = n);
+    let c3 = named::<Child>("c3", |c, n| c.name = n);
+    p0.set(Parent::child, &c2)?;
+    session.add(&c3)?;
+    session.add(&c2)?;
+    session.commit()?;
+    dml(&engine);
+
+    // (c3 is child 1, c2 child 2.)
+    let p1 = named::<Parent>("p1", |p, n| p.name = n);
+    p1.set(Parent::child, &c2)?;
+    p0.set(Parent::child, &c3)?;
+    session.commit()?;
+    assert_eq!(
+        dml(&engine),
+        [
+            "INSERT INTO parent (name) VALUES (?) ['p1']",
+            "UPDATE child SET parent_id = ? WHERE id = ? [None, 2]",
+            "UPDATE child SET parent_id = ? WHERE id = ? [1, 1]",
+            "UPDATE child SET parent_id = ? WHERE id = ? [2, 2]",
+        ]
+    );
+    assert_eq!(
+        rows(&engine, "SELECT name, parent_id FROM child ORDER BY id"),
+        ["'c3', 1", "'c2', 2"]
+    );
+    Ok(())
+}

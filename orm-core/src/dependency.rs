@@ -77,9 +77,20 @@ pub(crate) struct ChildSyncs {
 }
 
 impl ChildSyncs {
-    /// The syncs written with the row itself.
+    /// The syncs written with the row itself. A clear of columns that a set
+    /// writes anyway is left out (the set wins), so moving a child whose
+    /// key is NOT NULL (an association object's) never clears it.
     pub fn immediate(&self) -> impl Iterator<Item = &KeySync> {
-        self.clears.iter().chain(&self.sets).filter(|s| !s.post)
+        let set = |col: usize| {
+            self.sets
+                .iter()
+                .any(|s| !s.post && s.pairs.iter().any(|&(_, c)| c == col))
+        };
+        self.clears
+            .iter()
+            .filter(move |s| !s.pairs.iter().all(|&(_, c)| set(c)))
+            .chain(&self.sets)
+            .filter(|s| !s.post)
     }
 
     /// The syncs written by a second UPDATE.

@@ -771,10 +771,21 @@ impl SessionInner {
                 continue;
             }
             let mut field = obj.rel_mut(rel)?;
-            // A scalar set again since keeps its new value.
+            // A scalar set again since keeps its new value, and the other
+            // side lets go of it (a deleted object kept its own fields).
             let taken =
                 field.cardinality() == crate::meta::Cardinality::One && !field.items().is_empty();
-            if field.is_loaded() && !taken && !field.contains(&target) {
+            if taken {
+                drop(field);
+                if !obj.rel(rel)?.contains(&target) {
+                    if let Some(reverse) = crate::sync::info(&obj, rel)?.reverse {
+                        let mut back = target.rel_mut(reverse)?;
+                        if back.is_loaded() && back.contains(&obj) {
+                            back.remove(&obj);
+                        }
+                    }
+                }
+            } else if field.is_loaded() && !field.contains(&target) {
                 field.insert(target)?;
             }
         }

@@ -12,6 +12,7 @@ const SHAPE: Shape = Shape {
     c_single: false,
     p_single: false,
     delete_orphan: false,
+    link_objects: false,
 };
 
 pub mod back_populates {

@@ -89,6 +89,7 @@ pub mod back_populates {
             c_single: true,
             p_single: false,
             delete_orphan: false,
+            link_objects: false,
         };
         const P_TABLE: &'static str = "bp_parent";
         const C_TABLE: &'static str = "bp_child";
@@ -160,6 +161,7 @@ pub mod backref {
             c_single: true,
             p_single: false,
             delete_orphan: false,
+            link_objects: false,
         };
         const P_TABLE: &'static str = "br_parent";
         const C_TABLE: &'static str = "br_child";
@@ -233,6 +235,7 @@ pub mod delete_orphan {
             c_single: true,
             p_single: false,
             delete_orphan: true,
+            link_objects: false,
         };
         const P_TABLE: &'static str = "do_parent";
         const C_TABLE: &'static str = "do_child";

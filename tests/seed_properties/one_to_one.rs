@@ -48,6 +48,7 @@ macro_rules! one_to_one_family {
                     c_single: true,
                     p_single: true,
                     delete_orphan: $orphan,
+                    link_objects: false,
                 };
                 const P_TABLE: &'static str = $pt;
                 const C_TABLE: &'static str = $ct;

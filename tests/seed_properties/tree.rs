@@ -40,6 +40,7 @@ impl Family for F {
         c_single: true,
         p_single: false,
         delete_orphan: false,
+        link_objects: false,
     };
     const P_TABLE: &'static str = "node";
     const C_TABLE: &'static str = "node";

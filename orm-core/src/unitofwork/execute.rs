@@ -83,6 +83,15 @@ pub(super) fn run(
                 if let Some(syncs) = deps.syncs.get(obj) {
                     persistence::apply_syncs(target.mapper, obj, syncs.immediate(), undo)?;
                 }
+                // A row a `ClearUnique` step wrote already: from what it holds now.
+                if let Some(written) = last.get(obj).cloned() {
+                    let key = session.registry.mappers[*m].key_of(&written);
+                    if let Some(values) = persistence::update(&target, obj, &written, &key, undo)? {
+                        last.insert(obj.clone(), values.clone());
+                        record_update(&mut outcome, obj, values);
+                    }
+                    continue;
+                }
                 let updated = {
                     let state = obj.state()?;
                     match (&state.committed, &state.key) {
@@ -100,6 +109,17 @@ pub(super) fn run(
                 if let Some(values) = updated {
                     last.insert(obj.clone(), values.clone());
                     outcome.updated.push((obj.clone(), values));
+                }
+            }
+            Step::ClearUnique(m, obj, columns) => {
+                let target = session.target(*m);
+                let (committed, key) = committed_and_key(obj)?;
+                for &column in columns {
+                    undo.write(obj, column, Value::Null)?;
+                }
+                if let Some(values) = persistence::update(&target, obj, &committed, &key, undo)? {
+                    last.insert(obj.clone(), values.clone());
+                    record_update(&mut outcome, obj, values);
                 }
             }
             Step::PostUpdate(m, obj) => {

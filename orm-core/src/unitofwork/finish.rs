@@ -31,6 +31,38 @@ pub(super) fn after_flush(
     }
     session.deleted.borrow_mut().clear();
 
+    // Rows whose key changed (an association object moved to another
+    // parent) are re-keyed before new rows enter the identity map: a new
+    // row may take the key one of them left. All old keys go first, so a
+    // chain of moves never finds its next key still taken.
+    let mut rekeyed = Vec::new();
+    for (obj, values) in outcome.updated {
+        session.touch(&obj)?;
+        let mapper = session.mapper_index(obj.meta())?;
+        let new_key = session.registry.mappers[mapper].key_of(&values);
+        let mut state = obj.state_mut()?;
+        if let Some(old_key) = state.key.replace(new_key.clone()) {
+            if old_key != new_key {
+                session.identity.borrow_mut().remove(mapper, &old_key);
+                rekeyed.push((mapper, new_key, obj.clone()));
+            }
+        }
+        state.committed = Some(values);
+    }
+    for (mapper, key, obj) in rekeyed {
+        if session
+            .identity
+            .borrow_mut()
+            .insert(mapper, key.clone(), obj.clone())
+            .is_err()
+        {
+            return Err(Error::IdentityConflict {
+                model: obj.meta().name,
+                key: render_key(&key),
+            });
+        }
+    }
+
     for (obj, values, generated) in outcome.inserted {
         session.touch(&obj)?;
         let mapper = session.mapper_index(obj.meta())?;
@@ -55,21 +87,6 @@ pub(super) fn after_flush(
         }
     }
 
-    for (obj, values) in outcome.updated {
-        session.touch(&obj)?;
-        let mapper = session.mapper_index(obj.meta())?;
-        let new_key = session.registry.mappers[mapper].key_of(&values);
-        let mut state = obj.state_mut()?;
-        if let Some(old_key) = state.key.replace(new_key.clone()) {
-            if old_key != new_key {
-                let mut identity = session.identity.borrow_mut();
-                identity.remove(mapper, &old_key);
-                let _ = identity.insert(mapper, new_key, obj.clone());
-            }
-        }
-        state.committed = Some(values);
-    }
-
     // Orphans that were never inserted leave the session.
     {
         let dropped: HashSet<&AnyObj> = deps.dropped.iter().collect();
@@ -83,8 +100,11 @@ pub(super) fn after_flush(
         .borrow_mut()
         .retain(|o| o.state().map(|s| s.key.is_none()).unwrap_or(true));
 
-    for obj in &outcome.deleted {
-        forget_deleted(session, obj)?;
+    // Deleted objects, and pending ones dropped (orphans, or reached by a
+    // delete cascade) as if deleted before they were inserted.
+    let dropped: HashSet<&AnyObj> = deps.dropped.iter().collect();
+    for obj in outcome.deleted.iter().chain(&deps.dropped) {
+        forget_deleted(session, obj, &dropped)?;
     }
 
     // Children whose parent was deleted no longer point at it.
@@ -128,9 +148,9 @@ pub(super) fn after_flush(
     super::reconcile::after_flush(session, saved, &outcome.deleted, deps)
 }
 
-/// Takes a deleted object out of the collections that mirror its
-/// relationships, as SQLAlchemy's reload after commit would show them.
-fn forget_deleted(session: &SessionInner, obj: &AnyObj) -> Result<()> {
+/// Takes a deleted (or dropped) object out of the collections that mirror
+/// its relationships, as SQLAlchemy's reload after commit would show them.
+fn forget_deleted(session: &SessionInner, obj: &AnyObj, dropped: &HashSet<&AnyObj>) -> Result<()> {
     for rel in obj.rel_refs() {
         let Some(reverse) = crate::sync::info(obj, rel)?.reverse else {
             continue;
@@ -148,6 +168,11 @@ fn forget_deleted(session: &SessionInner, obj: &AnyObj) -> Result<()> {
             // An unloaded collection will not find the row when loaded.
             if target.rel(reverse)?.is_loaded() && target.rel_mut(reverse)?.remove(obj) {
                 session.unlinked(&target, reverse, obj);
+                // A dropped object is transient again and lets go too, so
+                // both sides agree (a rollback relinks both).
+                if dropped.contains(obj) && obj.rel_mut(rel)?.remove(&target) {
+                    session.unlinked(obj, rel, &target);
+                }
             }
             if let Some(Some(committed)) = target.state_mut()?.committed_rels.get_mut(reverse) {
                 committed.retain(|o| !o.ptr_eq(obj));

@@ -28,6 +28,10 @@ pub(super) enum Step {
     /// A new object that takes over the row of a deleted object with the
     /// same primary key: an UPDATE instead of a DELETE and an INSERT.
     Switch(usize, AnyObj, AnyObj),
+    /// NULLs the given UNIQUE foreign key columns of a row that another row
+    /// of this flush takes the value of (a one-to-one swap), before any
+    /// UPDATE of its table writes new values.
+    ClearUnique(usize, AnyObj, Vec<usize>),
     /// The second UPDATE that writes `post_update` keys.
     PostUpdate(usize, AnyObj),
     AssociationDeletes,
@@ -126,6 +130,10 @@ impl Plan {
             let (clearing, early): (Vec<AnyObj>, Vec<AnyObj>) =
                 early.into_iter().partition(|o| only_clears(deps, o));
             steps.extend(clearing.into_iter().map(|o| Step::Update(m, o)));
+            // Rows that move off a unique key another row takes: NULL first.
+            for (obj, columns) in unique_swaps(registry, m, &early, &late, &rows, deps)? {
+                steps.push(Step::ClearUnique(m, obj, columns));
+            }
             steps.extend(early.into_iter().map(|o| Step::Update(m, o)));
             for obj in order_inserts(session, m, rows, deps)? {
                 match switched.remove(&obj) {
@@ -179,6 +187,81 @@ fn only_clears(deps: &Dependencies, obj: &AnyObj) -> bool {
     deps.syncs
         .get(obj)
         .is_some_and(|s| !s.clears.is_empty() && s.sets.iter().all(|sync| sync.post))
+}
+
+/// The rows among `early` and `late` (UPDATEs of model `m`) whose value of
+/// a nullable UNIQUE foreign key column is what another row of this flush
+/// (an UPDATE or an INSERT of `m`) is set to, with those columns. Writing
+/// the taker first would trip the constraint, and in a swap (two rows
+/// exchanging values) no order of the UPDATEs works, so these rows are
+/// NULLed first. Empty, and costing one pass over the rows, unless the
+/// model has such a column.
+fn unique_swaps(
+    registry: &Registry,
+    m: usize,
+    early: &[AnyObj],
+    late: &[AnyObj],
+    inserts: &[AnyObj],
+    deps: &Dependencies,
+) -> Result<Vec<(AnyObj, Vec<usize>)>> {
+    let columns = &registry.mappers[m].meta.columns;
+    let unique: Vec<usize> = (0..columns.len())
+        .filter(|&c| columns[c].unique && columns[c].nullable && columns[c].foreign_key.is_some())
+        .collect();
+    if unique.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The value each row is set to, per column (a new parent's key is not
+    // known yet, and never equals a stored one: keys are not reused).
+    let mut taken: HashMap<(usize, Value), Vec<&AnyObj>> = HashMap::default();
+    for obj in early.iter().chain(late).chain(inserts) {
+        let Some(syncs) = deps.syncs.get(obj) else {
+            continue;
+        };
+        for sync in syncs.sets.iter().filter(|s| !s.post) {
+            let Some(parent) = &sync.parent else {
+                continue;
+            };
+            for &(parent_col, child_col) in sync.pairs.iter() {
+                if unique.contains(&child_col) {
+                    let value = parent.column_value(parent_col)?;
+                    if !value.is_null() {
+                        taken.entry((child_col, value)).or_default().push(obj);
+                    }
+                }
+            }
+        }
+    }
+    if taken.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for obj in early.iter().chain(late) {
+        let Some(syncs) = deps.syncs.get(obj) else {
+            continue;
+        };
+        let committed = obj.state()?.committed.clone().unwrap_or_default();
+        let mut clear = Vec::new();
+        for &col in &unique {
+            let moves = syncs
+                .sets
+                .iter()
+                .any(|s| !s.post && s.pairs.iter().any(|&(_, c)| c == col));
+            let Some(old) = committed.get(col).filter(|v| !v.is_null()) else {
+                continue;
+            };
+            let taken_by_other = taken
+                .get(&(col, old.clone()))
+                .is_some_and(|takers| takers.iter().any(|t| !t.ptr_eq(obj)));
+            if moves && taken_by_other {
+                clear.push(col);
+            }
+        }
+        if !clear.is_empty() {
+            out.push((obj.clone(), clear));
+        }
+    }
+    Ok(out)
 }
 
 /// The key a new row will have, when the flush can tell before writing it.
