@@ -3,7 +3,7 @@
 
 use crate::engine::{Dialect, Engine};
 use crate::error::Result;
-use crate::meta::ColumnMeta;
+use crate::meta::{ColumnMeta, TableConstraint};
 use crate::registry::{ForeignKey, Registry};
 
 impl Registry {
@@ -43,6 +43,56 @@ impl Registry {
             conn.execute(&sql, &[])?;
         }
         Ok(())
+    }
+
+    /// Drops every mapped table and association table that exists,
+    /// referring tables first, so that `create_all` can start again from
+    /// nothing (tests, prototypes). Rows are lost.
+    ///
+    /// ```
+    /// use orm_core::prelude::*;
+    ///
+    /// #[derive(Model, Debug, Default)]
+    /// pub struct Note {
+    ///     #[column(primary_key)]
+    ///     pub id: Option<i64>,
+    /// }
+    ///
+    /// # fn main() -> orm_core::Result<()> {
+    /// let registry = Registry::builder().model::<Note>().build()?;
+    /// let engine = orm_sqlite::memory()?;
+    /// registry.create_all(&engine)?;
+    /// registry.drop_all(&engine)?;
+    /// assert!(engine.query("SELECT name FROM sqlite_master WHERE name = 'note'", &[])?.is_empty());
+    /// registry.create_all(&engine)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn drop_all(&self, engine: &Engine) -> Result<()> {
+        let conn = engine.connect()?;
+        for sql in self.drop_table_sql(engine.dialect()) {
+            conn.execute(&sql, &[])?;
+        }
+        Ok(())
+    }
+
+    /// The statements [`drop_all`](Registry::drop_all) runs: association
+    /// tables, then the models' tables in the reverse of their creation
+    /// order.
+    pub fn drop_table_sql(&self, dialect: &dyn Dialect) -> Vec<String> {
+        let associations = self
+            .tables
+            .iter()
+            .filter(|t| t.model.is_none())
+            .map(|def| def.name);
+        let models = self
+            .table_order
+            .iter()
+            .rev()
+            .map(|&m| self.mappers[m].meta.table);
+        associations
+            .chain(models)
+            .map(|name| dialect.drop_table(&dialect.quote(name)))
+            .collect()
     }
 
     /// Every statement [`create_all`](Registry::create_all) runs: the
@@ -88,6 +138,7 @@ impl Registry {
                     columns: mapper.meta.columns,
                     generated_key: mapper.autoincrement(),
                     foreign_keys: &mapper.foreign_keys,
+                    constraints: mapper.meta.constraints,
                     created_later: self.table_order[position + 1..].to_vec(),
                 }
             })
@@ -121,17 +172,18 @@ impl Registry {
                 mapper.meta.table,
                 mapper.meta.columns,
                 &mapper.foreign_keys[..],
+                mapper.meta.constraints,
             )
         });
         let associations = self
             .tables
             .iter()
             .filter(|t| t.model.is_none())
-            .map(|def| (def.name, def.columns, &def.foreign_keys[..]));
+            .map(|def| (def.name, def.columns, &def.foreign_keys[..], &[][..]));
         models
             .chain(associations)
-            .flat_map(|(name, columns, foreign_keys)| {
-                foreign_key_indexes(name, columns, foreign_keys, dialect)
+            .flat_map(|(name, columns, foreign_keys, constraints)| {
+                indexes(name, columns, foreign_keys, constraints, dialect)
             })
             .collect()
     }
@@ -149,6 +201,7 @@ impl Registry {
                 columns: def.columns,
                 generated_key: None,
                 foreign_keys: &def.foreign_keys,
+                constraints: &[],
                 created_later: Vec::new(),
             };
             table.create(self, dialect)
@@ -163,6 +216,8 @@ struct Table<'a> {
     /// The single primary key column the database generates, if any.
     generated_key: Option<usize>,
     foreign_keys: &'a [ForeignKey],
+    /// `#[model(unique(..), check = "..")]` (indexes go separately).
+    constraints: &'static [TableConstraint],
     /// The model tables (mapper indexes) created after this one.
     created_later: Vec<usize>,
 }
@@ -215,6 +270,19 @@ impl Table<'_> {
             .collect();
         if !pk.is_empty() && generated.is_none() {
             lines.push(format!("PRIMARY KEY ({})", pk.join(", ")));
+        }
+        for constraint in self.constraints {
+            match constraint {
+                TableConstraint::Unique(names) => {
+                    let quoted: Vec<String> = names
+                        .iter()
+                        .map(|n| dialect.quote(n).into_owned())
+                        .collect();
+                    lines.push(format!("UNIQUE ({})", quoted.join(", ")));
+                }
+                TableConstraint::Check(sql) => lines.push(format!("CHECK ({sql})")),
+                TableConstraint::Index(_) => {}
+            }
         }
 
         for clause in self.foreign_key_clauses(registry, dialect) {
@@ -290,32 +358,50 @@ impl Table<'_> {
     }
 }
 
-/// One index per foreign key column that no primary key or `UNIQUE`
-/// constraint starts with.
-fn foreign_key_indexes(
+/// The indexes of one table: one per foreign key column that no primary
+/// key or `UNIQUE` constraint starts with (unless `#[column(index =
+/// false)]`), one per `#[column(index)]` column, and one per
+/// `#[model(index(..))]`.
+fn indexes(
     table: &str,
     columns: &[ColumnMeta],
     foreign_keys: &[ForeignKey],
+    constraints: &[TableConstraint],
     dialect: &dyn Dialect,
 ) -> Vec<String> {
     let primary_key: Vec<usize> = (0..columns.len())
         .filter(|&i| columns[i].primary_key)
         .collect();
-    let mut indexed: Vec<usize> = Vec::new();
-    let mut out = Vec::new();
+    let covered = |c: usize| primary_key.first() == Some(&c) || columns[c].unique;
+    let mut single: Vec<usize> = Vec::new();
     for fk in foreign_keys {
-        let column = &columns[fk.column];
-        let covered = primary_key.first() == Some(&fk.column) || column.unique;
-        if covered || indexed.contains(&fk.column) {
-            continue;
+        let c = fk.column;
+        if columns[c].index != Some(false) && !covered(c) && !single.contains(&c) {
+            single.push(c);
         }
-        indexed.push(fk.column);
-        out.push(format!(
+    }
+    for (c, column) in columns.iter().enumerate() {
+        if column.index == Some(true) && !covered(c) && !single.contains(&c) {
+            single.push(c);
+        }
+    }
+    let create = |names: &[&str]| {
+        let quoted: Vec<String> = names
+            .iter()
+            .map(|n| dialect.quote(n).into_owned())
+            .collect();
+        format!(
             "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
-            dialect.quote(&format!("ix_{table}_{}", column.name)),
+            dialect.quote(&format!("ix_{table}_{}", names.join("_"))),
             dialect.quote(table),
-            dialect.quote(column.name)
-        ));
+            quoted.join(", ")
+        )
+    };
+    let mut out: Vec<String> = single.iter().map(|&c| create(&[columns[c].name])).collect();
+    for constraint in constraints {
+        if let TableConstraint::Index(names) = constraint {
+            out.push(create(names));
+        }
     }
     out
 }

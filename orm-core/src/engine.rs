@@ -85,6 +85,14 @@ pub trait Dialect: Send + Sync {
         None
     }
 
+    /// The statement that drops a table if it exists (`quoted_name` is
+    /// quoted already). The default is `DROP TABLE IF EXISTS <name>`;
+    /// databases that refuse to drop a table other tables' foreign keys
+    /// still refer to (tables that refer to each other) add `CASCADE`.
+    fn drop_table(&self, quoted_name: &str) -> String {
+        format!("DROP TABLE IF EXISTS {quoted_name}")
+    }
+
     /// The statement that starts a transaction at `isolation` (`None`: the
     /// database's default). The default implementation sends the standard
     /// `BEGIN` and `SET TRANSACTION ISOLATION LEVEL` words.

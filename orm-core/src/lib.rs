@@ -109,7 +109,7 @@ pub use error::{ConfigError, DbError, DbErrorKind, Error, Result};
 pub use filter::{Condition, Filter};
 pub use meta::{
     BackrefId, BackrefMeta, Cardinality, Cascade, ColumnMeta, Lazy, ModelMeta, PassiveDeletes,
-    ReferentialAction, RelRef, RelationshipMeta, Secondary, TableMeta,
+    ReferentialAction, RelRef, RelationshipMeta, Secondary, TableConstraint, TableMeta,
 };
 pub use model::Model;
 pub use model::Table;
@@ -136,7 +136,7 @@ pub mod __private {
     pub use crate::filter::{Condition, Filter};
     pub use crate::meta::{
         BackrefMeta, Cardinality, Cascade, ColumnMeta, Lazy, ModelMeta, PassiveDeletes,
-        ReferentialAction, RelationshipMeta, Secondary, TableMeta,
+        ReferentialAction, RelationshipMeta, Secondary, TableConstraint, TableMeta,
     };
     pub use crate::model::Table;
     pub use crate::registry::{ModelRegistration, TableRegistration};

@@ -21,6 +21,9 @@ pub struct ModelMeta {
     pub columns: &'static [ColumnMeta],
     /// Its relationship fields, in field order.
     pub relationships: &'static [RelationshipMeta],
+    /// Table-level indexes and constraints (`#[model(index(..), unique(..),
+    /// check = "..")]`).
+    pub constraints: &'static [TableConstraint],
     /// This metadata, as a function (names the model in constants).
     #[doc(hidden)]
     pub get: fn() -> &'static ModelMeta,
@@ -72,6 +75,19 @@ pub struct TableMeta {
     pub columns: &'static [ColumnMeta],
 }
 
+/// An index or constraint over columns of a model's table, declared with
+/// `#[model(...)]`. Columns are named by column name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableConstraint {
+    /// `index(a, b)`: a (composite) index, `ix_<table>_<a>_<b>`.
+    Index(&'static [&'static str]),
+    /// `unique(a, b)`: a `UNIQUE (a, b)` table constraint.
+    Unique(&'static [&'static str]),
+    /// `check = "price >= 0"`: a `CHECK (...)` table constraint, its SQL as
+    /// written.
+    Check(&'static str),
+}
+
 /// The static description of one column.
 #[derive(Debug)]
 pub struct ColumnMeta {
@@ -89,6 +105,10 @@ pub struct ColumnMeta {
     pub autoincrement: bool,
     /// Whether the column carries a `UNIQUE` constraint.
     pub unique: bool,
+    /// `#[column(index)]`: `Some(true)` indexes the column, `Some(false)`
+    /// keeps the index a foreign key column gets by default off, `None`
+    /// leaves the default (foreign keys indexed, other columns not).
+    pub index: Option<bool>,
     /// The referenced `table.column`, if this is a foreign key.
     pub foreign_key: Option<&'static str>,
     /// The foreign key's `ON DELETE` rule

@@ -5,6 +5,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
+use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 use syn::{Expr, LitBool, LitStr, Token};
@@ -123,18 +124,59 @@ pub fn reject_misplaced(cx: &Ctxt, attrs: &[syn::Attribute], names: &[&str], pla
     }
 }
 
+/// A table-level index or constraint of `#[model(...)]`.
+pub enum ModelConstraint {
+    /// `index(a, b)`.
+    Index(Vec<syn::Ident>),
+    /// `unique(a, b)`.
+    Unique(Vec<syn::Ident>),
+    /// `check = "sql"`.
+    Check(LitStr),
+}
+
 /// `#[model(...)]`.
 #[derive(Default)]
 pub struct ModelAttrs {
     pub table: Option<Attr<LitStr>>,
+    /// In the order written; each may appear several times.
+    pub constraints: Vec<Attr<ModelConstraint>>,
 }
 
 pub fn model_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ModelAttrs {
     let mut out = ModelAttrs::default();
     each_attr(cx, attrs, "model", |meta| {
+        let columns = |meta: &ParseNestedMeta<'_>| -> syn::Result<Vec<syn::Ident>> {
+            let content;
+            syn::parenthesized!(content in meta.input);
+            let names = content.parse_terminated(syn::Ident::parse_any, Token![,])?;
+            if names.is_empty() {
+                return Err(syn::Error::new(
+                    meta.path.span(),
+                    format!("{}(...) needs at least one field", path_name(&meta.path)),
+                ));
+            }
+            Ok(names.into_iter().collect())
+        };
+        let span = meta.path.span();
         if meta.path.is_ident("table") {
             let lit = parse_str(meta)?;
             set_once(cx, &mut out.table, &meta.path, lit);
+            Ok(())
+        } else if meta.path.is_ident("index") {
+            let value = ModelConstraint::Index(columns(meta)?);
+            out.constraints.push(Attr { value, span });
+            Ok(())
+        } else if meta.path.is_ident("unique") {
+            let value = ModelConstraint::Unique(columns(meta)?);
+            out.constraints.push(Attr { value, span });
+            Ok(())
+        } else if meta.path.is_ident("check") {
+            let lit = parse_str(meta)?;
+            if lit.value().trim().is_empty() {
+                cx.error_spanned_by(&lit, "check needs an SQL condition: check = \"price >= 0\"");
+            }
+            let value = ModelConstraint::Check(lit);
+            out.constraints.push(Attr { value, span });
             Ok(())
         } else {
             reject_unknown(cx, meta, "model attribute", symbol::MODEL_KEYS)
@@ -178,6 +220,8 @@ pub struct ColumnAttrs {
     pub autoincrement: Option<Attr<LitBool>>,
     /// `version`: the optimistic-concurrency counter.
     pub version: Option<Attr<LitBool>>,
+    /// `index` / `index = false`.
+    pub index: Option<Attr<LitBool>>,
     /// The foreign key's `ON DELETE` rule (a known action, checked here).
     pub on_delete: Option<Attr<LitStr>>,
     /// The foreign key's `ON UPDATE` rule.
@@ -206,6 +250,9 @@ pub fn column_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
         } else if key.is_ident("version") {
             let v = parse_flag(meta)?;
             set_once(cx, &mut out.version, key, v);
+        } else if key.is_ident("index") {
+            let v = parse_flag(meta)?;
+            set_once(cx, &mut out.index, key, v);
         } else if key.is_ident("foreign_key") {
             let v = parse_str(meta)?;
             set_once(cx, &mut out.foreign_key, key, v);

@@ -61,6 +61,7 @@ fn check_columns(cx: &Ctxt, model: &Model<'_>) {
     check_column_names(cx, model);
     check_referential_actions(cx, model);
     check_version(cx, model);
+    check_constraint_columns(cx, model);
     for (_, column) in model.columns() {
         if let Some(auto) = &column.autoincrement {
             let is_pk = column.primary_key.as_ref().is_some_and(|p| p.value.value);
@@ -69,6 +70,30 @@ fn check_columns(cx: &Ctxt, model: &Model<'_>) {
                     auto.span,
                     "autoincrement is only valid on the single primary key column (an Option<i64> the database fills in)",
                 );
+            }
+        }
+    }
+}
+
+/// The fields `#[model(index(..), unique(..))]` names are columns of the
+/// model.
+fn check_constraint_columns(cx: &Ctxt, model: &Model<'_>) {
+    for constraint in &model.attrs.constraints {
+        let names = match &constraint.value {
+            crate::attr::ModelConstraint::Index(names)
+            | crate::attr::ModelConstraint::Unique(names) => names,
+            crate::attr::ModelConstraint::Check(_) => continue,
+        };
+        for name in names {
+            let is_column = model.columns().any(|(field, _)| field.ident == name);
+            let is_relationship = model.relationships().any(|(field, _)| field.ident == name);
+            if is_relationship {
+                cx.error_spanned_by(
+                    name,
+                    format!("`{name}` is a relationship; indexes and constraints take columns"),
+                );
+            } else if !is_column {
+                cx.error_spanned_by(name, format!("`{name}` is not a field of this model"));
             }
         }
     }

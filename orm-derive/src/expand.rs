@@ -189,6 +189,38 @@ fn expand(model: &Model<'_>) -> TokenStream {
 
     // Calls through the field's type carry its span, so a type that is not a
     // column type is reported once, at the type.
+    // `#[model(index(..), unique(..), check = "..")]`, fields named by
+    // their column names (check.rs made sure they are columns).
+    let column_name_of = |ident: &syn::Ident| -> String {
+        columns
+            .iter()
+            .find(|(field, _)| field.ident == ident)
+            .and_then(|(field, attrs)| {
+                attrs
+                    .name
+                    .as_ref()
+                    .map(|n| n.value.value())
+                    .or_else(|| Some(field.ident.unraw().to_string()))
+            })
+            .unwrap_or_else(|| ident.unraw().to_string())
+    };
+    let constraints: Vec<TokenStream> = model
+        .attrs
+        .constraints
+        .iter()
+        .map(|constraint| match &constraint.value {
+            crate::attr::ModelConstraint::Index(names) => {
+                let names = names.iter().map(column_name_of);
+                quote!(#p::TableConstraint::Index(&[#(#names),*]))
+            }
+            crate::attr::ModelConstraint::Unique(names) => {
+                let names = names.iter().map(column_name_of);
+                quote!(#p::TableConstraint::Unique(&[#(#names),*]))
+            }
+            crate::attr::ModelConstraint::Check(sql) => quote!(#p::TableConstraint::Check(#sql)),
+        })
+        .collect();
+
     // Conversion errors name the model and the column.
     let column_names: Vec<String> = columns
         .iter()
@@ -335,6 +367,7 @@ fn expand(model: &Model<'_>) -> TokenStream {
                         table: #table,
                         columns: &COLUMNS,
                         relationships: &RELATIONSHIPS,
+                        constraints: &[#(#constraints),*],
                         get: <#ident as #p::Model>::meta,
                         construct: #p::construct::<#ident>,
                     };
@@ -416,6 +449,13 @@ pub(crate) fn column_meta(
     let version = attrs.version.as_ref().is_some_and(|v| v.value.value);
     let allow_auto = attrs.autoincrement.as_ref().is_none_or(|a| a.value.value);
     let foreign_key = option_tokens(attrs.foreign_key.as_ref().map(|fk| &fk.value));
+    let index = match &attrs.index {
+        Some(flag) => {
+            let on = flag.value.value;
+            quote!(::std::option::Option::Some(#on))
+        }
+        None => quote!(::std::option::Option::None),
+    };
     let on_delete = referential_action(p, attrs.on_delete.as_ref());
     let on_update = referential_action(p, attrs.on_update.as_ref());
     // The type's span makes an unsupported column type point at it.
@@ -437,6 +477,7 @@ pub(crate) fn column_meta(
             autoincrement: #autoincrement,
             unique: #unique,
             foreign_key: #foreign_key,
+            index: #index,
             on_delete: #on_delete,
             on_update: #on_update,
             version: #version,

@@ -1,6 +1,6 @@
 //! The attribute keys the derive understands, and "did you mean" hints.
 
-pub const MODEL_KEYS: &[&str] = &["table"];
+pub const MODEL_KEYS: &[&str] = &["table", "index", "unique", "check"];
 pub const COLUMN_KEYS: &[&str] = &[
     "primary_key",
     "foreign_key",
@@ -10,6 +10,7 @@ pub const COLUMN_KEYS: &[&str] = &[
     "version",
     "on_delete",
     "on_update",
+    "index",
 ];
 pub const RELATIONSHIP_KEYS: &[&str] = &[
     "back_populates",

@@ -245,6 +245,13 @@ impl Dialect for PgDialect {
             self.quote(name),
         ))
     }
+
+    /// `DROP TABLE IF EXISTS <name> CASCADE`: PostgreSQL refuses to drop a
+    /// table another table's foreign key refers to, and tables may refer
+    /// to each other.
+    fn drop_table(&self, quoted_name: &str) -> String {
+        format!("DROP TABLE IF EXISTS {quoted_name} CASCADE")
+    }
 }
 
 #[cfg(test)]

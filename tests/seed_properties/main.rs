@@ -116,4 +116,5 @@ on_postgres! {
     many_to_many_back_populates_on_postgres: many_to_many::back_populates::F;
     self_referential_tree_on_postgres: tree::F;
     many_to_many_backref_on_postgres: many_to_many::backref::F;
+    association_object_on_postgres: association::F;
 }

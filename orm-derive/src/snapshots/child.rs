@@ -22,6 +22,7 @@ const _: () = {
                         ),
                     unique: false,
                     foreign_key: ::std::option::Option::None,
+                    index: ::std::option::Option::None,
                     on_delete: ::std::option::Option::None,
                     on_update: ::std::option::Option::None,
                     version: false,
@@ -39,6 +40,7 @@ const _: () = {
                     autoincrement: false,
                     unique: false,
                     foreign_key: ::std::option::Option::Some("parent.id"),
+                    index: ::std::option::Option::None,
                     on_delete: ::std::option::Option::None,
                     on_update: ::std::option::Option::None,
                     version: false,
@@ -67,6 +69,7 @@ const _: () = {
                 table: "child",
                 columns: &COLUMNS,
                 relationships: &RELATIONSHIPS,
+                constraints: &[],
                 get: <Child as ::orm_core::__private::Model>::meta,
                 construct: ::orm_core::__private::construct::<Child>,
             };

@@ -22,6 +22,7 @@ const _: () = {
                         ),
                     unique: false,
                     foreign_key: ::std::option::Option::None,
+                    index: ::std::option::Option::None,
                     on_delete: ::std::option::Option::None,
                     on_update: ::std::option::Option::None,
                     version: false,
@@ -35,6 +36,7 @@ const _: () = {
                     autoincrement: false,
                     unique: true,
                     foreign_key: ::std::option::Option::None,
+                    index: ::std::option::Option::None,
                     on_delete: ::std::option::Option::None,
                     on_update: ::std::option::Option::None,
                     version: false,
@@ -63,6 +65,7 @@ const _: () = {
                 table: "parent",
                 columns: &COLUMNS,
                 relationships: &RELATIONSHIPS,
+                constraints: &[],
                 get: <Parent as ::orm_core::__private::Model>::meta,
                 construct: ::orm_core::__private::construct::<Parent>,
             };
