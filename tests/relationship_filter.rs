@@ -27,6 +27,14 @@ pub struct Project {
         lazy = "selectin"
     )]
     pub orphaned_done_tasks: Many<Task>,
+    /// Open tasks, and the first two whatever their state: an `or` of a
+    /// comparison, grouped before the key test.
+    #[relationship(viewonly, filter = Task::done.eq(false).or(Task::id.lt(3)), order_by = "id")]
+    pub open_or_early_tasks: Many<Task>,
+    /// Tasks not assigned to ann (NULL counts as not assigned), with `!`
+    /// and `|` on the richer operators.
+    #[relationship(viewonly, filter = !Task::assignee.in_(["ann"]) | Task::assignee.is_null(), order_by = "id")]
+    pub not_anns_tasks: Many<Task>,
 }
 
 #[derive(Model, Debug, Default)]
@@ -152,6 +160,37 @@ backend_tests! {
         );
         let t1 = session.get::<Task>(1)?.unwrap();
         assert_eq!(t1.get(Task::open_project)?.unwrap().borrow().name, "a");
+        Ok(())
+    }
+
+    #[test]
+    fn or_and_lt_conditions_are_grouped_before_the_keys() -> orm_core::Result<()> {
+        let registry = registry();
+        let (engine, _) = setup(&registry);
+        let session = stored(&engine, &registry)?;
+        let a = session.get::<Project>(1)?.unwrap();
+        engine.take_recorded();
+        assert_eq!(ids(&a.get(Project::open_or_early_tasks)?), [1, 2, 3]);
+        assert_eq!(ids(&a.get(Project::not_anns_tasks)?), [2, 3, 4]);
+        assert_eq!(
+            selects(&engine),
+            [
+                "SELECT id, project_id, done, assignee FROM task WHERE (done = ? OR id < ?) AND project_id = ? ORDER BY id [0, 3, 1]",
+                "SELECT id, project_id, done, assignee FROM task WHERE (assignee NOT IN (?) OR assignee IS NULL) AND project_id = ? ORDER BY id ['ann', 1]",
+            ]
+        );
+        // Selectin loading of both projects: one statement, the same grouping.
+        let session = Session::new(&engine, &registry);
+        let projects = session
+            .query::<Project>()
+            .order_by(Project::id)
+            .options(selectin(Project::open_or_early_tasks))
+            .all()?;
+        assert_eq!(ids(&projects[0].get(Project::open_or_early_tasks)?), [1, 2, 3]);
+        assert!(projects[1].get(Project::open_or_early_tasks)?.is_empty());
+        assert!(selects(&engine).contains(
+            &"SELECT id, project_id, done, assignee FROM task WHERE (done = ? OR id < ?) AND project_id IN (?, ?) ORDER BY id [0, 3, 1, 2]".to_owned()
+        ));
         Ok(())
     }
 

@@ -87,6 +87,7 @@ mod meta;
 mod model;
 mod obj;
 mod objlist;
+mod operators;
 mod persistence;
 mod pool;
 mod proxy;
@@ -114,6 +115,7 @@ pub use meta::{
 pub use model::Model;
 pub use model::Table;
 pub use obj::{AnyObj, Obj, WeakObj};
+pub use operators::{Operand, Order, TextColumn};
 pub use orm_derive::{Model, Table};
 pub use pool::{r2d2, PoolOptions};
 pub use proxy::AssociationProxy;
