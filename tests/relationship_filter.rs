@@ -52,6 +52,33 @@ pub struct Task {
     pub open_project: One<Project>,
 }
 
+/// A many-to-many view: the association table is joined in, so the
+/// filter's columns are qualified with the target's table.
+#[derive(Model, Debug, Default)]
+pub struct Article {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    #[relationship(secondary = ArticleLabel)]
+    pub labels: Many<Label>,
+    #[relationship(secondary = ArticleLabel, viewonly, filter = Label::name.starts_with("a_") | Label::id.lt(2), order_by = "id")]
+    pub picked_labels: Many<Label>,
+}
+
+#[derive(Table)]
+pub struct ArticleLabel {
+    #[column(primary_key, foreign_key = "article.id")]
+    pub article_id: i64,
+    #[column(primary_key, foreign_key = "label.id")]
+    pub label_id: i64,
+}
+
+#[derive(Model, Debug, Default)]
+pub struct Label {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    pub name: String,
+}
+
 fn registry() -> std::sync::Arc<Registry> {
     Registry::builder().model::<Project>().build().unwrap()
 }
@@ -191,6 +218,34 @@ backend_tests! {
         assert!(selects(&engine).contains(
             &"SELECT id, project_id, done, assignee FROM task WHERE (done = ? OR id < ?) AND project_id IN (?, ?) ORDER BY id [0, 3, 1, 2]".to_owned()
         ));
+        Ok(())
+    }
+
+    #[test]
+    fn a_many_to_many_view_qualifies_the_filter() -> orm_core::Result<()> {
+        let registry = Registry::builder().model::<Article>().build()?;
+        let (engine, session) = setup(&registry);
+        let article = Obj::new(Article::default());
+        for name in ["x", "a_b", "axb", "a_c"] {
+            let label = Obj::new(Label { name: name.into(), ..Default::default() });
+            article.append(Article::labels, &label)?;
+        }
+        session.add(&article)?;
+        session.commit()?;
+        drop(session);
+        let session = Session::new(&engine, &registry);
+        let article = session.get::<Article>(1)?.unwrap();
+        engine.take_recorded();
+        let names: Vec<String> = article
+            .get(Article::picked_labels)?
+            .iter()
+            .map(|l| l.borrow().name.clone())
+            .collect();
+        assert_eq!(names, ["x", "a_b", "a_c"]);
+        assert_eq!(
+            selects(&engine),
+            ["SELECT article_label.article_id, label.id, label.name FROM label JOIN article_label ON label.id = article_label.label_id WHERE (label.name LIKE ? ESCAPE '/' OR label.id < ?) AND article_label.article_id = ? ORDER BY label.id ['a/_%', 2, 1]"]
+        );
         Ok(())
     }
 

@@ -27,6 +27,11 @@ pub trait Dialect: Send + Sync {
     /// The most values one statement may bind: SQLite's default
     /// `SQLITE_MAX_VARIABLE_NUMBER`, 32766, unless a backend says more.
     /// Queries check it before sending anything.
+    ///
+    /// ```
+    /// use orm_core::Dialect;
+    /// assert_eq!(orm_sqlite::SqliteDialect.max_parameters(), 32766);
+    /// ```
     fn max_parameters(&self) -> usize {
         32766
     }

@@ -130,11 +130,27 @@ impl<M> Filter<M> {
     }
 
     /// The condition without its model type.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # #[derive(Model, Debug, Default)]
+    /// # pub struct Item { #[column(primary_key)] pub id: Option<i64>, pub rank: i32 }
+    /// assert_eq!(Item::rank.is_null().condition().len(), 1);
+    /// ```
     pub fn condition(&self) -> &Condition {
         &self.condition
     }
 
-    /// The condition without its model type.
+    /// The condition without its model type, as a filtered relationship
+    /// keeps it.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # #[derive(Model, Debug, Default)]
+    /// # pub struct Item { #[column(primary_key)] pub id: Option<i64>, pub rank: i32 }
+    /// let condition: orm_core::Condition = (Item::rank.gt(1) | Item::rank.is_null()).into_condition();
+    /// assert_eq!(condition.len(), 2);
+    /// ```
     pub fn into_condition(self) -> Condition {
         self.condition
     }

@@ -48,6 +48,33 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Queries
+//!
+//! [`Session::query`] builds a [`Query`]; its conditions are [`Filter`]s made
+//! from the column constants the derive generates, so a value of the wrong
+//! type or a column of another model does not compile. Every value is bound
+//! and every identifier quoted by the backend's dialect.
+//!
+//! ```
+//! # use orm_core::prelude::*;
+//! # #[derive(Model, Debug, Default)]
+//! # pub struct Book { #[column(primary_key)] pub id: Option<i64>, pub title: String, pub year: i64 }
+//! # fn main() -> orm_core::Result<()> {
+//! # let registry = Registry::builder().model::<Book>().build()?;
+//! # let engine = orm_sqlite::memory()?;
+//! # registry.create_all(&engine)?;
+//! # let session = Session::new(&engine, &registry);
+//! let recent = session
+//!     .query::<Book>()
+//!     .filter(Book::year.ge(2000) & (Book::title.icontains("rust") | Book::year.in_([2020, 2021])))
+//!     .order_by(Book::year.desc())
+//!     .limit(10)
+//!     .all()?;
+//! let older = session.query::<Book>().filter(Book::year.lt(2000)).count()?;
+//! # let _ = (recent, older);
+//! # Ok(()) }
+//! ```
+//!
 //! # Memory
 //!
 //! Objects are reference-counted handles ([`Obj<T>`]). An object is freed

@@ -67,7 +67,17 @@ impl Operand<Option<String>> for &String {
 }
 
 /// The text column types (`String`, `Option<String>`), which have the
-/// pattern operators ([`Col::like`] and its kin).
+/// pattern operators ([`Col::like`] and its kin); other columns do not.
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # #[derive(Model, Debug, Default)]
+/// # pub struct Author { #[column(primary_key)] pub id: Option<i64>, pub country: Option<String> }
+/// fn text_only<V: orm_core::TextColumn>() {}
+/// text_only::<Option<String>>();
+/// let european = Author::country.like("_E"); // a nullable text column has them too
+/// # let _ = european;
+/// ```
 pub trait TextColumn: ColumnType {}
 impl TextColumn for String {}
 impl TextColumn for Option<String> {}

@@ -206,6 +206,24 @@ impl<'s, T: Model> Query<'s, T> {
     }
 
     /// Orders by a column, descending: `order_by(column.desc())`.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # #[derive(Model, Debug, Default)]
+    /// # pub struct Book { #[column(primary_key)] pub id: Option<i64>, pub year: i64 }
+    /// # fn main() -> orm_core::Result<()> {
+    /// # let registry = Registry::builder().model::<Book>().build()?;
+    /// # let engine = orm_sqlite::memory()?;
+    /// # registry.create_all(&engine)?;
+    /// # let session = Session::new(&engine, &registry);
+    /// for year in [1999, 2001] {
+    ///     session.add(&Obj::new(Book { year, ..Default::default() }))?;
+    /// }
+    /// session.commit()?;
+    /// let newest = session.query::<Book>().order_by_desc(Book::year).first()?.unwrap();
+    /// assert_eq!(newest.borrow().year, 2001);
+    /// # Ok(()) }
+    /// ```
     pub fn order_by_desc<V: ColumnType>(self, column: Col<T, V>) -> Self {
         self.order_by(column.desc())
     }
