@@ -149,6 +149,19 @@ pub enum Error {
         model: &'static str,
     },
 
+    /// A query joins a table that is already in it (a self-referential
+    /// relationship, or two paths to one model): that needs table aliases,
+    /// which joins do not make yet.
+    #[error("cannot join {model}.{relationship}: table `{table}` is already in the query (self-referential joins are not supported yet)")]
+    UnsupportedJoin {
+        /// The model the join starts from.
+        model: &'static str,
+        /// The relationship joined along.
+        relationship: &'static str,
+        /// The table that would appear twice.
+        table: &'static str,
+    },
+
     /// A query binds more values than the backend accepts in one statement
     /// and cannot be split into several that give the same rows; nothing
     /// was sent.

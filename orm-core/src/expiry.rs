@@ -28,6 +28,7 @@ impl SessionInner {
             paged: false,
             distinct: false,
             output: crate::sql::Output::Rows,
+            joins: &[],
         };
         let sql = self
             .statements

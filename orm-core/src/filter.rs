@@ -288,6 +288,12 @@ pub(crate) enum Expr {
         values: Vec<Value>,
         negated: bool,
     },
+    /// A condition on the columns of FROM-clause entry `source` (a join's
+    /// target; `0`, the queried model, is never wrapped).
+    Source {
+        source: usize,
+        expr: Box<Expr>,
+    },
     /// `column [NOT] LIKE ?`, or `lower(column) [NOT] LIKE lower(?)` when
     /// `fold_case`, with `ESCAPE '/'` when `escaped`.
     Like {
@@ -392,6 +398,10 @@ impl Expr {
             e if e.is_true() => Expr::Or(Vec::new()),
             e if e.is_false() => Expr::And(Vec::new()),
             Expr::Not(inner) => *inner,
+            Expr::Source { source, expr } => Expr::Source {
+                source,
+                expr: Box::new(expr.negate()),
+            },
             group @ (Expr::And(_) | Expr::Or(_)) => Expr::Not(Box::new(group)),
             Expr::Cmp { column, op, value } => Expr::Cmp {
                 column,
@@ -441,7 +451,7 @@ impl Expr {
     fn leaves(&self) -> usize {
         match self {
             Expr::And(v) | Expr::Or(v) => v.iter().map(Expr::leaves).sum(),
-            Expr::Not(e) => e.leaves(),
+            Expr::Not(e) | Expr::Source { expr: e, .. } => e.leaves(),
             _ => 1,
         }
     }
@@ -463,6 +473,10 @@ impl Expr {
             Expr::Not(e) => {
                 out.push(TAG + 2);
                 e.shape(out);
+            }
+            Expr::Source { source, expr } => {
+                out.extend([TAG + 8, col(*source)]);
+                expr.shape(out);
             }
             Expr::Cmp { column, op, .. } => {
                 out.extend([TAG + 3, col(*column), *op as u32]);
@@ -508,7 +522,7 @@ impl Expr {
     fn params<'a>(&'a self, out: &mut Vec<&'a Value>) {
         match self {
             Expr::And(v) | Expr::Or(v) => v.iter().for_each(|e| e.params(out)),
-            Expr::Not(e) => e.params(out),
+            Expr::Not(e) | Expr::Source { expr: e, .. } => e.params(out),
             Expr::Cmp { value, .. } => out.push(value),
             Expr::Null { .. } => {}
             Expr::Between { low, high, .. } => out.extend([low, high]),
@@ -549,6 +563,19 @@ impl Condition {
             .collect();
         Condition {
             expr: Expr::And(terms).and(Expr::And(Vec::new())),
+        }
+    }
+
+    /// The condition on FROM-clause entry `source` of a query.
+    pub(crate) fn on_source(self, source: usize) -> Condition {
+        if source == 0 || self.is_empty() {
+            return self;
+        }
+        Condition {
+            expr: Expr::Source {
+                source,
+                expr: Box::new(self.expr),
+            },
         }
     }
 

@@ -109,6 +109,7 @@ mod error;
 mod expiry;
 mod filter;
 mod identity;
+mod join;
 mod loading;
 mod meta;
 mod model;
@@ -135,6 +136,7 @@ pub use engine::{
 };
 pub use error::{ConfigError, DbError, DbErrorKind, Error, Result};
 pub use filter::{Condition, Filter};
+pub use join::{Here, InQuery, There};
 pub use meta::{
     BackrefId, BackrefMeta, Cardinality, Cascade, ColumnMeta, Lazy, ModelMeta, PassiveDeletes,
     ReferentialAction, RelRef, RelationshipMeta, Secondary, TableMeta,

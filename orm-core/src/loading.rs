@@ -33,6 +33,8 @@ pub(crate) struct SelectSpec<'a> {
     pub order: &'a [OrderTerm],
     pub page: Page,
     pub distinct: bool,
+    /// Joins along relationships, resolved.
+    pub joins: &'a [crate::join::Join<'a>],
 }
 
 /// Runs the query of `spec` on the table of `mapper` and returns one object
@@ -61,6 +63,8 @@ pub(crate) fn select_rows(
     let meta = session.registry.mappers[mapper].meta;
     let paged = output == Output::One || spec.page != Page::default();
     let window = if paged { 2 } else { 0 };
+    let on: usize = spec.joins.iter().map(|j| j.filter.param_count()).sum();
+    let window = window + on;
     let count = spec.filter.param_count() + window;
     let limit = session.engine.dialect().max_parameters();
     if count <= limit {
@@ -122,7 +126,8 @@ fn select_once(
     output: Output,
 ) -> Result<Vec<Vec<Value>>> {
     let meta = session.registry.mappers[mapper].meta;
-    let mut params = spec.filter.params();
+    let mut params: Vec<Value> = spec.joins.iter().flat_map(|j| j.filter.params()).collect();
+    params.extend(spec.filter.params());
     let paged = output == Output::One || spec.page != Page::default();
     if paged {
         // Both bound, so that one statement text serves every page; an
@@ -137,6 +142,7 @@ fn select_once(
         paged,
         distinct: spec.distinct,
         output,
+        joins: spec.joins,
     };
     let dialect = session.engine.dialect();
     let sql = session.statements.select(dialect, mapper, meta, &shape);

@@ -542,6 +542,8 @@ pub struct Order<M> {
 /// An [`Order`] without its model type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct OrderTerm {
+    /// The FROM-clause entry (0: the queried model, `k`: the `k`-th join).
+    pub source: usize,
     pub column: usize,
     pub descending: bool,
     pub nulls: Option<Nulls>,
@@ -551,6 +553,7 @@ impl<M> Order<M> {
     fn new(column: usize, descending: bool) -> Self {
         Order {
             term: OrderTerm {
+                source: 0,
                 column,
                 descending,
                 nulls: None,

@@ -5,6 +5,7 @@ use std::marker::PhantomData;
 
 use crate::error::{Error, Result};
 use crate::filter::{Condition, Filter};
+use crate::join::{source_of, InQuery, Join, JoinStep};
 use crate::loading::SelectSpec;
 use crate::meta::RelRef;
 use crate::model::Model;
@@ -46,14 +47,15 @@ use crate::value::{ColumnType, Value};
 /// assert_eq!(ranks, [1, 2]);
 /// # Ok(()) }
 /// ```
-pub struct Query<'s, T: Model> {
+pub struct Query<'s, T: Model, J = ()> {
     session: &'s Session,
     filter: Condition,
     order: Vec<OrderTerm>,
     eager: Vec<Vec<RelRef>>,
     page: crate::loading::Page,
     distinct: bool,
-    _model: PhantomData<fn() -> T>,
+    joins: Vec<JoinStep>,
+    _model: PhantomData<fn() -> (T, J)>,
 }
 
 /// A chain of relationships to load eagerly with a query, built by
@@ -136,10 +138,13 @@ impl<'s, T: Model> Query<'s, T> {
             eager: Vec::new(),
             page: crate::loading::Page::default(),
             distinct: false,
+            joins: Vec::new(),
             _model: PhantomData,
         }
     }
+}
 
+impl<'s, T: Model, J> Query<'s, T, J> {
     /// Loads a relationship path eagerly for every row of the result; see
     /// [`selectin`].
     pub fn options<L>(mut self, path: LoadPath<T, L>) -> Self {
@@ -173,14 +178,101 @@ impl<'s, T: Model> Query<'s, T> {
     /// assert_eq!(found[0].borrow().title, "Rust for Rustaceans");
     /// # Ok(()) }
     /// ```
-    pub fn filter(mut self, filter: Filter<T>) -> Self {
-        self.filter = std::mem::take(&mut self.filter).and(filter.into_condition());
+    pub fn filter<M, I>(mut self, filter: Filter<M>) -> Self
+    where
+        (T, J): InQuery<M, I>,
+    {
+        let source = source_of(<(T, J) as InQuery<M, I>>::POSITION, self.joins.len());
+        let condition = filter.into_condition().on_source(source);
+        self.filter = std::mem::take(&mut self.filter).and(condition);
         self
     }
 
+    /// Joins the target of a relationship (SQLAlchemy's
+    /// `select(Author).join(Author.books)`), so that filters may test its
+    /// columns; the query still returns its own model. The relationship
+    /// starts from the queried model or from a model joined before. A
+    /// one-to-many join gives one row per match, so an object may come back
+    /// more than once: add [`distinct`](Query::distinct). Many-to-many
+    /// joins go through the association table; a relationship's own
+    /// `filter` goes into the `ON` clause. A table already in the query
+    /// (self-referential relationships) is [`Error::UnsupportedJoin`] for
+    /// now.
+    ///
+    /// ```
+    /// use orm_core::prelude::*;
+    ///
+    /// #[derive(Model, Debug, Default)]
+    /// pub struct Author {
+    ///     #[column(primary_key)]
+    ///     pub id: Option<i64>,
+    ///     pub name: String,
+    ///     #[relationship(back_populates = "author")]
+    ///     pub books: Many<Book>,
+    /// }
+    ///
+    /// #[derive(Model, Debug, Default)]
+    /// pub struct Book {
+    ///     #[column(primary_key)]
+    ///     pub id: Option<i64>,
+    ///     #[column(foreign_key = "author.id")]
+    ///     pub author_id: Option<i64>,
+    ///     pub year: i64,
+    ///     #[relationship(back_populates = "books")]
+    ///     pub author: One<Author>,
+    /// }
+    ///
+    /// # fn main() -> orm_core::Result<()> {
+    /// let registry = Registry::builder().model::<Author>().build()?;
+    /// let engine = orm_sqlite::memory()?;
+    /// registry.create_all(&engine)?;
+    /// let session = Session::new(&engine, &registry);
+    /// for (name, years) in [("Ann", vec![1999, 2021]), ("Bob", vec![1980])] {
+    ///     let author = Obj::new(Author { name: name.into(), ..Default::default() });
+    ///     for year in years {
+    ///         author.append(Author::books, &Obj::new(Book { year, ..Default::default() }))?;
+    ///     }
+    ///     session.add(&author)?;
+    /// }
+    /// session.commit()?;
+    /// let recent = session
+    ///     .query::<Author>()
+    ///     .join(Author::books)
+    ///     .filter(Book::year.gt(2000))
+    ///     .filter(Author::name.ne("Zed"))
+    ///     .distinct()
+    ///     .all()?;
+    /// assert_eq!(recent.len(), 1);
+    /// assert_eq!(recent[0].borrow().name, "Ann");
+    /// # Ok(()) }
+    /// ```
+    pub fn join<S: Model, F: RelationKind, I>(self, rel: Rel<S, F>) -> Query<'s, T, (F::Target, J)>
+    where
+        (T, J): InQuery<S, I>,
+    {
+        let from = source_of(<(T, J) as InQuery<S, I>>::POSITION, self.joins.len());
+        let mut joins = self.joins;
+        joins.push(JoinStep {
+            from,
+            owner: S::meta(),
+            rel: rel.rel_ref(),
+        });
+        Query {
+            session: self.session,
+            filter: self.filter,
+            order: self.order,
+            eager: self.eager,
+            page: self.page,
+            distinct: self.distinct,
+            joins,
+            _model: PhantomData,
+        }
+    }
+
     /// Orders by a column (ascending) or by an [`Order`]
-    /// (`Book::year.desc()`, `Author::country.asc().nulls_last()`); each
-    /// call adds a term after the earlier ones.
+    /// (`Book::year.desc()`, `Author::country.asc().nulls_last()`), of the
+    /// queried model or of a joined one; each call adds a term after the
+    /// earlier ones.
     ///
     /// ```
     /// # use orm_core::prelude::*;
@@ -200,8 +292,13 @@ impl<'s, T: Model> Query<'s, T> {
     /// assert_eq!(titles, ["a", "b", "c"]);
     /// # Ok(()) }
     /// ```
-    pub fn order_by(mut self, order: impl Into<Order<T>>) -> Self {
-        self.order.push(order.into().term);
+    pub fn order_by<M, I>(mut self, order: impl Into<Order<M>>) -> Self
+    where
+        (T, J): InQuery<M, I>,
+    {
+        let mut term = order.into().term;
+        term.source = source_of(<(T, J) as InQuery<M, I>>::POSITION, self.joins.len());
+        self.order.push(term);
         self
     }
 
@@ -283,12 +380,13 @@ impl<'s, T: Model> Query<'s, T> {
         self
     }
 
-    fn spec(&self) -> SelectSpec<'_> {
+    fn spec<'a>(&'a self, joins: &'a [Join<'a>]) -> SelectSpec<'a> {
         SelectSpec {
             filter: &self.filter,
             order: &self.order,
             page: self.page,
             distinct: self.distinct,
+            joins,
         }
     }
 
@@ -314,7 +412,8 @@ impl<'s, T: Model> Query<'s, T> {
     pub fn all(self) -> Result<Vec<Obj<T>>> {
         let inner = self.session.inner();
         let mapper = inner.mapper_index(T::meta())?;
-        let found = crate::loading::select(inner, mapper, &self.spec())?;
+        let joins = crate::join::resolve(&inner.registry, mapper, &self.joins)?;
+        let found = crate::loading::select(inner, mapper, &self.spec(&joins))?;
         self.finish(found)
     }
 
@@ -447,7 +546,10 @@ impl<'s, T: Model> Query<'s, T> {
     pub fn count(self) -> Result<u64> {
         let inner = self.session.inner();
         let mapper = inner.mapper_index(T::meta())?;
-        let rows = crate::loading::select_rows(inner, mapper, &self.spec(), Output::Count)?;
+        let rows = {
+            let joins = crate::join::resolve(&inner.registry, mapper, &self.joins)?;
+            crate::loading::select_rows(inner, mapper, &self.spec(&joins), Output::Count)?
+        };
         match rows.first().and_then(|r| r.first()) {
             Some(Value::Integer(n)) => Ok(u64::try_from(*n).unwrap_or(0)),
             other => Err(Error::Internal(format!("count(*) returned {other:?}"))),
@@ -476,7 +578,10 @@ impl<'s, T: Model> Query<'s, T> {
         let inner = self.session.inner();
         let mapper = inner.mapper_index(T::meta())?;
         self.page.limit = Some(self.page.limit.map_or(1, |l| l.min(1)));
-        let rows = crate::loading::select_rows(inner, mapper, &self.spec(), Output::One)?;
+        let rows = {
+            let joins = crate::join::resolve(&inner.registry, mapper, &self.joins)?;
+            crate::loading::select_rows(inner, mapper, &self.spec(&joins), Output::One)?
+        };
         Ok(!rows.is_empty())
     }
 }

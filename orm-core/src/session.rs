@@ -642,6 +642,7 @@ impl SessionInner {
             order: &[],
             page: Default::default(),
             distinct: false,
+            joins: &[],
         };
         let mut found = crate::loading::select(self, mapper, &spec)?;
         crate::loading::load_eager_defaults(self, &found)?;

@@ -11,6 +11,9 @@ struct Builder<'d> {
     dialect: &'d dyn Dialect,
     sql: String,
     params: usize,
+    /// The FROM-clause entries a condition's `Source` nodes refer to:
+    /// `(qualifier, columns)`.
+    sources: Vec<(&'static str, &'static [ColumnMeta])>,
 }
 
 impl<'d> Builder<'d> {
@@ -19,6 +22,7 @@ impl<'d> Builder<'d> {
             dialect,
             sql: String::with_capacity(96),
             params: 0,
+            sources: Vec::new(),
         }
     }
 
@@ -106,6 +110,11 @@ impl<'d> Builder<'d> {
                 }
                 if parens {
                     self.push(")");
+                }
+            }
+            Expr::Source { source, expr } => {
+                if let Some(&(table, columns)) = self.sources.get(*source) {
+                    self.expr(columns, Some(table), expr, within);
                 }
             }
             Expr::Not(inner) => {
@@ -196,7 +205,12 @@ impl<'d> Builder<'d> {
     ) -> &mut Self {
         for (i, term) in order.iter().enumerate() {
             self.push(if i == 0 { " ORDER BY " } else { ", " });
-            self.column(columns, qualifier, term.column);
+            match self.sources.get(term.source) {
+                Some(&(table, joined)) if term.source > 0 => {
+                    self.column(joined, Some(table), term.column)
+                }
+                _ => self.column(columns, qualifier, term.column),
+            };
             if term.descending {
                 self.push(" DESC");
             }
@@ -279,17 +293,77 @@ pub(crate) fn delete(dialect: &dyn Dialect, meta: &ModelMeta, key: &[usize]) -> 
 /// `SELECT [DISTINCT] <all columns> FROM t [WHERE ...] [ORDER BY ...]
 /// [LIMIT ? OFFSET ?]`, or what [`SelectShape::output`] asks for instead
 /// of the rows.
-pub(crate) fn select(dialect: &dyn Dialect, meta: &ModelMeta, shape: &SelectShape<'_>) -> String {
+pub(crate) fn select(
+    dialect: &dyn Dialect,
+    meta: &'static ModelMeta,
+    shape: &SelectShape<'_>,
+) -> String {
     let mut b = Builder::new(dialect);
+    let joined = !shape.joins.is_empty();
+    let root = joined.then_some(meta.table);
+    b.sources.push((meta.table, meta.columns));
+    for join in shape.joins {
+        b.sources.push((join.table, join.columns));
+    }
+    let from = |b: &mut Builder<'_>| {
+        b.ident(meta.table);
+        for join in shape.joins {
+            let (from_table, from_columns) = b.sources[join.key.from];
+            b.push(" JOIN ");
+            let on = |b: &mut Builder<'_>,
+                      pairs: &[(usize, usize)],
+                      left: (&'static str, &'static [ColumnMeta]),
+                      right: (&'static str, &'static [ColumnMeta])| {
+                for (i, &(l, r)) in pairs.iter().enumerate() {
+                    if i > 0 {
+                        b.push(" AND ");
+                    }
+                    b.column(left.1, Some(left.0), l)
+                        .push(" = ")
+                        .column(right.1, Some(right.0), r);
+                }
+            };
+            let target = (join.table, join.columns);
+            match (&join.key.secondary, join.secondary) {
+                (Some((_, remote)), Some(assoc)) => {
+                    b.ident(assoc.0).push(" ON ");
+                    on(b, &join.key.on, (from_table, from_columns), assoc);
+                    b.push(" JOIN ").ident(join.table).push(" ON ");
+                    on(b, remote, assoc, target);
+                }
+                _ => {
+                    b.ident(join.table).push(" ON ");
+                    on(b, &join.key.on, (from_table, from_columns), target);
+                }
+            }
+            if !join.filter.is_empty() {
+                b.push(" AND ").expr(
+                    join.columns,
+                    Some(join.table),
+                    &join.filter.expr,
+                    Within::And,
+                );
+            }
+        }
+    };
     let rows = |b: &mut Builder<'_>, order: &[OrderTerm]| {
-        let all: Vec<usize> = (0..meta.columns.len()).collect();
         b.push("SELECT ");
         if shape.distinct {
             b.push("DISTINCT ");
         }
-        b.column_list(meta, &all).push(" FROM ").ident(meta.table);
-        where_clause(b, meta, shape.filter);
-        b.order_by(meta.columns, None, order);
+        for (i, c) in meta.columns.iter().enumerate() {
+            if i > 0 {
+                b.push(", ");
+            }
+            if let Some(table) = root {
+                b.ident(table).push(".");
+            }
+            b.ident(c.name);
+        }
+        b.push(" FROM ");
+        from(b);
+        where_clause(b, meta, root, shape.filter);
+        b.order_by(meta.columns, root, order);
         if shape.paged {
             b.push(" LIMIT ")
                 .placeholder()
@@ -306,12 +380,14 @@ pub(crate) fn select(dialect: &dyn Dialect, meta: &ModelMeta, shape: &SelectShap
             b.push(") AS counted");
         }
         Output::Count => {
-            b.push("SELECT count(*) FROM ").ident(meta.table);
-            where_clause(&mut b, meta, shape.filter);
+            b.push("SELECT count(*) FROM ");
+            from(&mut b);
+            where_clause(&mut b, meta, root, shape.filter);
         }
         Output::One => {
-            b.push("SELECT 1 FROM ").ident(meta.table);
-            where_clause(&mut b, meta, shape.filter);
+            b.push("SELECT 1 FROM ");
+            from(&mut b);
+            where_clause(&mut b, meta, root, shape.filter);
             b.push(" LIMIT ")
                 .placeholder()
                 .push(" OFFSET ")
@@ -321,10 +397,10 @@ pub(crate) fn select(dialect: &dyn Dialect, meta: &ModelMeta, shape: &SelectShap
     b.sql
 }
 
-fn where_clause(b: &mut Builder<'_>, meta: &ModelMeta, filter: &Condition) {
+fn where_clause(b: &mut Builder<'_>, meta: &ModelMeta, root: Option<&str>, filter: &Condition) {
     if !filter.is_empty() {
         b.push(" WHERE ")
-            .expr(meta.columns, None, &filter.expr, Within::Top);
+            .expr(meta.columns, root, &filter.expr, Within::Top);
     }
 }
 
@@ -348,6 +424,8 @@ pub(crate) struct SelectShape<'a> {
     pub paged: bool,
     pub distinct: bool,
     pub output: Output,
+    /// The joins, in FROM-clause order (entry `k` is `joins[k - 1]`).
+    pub joins: &'a [crate::join::Join<'a>],
 }
 
 /// The shape of a relationship load: the rows of `target` whose key
@@ -545,6 +623,7 @@ enum StatementKey {
         paged: bool,
         distinct: bool,
         output: Output,
+        joins: Vec<crate::join::JoinKey>,
     },
     Related {
         target: usize,
@@ -652,7 +731,7 @@ impl StatementCache {
         &self,
         dialect: &dyn Dialect,
         mapper: usize,
-        meta: &ModelMeta,
+        meta: &'static ModelMeta,
         shape: &SelectShape<'_>,
     ) -> std::rc::Rc<str> {
         let key = StatementKey::Select {
@@ -662,6 +741,7 @@ impl StatementCache {
             paged: shape.paged,
             distinct: shape.distinct,
             output: shape.output,
+            joins: shape.joins.iter().map(|j| j.key.clone()).collect(),
         };
         self.get(Some(key), || select(dialect, meta, shape))
     }
