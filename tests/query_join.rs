@@ -220,6 +220,78 @@ backend_tests! {
     }
 
     #[test]
+    fn any_and_has_are_exists_subqueries() -> orm_core::Result<()> {
+        let registry = registry();
+        let (engine, session) = setup(&registry);
+        stored(&engine, &session)?;
+        let recent = session
+            .query::<Writer>()
+            .filter(Writer::novels.any(Novel::year.gt(2000)))
+            .all()?;
+        assert_eq!(names(&recent), ["Ann"]);
+        let idle = session
+            .query::<Writer>()
+            .filter(!Writer::novels.any(orm_core::Filter::always()))
+            .all()?;
+        assert_eq!(names(&idle), ["Cid"]);
+        let by_bob = session
+            .query::<Novel>()
+            .filter(Novel::writer.has(Writer::name.eq("Bob")) | Novel::year.eq(2021))
+            .order_by(Novel::year)
+            .all()?;
+        assert_eq!(by_bob.iter().map(|n| n.borrow().year).collect::<Vec<_>>(), [1980, 2021]);
+        // Through the association table, nested, and with a filtered relationship's own condition.
+        let sf_writers = session
+            .query::<Writer>()
+            .filter(Writer::novels.any(Novel::genres.any(Genre::name.eq("sf"))))
+            .count()?;
+        assert_eq!(sf_writers, 1);
+        let only_misc = session
+            .query::<Novel>()
+            .filter(Novel::real_genres.any(Genre::name.eq("misc")))
+            .count()?;
+        assert_eq!(only_misc, 0);
+        assert_eq!(
+            selects(&engine),
+            [
+                "SELECT id, name FROM writer WHERE EXISTS (SELECT 1 FROM novel WHERE novel.writer_id = writer.id AND novel.year > ?) [2000]",
+                "SELECT id, name FROM writer WHERE NOT EXISTS (SELECT 1 FROM novel WHERE novel.writer_id = writer.id)",
+                "SELECT id, writer_id, year FROM novel WHERE EXISTS (SELECT 1 FROM writer WHERE writer.id = novel.writer_id AND writer.name = ?) OR year = ? ORDER BY year ['Bob', 2021]",
+                "SELECT count(*) FROM writer WHERE EXISTS (SELECT 1 FROM novel WHERE novel.writer_id = writer.id AND EXISTS (SELECT 1 FROM novel_genre JOIN genre ON novel_genre.genre_id = genre.id WHERE novel_genre.novel_id = novel.id AND genre.name = ?)) ['sf']",
+                "SELECT count(*) FROM novel WHERE EXISTS (SELECT 1 FROM novel_genre JOIN genre ON novel_genre.genre_id = genre.id WHERE novel_genre.novel_id = novel.id AND genre.name <> ? AND genre.name = ?) ['misc', 'misc']",
+            ]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_self_referential_any_aliases_the_inner_table() -> orm_core::Result<()> {
+        let registry = registry();
+        let (engine, session) = setup(&registry);
+        let root = Obj::new(Node::default());
+        root.append(Node::children, &Obj::new(Node::default()))?;
+        session.add(&root)?;
+        session.commit()?;
+        engine.take_recorded();
+        let parents = session
+            .query::<Node>()
+            .filter(Node::children.any(orm_core::Filter::always()))
+            .all()?;
+        assert_eq!(parents.len(), 1);
+        assert!(parents[0].ptr_eq(&root));
+        let leaves = session.query::<Node>().filter(Node::parent.has(Node::parent_id.is_null())).count()?;
+        assert_eq!(leaves, 1);
+        assert_eq!(
+            selects(&engine),
+            [
+                "SELECT id, parent_id FROM node WHERE EXISTS (SELECT 1 FROM node AS node_1 WHERE node_1.parent_id = node.id)",
+                "SELECT count(*) FROM node WHERE EXISTS (SELECT 1 FROM node AS node_1 WHERE node_1.id = node.parent_id AND node_1.parent_id IS NULL)",
+            ]
+        );
+        Ok(())
+    }
+
+    #[test]
     fn a_self_join_is_refused_for_now() -> orm_core::Result<()> {
         let registry = registry();
         let (engine, session) = setup(&registry);

@@ -8,6 +8,9 @@
 
 use std::marker::PhantomData;
 
+use crate::error::{Error, Result};
+use crate::meta::{ColumnMeta, ModelMeta, RelRef};
+use crate::registry::{Direction, Registry};
 use crate::value::Value;
 
 /// A condition on the columns of `M`, for [`Query::filter`](crate::Query::filter)
@@ -208,9 +211,16 @@ impl<M> std::fmt::Debug for Filter<M> {
 /// assert!(!condition.is_empty());
 /// assert!(orm_core::Condition::default().is_empty());
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Condition {
     pub(crate) expr: Expr,
+}
+
+/// Equal conditions render the same SQL with the same values.
+impl PartialEq for Condition {
+    fn eq(&self, other: &Self) -> bool {
+        self.shape() == other.shape() && self.params() == other.params()
+    }
 }
 
 impl Default for Condition {
@@ -258,8 +268,19 @@ impl CmpOp {
 }
 
 /// A node of a [`Condition`]. `And([])` is true and `Or([])` false.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub(crate) enum Expr {
+    /// `[NOT] EXISTS (SELECT 1 FROM target WHERE <correlation> AND
+    /// filter)`: some related row of relationship `rel` of `owner` passes
+    /// `filter` (on the target's columns; the relationship's own filter
+    /// included). `sql` is filled by [`Condition::resolve`].
+    Exists {
+        owner: &'static ModelMeta,
+        rel: RelRef,
+        filter: Box<Expr>,
+        negated: bool,
+        sql: Option<Box<ExistsSql>>,
+    },
     And(Vec<Expr>),
     Or(Vec<Expr>),
     /// `NOT (group)`; single tests are negated in place.
@@ -305,6 +326,23 @@ pub(crate) enum Expr {
         escaped: bool,
     },
 }
+
+/// What an `EXISTS` needs from the registry: the target and how its rows
+/// correlate with the owner's.
+#[derive(Debug, Clone)]
+pub(crate) struct ExistsSql {
+    pub target: &'static ModelMeta,
+    /// `(owner column, target column)`, or with `secondary` `(owner
+    /// column, association column)`.
+    pub on: Vec<(usize, usize)>,
+    /// The association table and its `(association column, target
+    /// column)` pairs.
+    pub secondary: Option<AssociationJoin>,
+}
+
+/// An association table's name, columns and `(association column, target
+/// column)` pairs.
+pub(crate) type AssociationJoin = (&'static str, &'static [ColumnMeta], Vec<(usize, usize)>);
 
 /// The escape character of the patterns that
 /// [`starts_with`](crate::Col::starts_with) and its kin build.
@@ -398,6 +436,19 @@ impl Expr {
             e if e.is_true() => Expr::Or(Vec::new()),
             e if e.is_false() => Expr::And(Vec::new()),
             Expr::Not(inner) => *inner,
+            Expr::Exists {
+                owner,
+                rel,
+                filter,
+                negated,
+                sql,
+            } => Expr::Exists {
+                owner,
+                rel,
+                filter,
+                negated: !negated,
+                sql,
+            },
             Expr::Source { source, expr } => Expr::Source {
                 source,
                 expr: Box::new(expr.negate()),
@@ -478,6 +529,30 @@ impl Expr {
                 out.extend([TAG + 8, col(*source)]);
                 expr.shape(out);
             }
+            Expr::Exists {
+                owner,
+                rel,
+                filter,
+                negated,
+                ..
+            } => {
+                let addr = |m: &'static ModelMeta| {
+                    let a = m as *const ModelMeta as usize as u64;
+                    [a as u32, (a >> 32) as u32]
+                };
+                out.push(TAG + 9);
+                out.push(u32::from(*negated));
+                out.extend(addr(owner));
+                match rel {
+                    RelRef::Field(i) => out.extend([0, col(*i)]),
+                    RelRef::Backref(id) => {
+                        out.push(1);
+                        out.extend(addr((id.origin)()));
+                        out.push(col(id.index));
+                    }
+                }
+                filter.shape(out);
+            }
             Expr::Cmp { column, op, .. } => {
                 out.extend([TAG + 3, col(*column), *op as u32]);
             }
@@ -523,6 +598,7 @@ impl Expr {
         match self {
             Expr::And(v) | Expr::Or(v) => v.iter().for_each(|e| e.params(out)),
             Expr::Not(e) | Expr::Source { expr: e, .. } => e.params(out),
+            Expr::Exists { filter, .. } => filter.params(out),
             Expr::Cmp { value, .. } => out.push(value),
             Expr::Null { .. } => {}
             Expr::Between { low, high, .. } => out.extend([low, high]),
@@ -564,6 +640,11 @@ impl Condition {
         Condition {
             expr: Expr::And(terms).and(Expr::And(Vec::new())),
         }
+    }
+
+    /// Fills in what each `EXISTS` needs from the registry.
+    pub(crate) fn resolve(&mut self, registry: &Registry) -> Result<()> {
+        self.expr.resolve(registry)
     }
 
     /// The condition on FROM-clause entry `source` of a query.
@@ -661,5 +742,62 @@ impl Condition {
         let mut out = Vec::new();
         self.expr.params(&mut out);
         out.into_iter().cloned().collect()
+    }
+}
+
+impl Expr {
+    fn resolve(&mut self, registry: &Registry) -> Result<()> {
+        match self {
+            Expr::And(v) | Expr::Or(v) => v.iter_mut().try_for_each(|e| e.resolve(registry)),
+            Expr::Not(e) | Expr::Source { expr: e, .. } => e.resolve(registry),
+            Expr::Exists {
+                owner,
+                rel,
+                filter,
+                sql,
+                ..
+            } => {
+                filter.resolve(registry)?;
+                if sql.is_some() {
+                    return Ok(());
+                }
+                let mapper = registry
+                    .mapper_of(owner)
+                    .map(|m| &registry.mappers[m])
+                    .ok_or(Error::UnregisteredModel { model: owner.name })?;
+                let resolved = mapper.resolved(*rel).ok_or_else(|| {
+                    Error::Internal(format!("{} has no relationship {rel:?}", owner.name))
+                })?;
+                let target = registry.mappers[resolved.target].meta;
+                let (on, secondary) = match resolved.direction {
+                    Direction::OneToMany => (resolved.pairs.to_vec(), None),
+                    Direction::ManyToOne => (
+                        resolved.pairs.iter().map(|&(p, fk)| (fk, p)).collect(),
+                        None,
+                    ),
+                    Direction::ManyToMany => {
+                        let link = resolved.secondary.as_ref().ok_or_else(|| {
+                            Error::Internal("many-to-many without secondary".into())
+                        })?;
+                        let def = &registry.tables[link.table];
+                        (
+                            link.local.clone(),
+                            Some((
+                                def.name,
+                                def.columns,
+                                link.remote.iter().map(|&(t, a)| (a, t)).collect(),
+                            )),
+                        )
+                    }
+                };
+                *sql = Some(Box::new(ExistsSql {
+                    target,
+                    on,
+                    secondary,
+                }));
+                Ok(())
+            }
+            _ => Ok(()),
+        }
     }
 }

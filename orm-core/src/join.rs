@@ -81,22 +81,18 @@ pub(crate) struct JoinKey {
 }
 
 /// A resolved join with what its text needs.
-pub(crate) struct Join<'a> {
+pub(crate) struct Join {
     pub key: JoinKey,
     pub table: &'static str,
     pub columns: &'static [ColumnMeta],
     pub secondary: Option<(&'static str, &'static [ColumnMeta])>,
-    pub filter: &'a Condition,
+    pub filter: Condition,
 }
 
 /// Resolves the joins of a query on `root` (a mapper index).
-pub(crate) fn resolve<'r>(
-    registry: &'r Registry,
-    root: usize,
-    steps: &[JoinStep],
-) -> Result<Vec<Join<'r>>> {
+pub(crate) fn resolve(registry: &Registry, root: usize, steps: &[JoinStep]) -> Result<Vec<Join>> {
     let mut tables = vec![registry.mappers[root].meta.table];
-    let mut joins: Vec<Join<'r>> = Vec::with_capacity(steps.len());
+    let mut joins: Vec<Join> = Vec::with_capacity(steps.len());
     for step in steps {
         let owner = registry
             .mapper_of(step.owner)
@@ -145,6 +141,8 @@ pub(crate) fn resolve<'r>(
             let def = &registry.tables[*t];
             (def.name, def.columns)
         });
+        let mut filter = resolved.filter.clone();
+        filter.resolve(registry)?;
         joins.push(Join {
             key: JoinKey {
                 from: step.from,
@@ -156,7 +154,7 @@ pub(crate) fn resolve<'r>(
             table: target.meta.table,
             columns: target.meta.columns,
             secondary: secondary_table,
-            filter: &resolved.filter,
+            filter,
         });
     }
     Ok(joins)

@@ -34,7 +34,7 @@ pub(crate) struct SelectSpec<'a> {
     pub page: Page,
     pub distinct: bool,
     /// Joins along relationships, resolved.
-    pub joins: &'a [crate::join::Join<'a>],
+    pub joins: &'a [crate::join::Join],
 }
 
 /// Runs the query of `spec` on the table of `mapper` and returns one object
@@ -389,7 +389,9 @@ fn query_related(
             )
         }
     };
-    let filter_params = resolved.filter.params();
+    let mut filter = resolved.filter.clone();
+    filter.resolve(&session.registry)?;
+    let filter_params = filter.params();
     for chunk in wanted.chunks(CHUNK) {
         let table = secondary.as_ref().map(|(t, join)| {
             let def = &session.registry.tables[*t];
@@ -405,7 +407,7 @@ fn query_related(
             key_columns: &key_columns,
             keys: chunk.len(),
             order: &resolved.order_by,
-            filter: &resolved.filter,
+            filter: &filter,
         };
         let sql = session.statements.related(
             session.engine.dialect(),

@@ -5,8 +5,9 @@
 use std::marker::PhantomData;
 
 use crate::filter::{escape_like, CmpOp, Expr, Filter};
+use crate::meta::RelRef;
 use crate::model::Model;
-use crate::relation::Col;
+use crate::relation::{Col, Many, One, Rel};
 use crate::value::{ColumnType, NotOption, Value};
 
 /// A Rust value that a column of type `V` can be compared with: a value of
@@ -597,5 +598,99 @@ impl<M> Order<M> {
 impl<M, V> From<Col<M, V>> for Order<M> {
     fn from(column: Col<M, V>) -> Self {
         Order::new(column.index(), false)
+    }
+}
+
+fn exists<M: Model, T>(rel: RelRef, filter: Filter<T>) -> Filter<M> {
+    let owner = M::meta();
+    // A filtered relationship's own condition comes along.
+    let own = match rel {
+        RelRef::Field(i) => owner.relationships.get(i).and_then(|r| r.filter),
+        RelRef::Backref(_) => None,
+    };
+    let mut expr = filter.into_condition().expr;
+    if let Some(own) = own {
+        expr = own().expr.and(expr);
+    }
+    Filter::from_expr(Expr::Exists {
+        owner,
+        rel,
+        filter: Box::new(expr),
+        negated: false,
+        sql: None,
+    })
+}
+
+impl<M: Model, T: Model> Rel<M, Many<T>> {
+    /// Some object of the collection passes `filter`: an `EXISTS`
+    /// subquery (SQLAlchemy's `Author.books.any(...)`); `!` gives `NOT
+    /// EXISTS`, and `Filter::always()` any member at all.
+    ///
+    /// ```
+    /// use orm_core::prelude::*;
+    ///
+    /// #[derive(Model, Debug, Default)]
+    /// pub struct Author {
+    ///     #[column(primary_key)]
+    ///     pub id: Option<i64>,
+    ///     pub name: String,
+    ///     #[relationship(back_populates = "author")]
+    ///     pub books: Many<Book>,
+    /// }
+    ///
+    /// #[derive(Model, Debug, Default)]
+    /// pub struct Book {
+    ///     #[column(primary_key)]
+    ///     pub id: Option<i64>,
+    ///     #[column(foreign_key = "author.id")]
+    ///     pub author_id: Option<i64>,
+    ///     pub year: i64,
+    ///     #[relationship(back_populates = "books")]
+    ///     pub author: One<Author>,
+    /// }
+    ///
+    /// # fn main() -> orm_core::Result<()> {
+    /// # let registry = Registry::builder().model::<Author>().build()?;
+    /// # let engine = orm_sqlite::memory()?;
+    /// # registry.create_all(&engine)?;
+    /// # let session = Session::new(&engine, &registry);
+    /// let ann = Obj::new(Author { name: "Ann".into(), ..Default::default() });
+    /// ann.append(Author::books, &Obj::new(Book { year: 2021, ..Default::default() }))?;
+    /// session.add(&ann)?;
+    /// session.add(&Obj::new(Author { name: "Bob".into(), ..Default::default() }))?;
+    /// session.commit()?;
+    /// let recent = session.query::<Author>().filter(Author::books.any(Book::year.gt(2000))).all()?;
+    /// assert_eq!(recent.len(), 1);
+    /// let bookless = session.query::<Author>().filter(!Author::books.any(orm_core::Filter::always())).one()?;
+    /// assert_eq!(bookless.borrow().name, "Bob");
+    /// # Ok(()) }
+    /// ```
+    pub fn any(self, filter: Filter<T>) -> Filter<M> {
+        exists(self.rel_ref(), filter)
+    }
+}
+
+impl<M: Model, T: Model> Rel<M, One<T>> {
+    /// The related object exists and passes `filter`: an `EXISTS`
+    /// subquery (SQLAlchemy's `Book.author.has(...)`).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # #[derive(Model, Debug, Default)]
+    /// # pub struct Author {
+    /// #     #[column(primary_key)] pub id: Option<i64>, pub name: String,
+    /// #     #[relationship(back_populates = "author")] pub books: Many<Book>,
+    /// # }
+    /// # #[derive(Model, Debug, Default)]
+    /// # pub struct Book {
+    /// #     #[column(primary_key)] pub id: Option<i64>,
+    /// #     #[column(foreign_key = "author.id")] pub author_id: Option<i64>,
+    /// #     #[relationship(back_populates = "books")] pub author: One<Author>,
+    /// # }
+    /// let by_ann = Book::author.has(Author::name.eq("Ann"));
+    /// # let _ = by_ann;
+    /// ```
+    pub fn has(self, filter: Filter<T>) -> Filter<M> {
+        exists(self.rel_ref(), filter)
     }
 }

@@ -380,7 +380,7 @@ impl<'s, T: Model, J> Query<'s, T, J> {
         self
     }
 
-    fn spec<'a>(&'a self, joins: &'a [Join<'a>]) -> SelectSpec<'a> {
+    fn spec<'a>(&'a self, joins: &'a [Join]) -> SelectSpec<'a> {
         SelectSpec {
             filter: &self.filter,
             order: &self.order,
@@ -409,9 +409,10 @@ impl<'s, T: Model, J> Query<'s, T, J> {
     /// assert!(all[0].ptr_eq(&book)); // the identity map's object
     /// # Ok(()) }
     /// ```
-    pub fn all(self) -> Result<Vec<Obj<T>>> {
+    pub fn all(mut self) -> Result<Vec<Obj<T>>> {
         let inner = self.session.inner();
         let mapper = inner.mapper_index(T::meta())?;
+        self.filter.resolve(&inner.registry)?;
         let joins = crate::join::resolve(&inner.registry, mapper, &self.joins)?;
         let found = crate::loading::select(inner, mapper, &self.spec(&joins))?;
         self.finish(found)
@@ -543,9 +544,10 @@ impl<'s, T: Model, J> Query<'s, T, J> {
     /// assert_eq!(session.query::<Book>().limit(2).count()?, 2);
     /// # Ok(()) }
     /// ```
-    pub fn count(self) -> Result<u64> {
+    pub fn count(mut self) -> Result<u64> {
         let inner = self.session.inner();
         let mapper = inner.mapper_index(T::meta())?;
+        self.filter.resolve(&inner.registry)?;
         let rows = {
             let joins = crate::join::resolve(&inner.registry, mapper, &self.joins)?;
             crate::loading::select_rows(inner, mapper, &self.spec(&joins), Output::Count)?
@@ -577,6 +579,7 @@ impl<'s, T: Model, J> Query<'s, T, J> {
     pub fn exists(mut self) -> Result<bool> {
         let inner = self.session.inner();
         let mapper = inner.mapper_index(T::meta())?;
+        self.filter.resolve(&inner.registry)?;
         self.page.limit = Some(self.page.limit.map_or(1, |l| l.min(1)));
         let rows = {
             let joins = crate::join::resolve(&inner.registry, mapper, &self.joins)?;

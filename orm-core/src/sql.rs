@@ -112,6 +112,78 @@ impl<'d> Builder<'d> {
                     self.push(")");
                 }
             }
+            Expr::Exists {
+                owner,
+                filter,
+                negated,
+                sql,
+                ..
+            } => {
+                self.push(if *negated {
+                    "NOT EXISTS (SELECT 1 FROM "
+                } else {
+                    "EXISTS (SELECT 1 FROM "
+                });
+                let Some(x) = sql else {
+                    // Never rendered unresolved; stay valid SQL if it were.
+                    return self.push("(SELECT 1) AS unresolved WHERE 1 = 0)");
+                };
+                let outer = qualifier.unwrap_or(owner.table);
+                let target = x.target.table;
+                // The same table inside and out (a self-referential
+                // relationship): the inner one gets an alias.
+                let alias = if target == outer {
+                    format!("{target}_{}", self.sql.matches("EXISTS (").count())
+                } else {
+                    target.to_owned()
+                };
+                let from_target = |b: &mut Self| {
+                    b.ident(target);
+                    if alias != target {
+                        b.push(" AS ").ident(&alias);
+                    }
+                };
+                let correlate =
+                    |b: &mut Self, pairs: &[(usize, usize)], inner: (&str, &[ColumnMeta])| {
+                        for (i, &(o, t)) in pairs.iter().enumerate() {
+                            if i > 0 {
+                                b.push(" AND ");
+                            }
+                            b.column(inner.1, Some(inner.0), t).push(" = ").column(
+                                columns,
+                                Some(outer),
+                                o,
+                            );
+                        }
+                    };
+                match &x.secondary {
+                    Some((assoc, assoc_columns, remote)) => {
+                        self.ident(assoc).push(" JOIN ");
+                        from_target(self);
+                        self.push(" ON ");
+                        for (i, &(a, t)) in remote.iter().enumerate() {
+                            if i > 0 {
+                                self.push(" AND ");
+                            }
+                            self.column(assoc_columns, Some(assoc), a)
+                                .push(" = ")
+                                .column(x.target.columns, Some(&alias), t);
+                        }
+                        self.push(" WHERE ");
+                        correlate(self, &x.on, (assoc, assoc_columns));
+                    }
+                    None => {
+                        from_target(self);
+                        self.push(" WHERE ");
+                        correlate(self, &x.on, (&alias, x.target.columns));
+                    }
+                }
+                if !matches!(&**filter, Expr::And(v) if v.is_empty()) {
+                    self.push(" AND ")
+                        .expr(x.target.columns, Some(&alias), filter, Within::And);
+                }
+                self.push(")");
+            }
             Expr::Source { source, expr } => {
                 if let Some(&(table, columns)) = self.sources.get(*source) {
                     self.expr(columns, Some(table), expr, within);
@@ -425,7 +497,7 @@ pub(crate) struct SelectShape<'a> {
     pub distinct: bool,
     pub output: Output,
     /// The joins, in FROM-clause order (entry `k` is `joins[k - 1]`).
-    pub joins: &'a [crate::join::Join<'a>],
+    pub joins: &'a [crate::join::Join],
 }
 
 /// The shape of a relationship load: the rows of `target` whose key
