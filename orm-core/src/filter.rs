@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 
 use crate::error::{Error, Result};
 use crate::meta::{ColumnMeta, ModelMeta, RelRef};
-use crate::registry::{Direction, Registry};
+use crate::registry::Registry;
 use crate::value::Value;
 
 /// A condition on the columns of `M`, for [`Query::filter`](crate::Query::filter)
@@ -769,27 +769,11 @@ impl Expr {
                     Error::Internal(format!("{} has no relationship {rel:?}", owner.name))
                 })?;
                 let target = registry.mappers[resolved.target].meta;
-                let (on, secondary) = match resolved.direction {
-                    Direction::OneToMany => (resolved.pairs.to_vec(), None),
-                    Direction::ManyToOne => (
-                        resolved.pairs.iter().map(|&(p, fk)| (fk, p)).collect(),
-                        None,
-                    ),
-                    Direction::ManyToMany => {
-                        let link = resolved.secondary.as_ref().ok_or_else(|| {
-                            Error::Internal("many-to-many without secondary".into())
-                        })?;
-                        let def = &registry.tables[link.table];
-                        (
-                            link.local.clone(),
-                            Some((
-                                def.name,
-                                def.columns,
-                                link.remote.iter().map(|&(t, a)| (a, t)).collect(),
-                            )),
-                        )
-                    }
-                };
+                let (on, secondary) = crate::join::correlation(resolved)?;
+                let secondary = secondary.map(|(table, remote)| {
+                    let def = &registry.tables[table];
+                    (def.name, def.columns, remote)
+                });
                 *sql = Some(Box::new(ExistsSql {
                     target,
                     on,

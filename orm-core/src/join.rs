@@ -115,28 +115,7 @@ pub(crate) fn resolve(registry: &Registry, root: usize, steps: &[JoinStep]) -> R
             });
         }
         tables.push(target.meta.table);
-        let (on, secondary) = match resolved.direction {
-            // The target holds the key: its referenced column on the owner.
-            Direction::OneToMany => (resolved.pairs.to_vec(), None),
-            // The owner holds the key.
-            Direction::ManyToOne => (
-                resolved.pairs.iter().map(|&(p, fk)| (fk, p)).collect(),
-                None,
-            ),
-            Direction::ManyToMany => {
-                let link = resolved
-                    .secondary
-                    .as_ref()
-                    .ok_or_else(|| Error::Internal("many-to-many without secondary".into()))?;
-                (
-                    link.local.clone(),
-                    Some((
-                        link.table,
-                        link.remote.iter().map(|&(t, a)| (a, t)).collect(),
-                    )),
-                )
-            }
-        };
+        let (on, secondary) = correlation(resolved)?;
         let secondary_table = secondary.as_ref().map(|(t, _)| {
             let def = &registry.tables[*t];
             (def.name, def.columns)
@@ -158,4 +137,36 @@ pub(crate) fn resolve(registry: &Registry, root: usize, steps: &[JoinStep]) -> R
         });
     }
     Ok(joins)
+}
+
+/// What [`correlation`] returns.
+pub(crate) type Correlation = (Vec<(usize, usize)>, Option<(usize, Vec<(usize, usize)>)>);
+
+/// How the rows of a relationship's target relate to its owner's: `(owner
+/// column, target column)` pairs, or for many-to-many `(owner column,
+/// association column)` pairs and the association table with its
+/// `(association column, target column)` pairs.
+pub(crate) fn correlation(resolved: &crate::registry::ResolvedRelationship) -> Result<Correlation> {
+    Ok(match resolved.direction {
+        // The target holds the key: its referenced column on the owner.
+        Direction::OneToMany => (resolved.pairs.to_vec(), None),
+        // The owner holds the key.
+        Direction::ManyToOne => (
+            resolved.pairs.iter().map(|&(p, fk)| (fk, p)).collect(),
+            None,
+        ),
+        Direction::ManyToMany => {
+            let link = resolved
+                .secondary
+                .as_ref()
+                .ok_or_else(|| Error::Internal("many-to-many without secondary".into()))?;
+            (
+                link.local.clone(),
+                Some((
+                    link.table,
+                    link.remote.iter().map(|&(t, a)| (a, t)).collect(),
+                )),
+            )
+        }
+    })
 }
