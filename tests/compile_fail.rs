@@ -15,4 +15,6 @@ fn derive_model_ui() {
     t.compile_fail("tests/ui/model/*.rs");
     t.compile_fail("tests/ui/relationships/*.rs");
     t.compile_fail("tests/ui/tables/*.rs");
+    // Query expressions: values of the wrong type, columns of other models.
+    t.compile_fail("tests/ui/query/*.rs");
 }

@@ -27,6 +27,14 @@ pub struct Project {
         lazy = "selectin"
     )]
     pub orphaned_done_tasks: Many<Task>,
+    /// Open tasks, and the first two whatever their state: an `or` of a
+    /// comparison, grouped before the key test.
+    #[relationship(viewonly, filter = Task::done.eq(false).or(Task::id.lt(3)), order_by = "id")]
+    pub open_or_early_tasks: Many<Task>,
+    /// Tasks not assigned to ann (NULL counts as not assigned), with `!`
+    /// and `|` on the richer operators.
+    #[relationship(viewonly, filter = !Task::assignee.in_(["ann"]) | Task::assignee.is_null(), order_by = "id")]
+    pub not_anns_tasks: Many<Task>,
 }
 
 #[derive(Model, Debug, Default)]
@@ -42,6 +50,33 @@ pub struct Task {
     /// The project, only while it is open.
     #[relationship(viewonly, foreign_keys = "project_id", filter = Project::open.eq(true))]
     pub open_project: One<Project>,
+}
+
+/// A many-to-many view: the association table is joined in, so the
+/// filter's columns are qualified with the target's table.
+#[derive(Model, Debug, Default)]
+pub struct Article {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    #[relationship(secondary = ArticleLabel)]
+    pub labels: Many<Label>,
+    #[relationship(secondary = ArticleLabel, viewonly, filter = Label::name.starts_with("a_") | Label::id.lt(2), order_by = "id")]
+    pub picked_labels: Many<Label>,
+}
+
+#[derive(Table)]
+pub struct ArticleLabel {
+    #[column(primary_key, foreign_key = "article.id")]
+    pub article_id: i64,
+    #[column(primary_key, foreign_key = "label.id")]
+    pub label_id: i64,
+}
+
+#[derive(Model, Debug, Default)]
+pub struct Label {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    pub name: String,
 }
 
 fn registry() -> std::sync::Arc<Registry> {
@@ -152,6 +187,65 @@ backend_tests! {
         );
         let t1 = session.get::<Task>(1)?.unwrap();
         assert_eq!(t1.get(Task::open_project)?.unwrap().borrow().name, "a");
+        Ok(())
+    }
+
+    #[test]
+    fn or_and_lt_conditions_are_grouped_before_the_keys() -> orm_core::Result<()> {
+        let registry = registry();
+        let (engine, _) = setup(&registry);
+        let session = stored(&engine, &registry)?;
+        let a = session.get::<Project>(1)?.unwrap();
+        engine.take_recorded();
+        assert_eq!(ids(&a.get(Project::open_or_early_tasks)?), [1, 2, 3]);
+        assert_eq!(ids(&a.get(Project::not_anns_tasks)?), [2, 3, 4]);
+        assert_eq!(
+            selects(&engine),
+            [
+                "SELECT id, project_id, done, assignee FROM task WHERE (done = ? OR id < ?) AND project_id = ? ORDER BY id [0, 3, 1]",
+                "SELECT id, project_id, done, assignee FROM task WHERE (assignee NOT IN (?) OR assignee IS NULL) AND project_id = ? ORDER BY id ['ann', 1]",
+            ]
+        );
+        // Selectin loading of both projects: one statement, the same grouping.
+        let session = Session::new(&engine, &registry);
+        let projects = session
+            .query::<Project>()
+            .order_by(Project::id)
+            .options(selectin(Project::open_or_early_tasks))
+            .all()?;
+        assert_eq!(ids(&projects[0].get(Project::open_or_early_tasks)?), [1, 2, 3]);
+        assert!(projects[1].get(Project::open_or_early_tasks)?.is_empty());
+        assert!(selects(&engine).contains(
+            &"SELECT id, project_id, done, assignee FROM task WHERE (done = ? OR id < ?) AND project_id IN (?, ?) ORDER BY id [0, 3, 1, 2]".to_owned()
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn a_many_to_many_view_qualifies_the_filter() -> orm_core::Result<()> {
+        let registry = Registry::builder().model::<Article>().build()?;
+        let (engine, session) = setup(&registry);
+        let article = Obj::new(Article::default());
+        for name in ["x", "a_b", "axb", "a_c"] {
+            let label = Obj::new(Label { name: name.into(), ..Default::default() });
+            article.append(Article::labels, &label)?;
+        }
+        session.add(&article)?;
+        session.commit()?;
+        drop(session);
+        let session = Session::new(&engine, &registry);
+        let article = session.get::<Article>(1)?.unwrap();
+        engine.take_recorded();
+        let names: Vec<String> = article
+            .get(Article::picked_labels)?
+            .iter()
+            .map(|l| l.borrow().name.clone())
+            .collect();
+        assert_eq!(names, ["x", "a_b", "a_c"]);
+        assert_eq!(
+            selects(&engine),
+            ["SELECT article_label.article_id, label.id, label.name FROM label JOIN article_label ON label.id = article_label.label_id WHERE (label.name LIKE ? ESCAPE '/' OR label.id < ?) AND article_label.article_id = ? ORDER BY label.id ['a/_%', 2, 1]"]
+        );
         Ok(())
     }
 

@@ -24,6 +24,18 @@ pub trait Dialect: Send + Sync {
     /// Quotes an identifier when it needs quoting.
     fn quote<'a>(&self, ident: &'a str) -> Cow<'a, str>;
 
+    /// The most values one statement may bind: SQLite's default
+    /// `SQLITE_MAX_VARIABLE_NUMBER`, 32766, unless a backend says more.
+    /// Queries check it before sending anything.
+    ///
+    /// ```
+    /// use orm_core::Dialect;
+    /// assert_eq!(orm_sqlite::SqliteDialect.max_parameters(), 32766);
+    /// ```
+    fn max_parameters(&self) -> usize {
+        32766
+    }
+
     /// The column type for a storage class.
     fn type_name(&self, ty: SqlType) -> &'static str;
 

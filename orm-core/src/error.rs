@@ -158,13 +158,45 @@ pub enum Error {
         column: &'static str,
     },
 
-    /// A query expected exactly one row.
-    #[error("expected exactly one {model} row, found {found}")]
-    RowCount {
+    /// [`Query::one`](crate::Query::one) found no row.
+    #[error("expected one {model} row, found none")]
+    NoResultFound {
         /// The model queried.
         model: &'static str,
-        /// How many rows there were.
-        found: usize,
+    },
+
+    /// [`Query::one`](crate::Query::one) or
+    /// [`one_or_none`](crate::Query::one_or_none) found more than one row.
+    #[error("expected at most one {model} row, found several")]
+    MultipleResultsFound {
+        /// The model queried.
+        model: &'static str,
+    },
+
+    /// A query joins a table that is already in it (a self-referential
+    /// relationship, or two paths to one model): that needs table aliases,
+    /// which joins do not make yet.
+    #[error("cannot join {model}.{relationship}: table `{table}` is already in the query (self-referential joins are not supported yet)")]
+    UnsupportedJoin {
+        /// The model the join starts from.
+        model: &'static str,
+        /// The relationship joined along.
+        relationship: &'static str,
+        /// The table that would appear twice.
+        table: &'static str,
+    },
+
+    /// A query binds more values than the backend accepts in one statement
+    /// and cannot be split into several that give the same rows; nothing
+    /// was sent.
+    #[error("a query of {model} binds {count} values, more than the {limit} the database accepts in one statement; split the list of values")]
+    TooManyParameters {
+        /// The model queried.
+        model: &'static str,
+        /// How many values the statement would bind.
+        count: usize,
+        /// The backend's limit ([`Dialect::max_parameters`](crate::Dialect::max_parameters)).
+        limit: usize,
     },
 
     /// Deleting a row failed because association rows still point at it and

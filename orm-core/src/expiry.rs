@@ -21,12 +21,14 @@ impl SessionInner {
     pub(crate) fn refresh(self: &Rc<Self>, obj: &AnyObj) -> Result<()> {
         let (mapper, key) = self.persistent_key(obj, "refresh()")?;
         let m = &self.registry.mappers[mapper];
-        let nulls = vec![false; key.len()];
+        let filter = crate::filter::Condition::key(&m.primary_key, &key);
         let shape = crate::sql::SelectShape {
-            filter: &m.primary_key,
-            nulls: &nulls,
+            filter: &filter,
             order: &[],
             paged: false,
+            distinct: false,
+            output: crate::sql::Output::Rows,
+            joins: &[],
         };
         let sql = self
             .statements

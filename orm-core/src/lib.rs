@@ -48,6 +48,33 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Queries
+//!
+//! [`Session::query`] builds a [`Query`]; its conditions are [`Filter`]s made
+//! from the column constants the derive generates, so a value of the wrong
+//! type or a column of another model does not compile. Every value is bound
+//! and every identifier quoted by the backend's dialect.
+//!
+//! ```
+//! # use orm_core::prelude::*;
+//! # #[derive(Model, Debug, Default)]
+//! # pub struct Book { #[column(primary_key)] pub id: Option<i64>, pub title: String, pub year: i64 }
+//! # fn main() -> orm_core::Result<()> {
+//! # let registry = Registry::builder().model::<Book>().build()?;
+//! # let engine = orm_sqlite::memory()?;
+//! # registry.create_all(&engine)?;
+//! # let session = Session::new(&engine, &registry);
+//! let recent = session
+//!     .query::<Book>()
+//!     .filter(Book::year.ge(2000) & (Book::title.icontains("rust") | Book::year.in_([2020, 2021])))
+//!     .order_by(Book::year.desc())
+//!     .limit(10)
+//!     .all()?;
+//! let older = session.query::<Book>().filter(Book::year.lt(2000)).count()?;
+//! # let _ = (recent, older);
+//! # Ok(()) }
+//! ```
+//!
 //! # Memory
 //!
 //! Objects are reference-counted handles ([`Obj<T>`]). An object is freed
@@ -82,11 +109,13 @@ mod error;
 mod expiry;
 mod filter;
 mod identity;
+mod join;
 mod loading;
 mod meta;
 mod model;
 mod obj;
 mod objlist;
+mod operators;
 mod persistence;
 mod pool;
 mod proxy;
@@ -107,6 +136,7 @@ pub use engine::{
 };
 pub use error::{ConfigError, DbError, DbErrorKind, Error, Result};
 pub use filter::{Condition, Filter};
+pub use join::{Here, InQuery, There};
 pub use meta::{
     BackrefId, BackrefMeta, Cardinality, Cascade, ColumnMeta, Lazy, ModelMeta, PassiveDeletes,
     ReferentialAction, RelRef, RelationshipMeta, Secondary, TableConstraint, TableMeta,
@@ -114,6 +144,7 @@ pub use meta::{
 pub use model::Model;
 pub use model::Table;
 pub use obj::{AnyObj, Obj, WeakObj};
+pub use operators::{Operand, Order, TextColumn};
 pub use orm_derive::{Model, Table};
 pub use pool::{r2d2, PoolOptions};
 pub use proxy::AssociationProxy;

@@ -7,11 +7,13 @@ use std::rc::Rc;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::{Error, Result};
+use crate::filter::Condition;
 use crate::meta::{Lazy, RelRef};
 use crate::obj::AnyObj;
+use crate::operators::OrderTerm;
 use crate::registry::Direction;
 use crate::session::SessionInner;
-use crate::sql::{RelatedSelect, SelectShape};
+use crate::sql::{Output, RelatedSelect, SelectShape};
 use crate::state::RelSnapshots;
 use crate::value::Value;
 
@@ -25,41 +27,126 @@ pub(crate) struct Page {
     pub offset: Option<u64>,
 }
 
-/// Runs `SELECT ... WHERE filter[i] = values[i] ... ORDER BY order
-/// [LIMIT ? OFFSET ?]` on the table of `mapper` and returns one object per
-/// row, through the identity map.
+/// A one-table query: its condition, order, window and `DISTINCT`.
+pub(crate) struct SelectSpec<'a> {
+    pub filter: &'a Condition,
+    pub order: &'a [OrderTerm],
+    pub page: Page,
+    pub distinct: bool,
+    /// Joins along relationships, resolved.
+    pub joins: &'a [crate::join::Join],
+}
+
+/// Runs the query of `spec` on the table of `mapper` and returns one object
+/// per row, through the identity map.
 pub(crate) fn select(
     session: &Rc<SessionInner>,
     mapper: usize,
-    filter: &[usize],
-    values: Vec<Value>,
-    order: &[(usize, bool)],
-    page: Page,
+    spec: &SelectSpec<'_>,
 ) -> Result<Vec<AnyObj>> {
+    let rows = select_rows(session, mapper, spec, Output::Rows)?;
+    rows.into_iter()
+        .map(|row| register_row(session, mapper, row))
+        .collect()
+}
+
+/// Runs the query of `spec` for `output` and returns the raw rows. A
+/// query that binds more values than the backend takes runs in several
+/// statements when their rows together are its rows (see
+/// [`Condition::split_in_list`]), else is refused before any SQL.
+pub(crate) fn select_rows(
+    session: &Rc<SessionInner>,
+    mapper: usize,
+    spec: &SelectSpec<'_>,
+    output: Output,
+) -> Result<Vec<Vec<Value>>> {
     let meta = session.registry.mappers[mapper].meta;
-    let nulls: Vec<bool> = values.iter().map(Value::is_null).collect();
-    let mut params: Vec<Value> = values.into_iter().filter(|v| !v.is_null()).collect();
-    let paged = page != Page::default();
+    let paged = output == Output::One || spec.page != Page::default();
+    let window = if paged { 2 } else { 0 };
+    let on: usize = spec.joins.iter().map(|j| j.filter.param_count()).sum();
+    let window = window + on;
+    let count = spec.filter.param_count() + window;
+    let limit = session.engine.dialect().max_parameters();
+    if count <= limit {
+        return select_once(session, mapper, spec, output);
+    }
+    let too_many = Error::TooManyParameters {
+        model: meta.name,
+        count,
+        limit,
+    };
+    // Several statements give the same rows only when no order or offset
+    // relates rows of different statements, and a count only without a
+    // window.
+    let splittable = spec.order.is_empty()
+        && spec.page.offset.unwrap_or(0) == 0
+        && (output != Output::Count || !paged);
+    if !splittable {
+        return Err(too_many);
+    }
+    let Some(parts) = spec.filter.split_in_list(limit - window) else {
+        return Err(too_many);
+    };
+    let mut rows = Vec::new();
+    let mut total = 0i64;
+    for part in &parts {
+        let one = SelectSpec {
+            filter: part,
+            ..*spec
+        };
+        let found = select_once(session, mapper, &one, output)?;
+        match output {
+            Output::Count => {
+                total += match found.first().and_then(|r| r.first()) {
+                    Some(Value::Integer(n)) => *n,
+                    other => return Err(Error::Internal(format!("count(*) returned {other:?}"))),
+                }
+            }
+            Output::One | Output::Rows => rows.extend(found),
+        }
+        let max = spec
+            .page
+            .limit
+            .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        if rows.len() >= max {
+            rows.truncate(max);
+            break;
+        }
+    }
+    if output == Output::Count {
+        rows.push(vec![Value::Integer(total)]);
+    }
+    Ok(rows)
+}
+
+fn select_once(
+    session: &Rc<SessionInner>,
+    mapper: usize,
+    spec: &SelectSpec<'_>,
+    output: Output,
+) -> Result<Vec<Vec<Value>>> {
+    let meta = session.registry.mappers[mapper].meta;
+    let mut params: Vec<Value> = spec.joins.iter().flat_map(|j| j.filter.params()).collect();
+    params.extend(spec.filter.params());
+    let paged = output == Output::One || spec.page != Page::default();
     if paged {
         // Both bound, so that one statement text serves every page; an
         // offset alone gets the largest limit every database accepts.
         let clamp = |n: u64| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
-        params.push(page.limit.map_or(Value::Integer(i64::MAX), clamp));
-        params.push(clamp(page.offset.unwrap_or(0)));
+        params.push(spec.page.limit.map_or(Value::Integer(i64::MAX), clamp));
+        params.push(clamp(spec.page.offset.unwrap_or(0)));
     }
     let shape = SelectShape {
-        filter,
-        nulls: &nulls,
-        order,
+        filter: spec.filter,
+        order: spec.order,
         paged,
+        distinct: spec.distinct,
+        output,
+        joins: spec.joins,
     };
-    let sql = session
-        .statements
-        .select(session.engine.dialect(), mapper, meta, &shape);
-    let rows = session.engine.query(&sql, &params)?;
-    rows.into_iter()
-        .map(|row| register_row(session, mapper, row))
-        .collect()
+    let dialect = session.engine.dialect();
+    let sql = session.statements.select(dialect, mapper, meta, &shape);
+    Ok(session.engine.query(&sql, &params)?)
 }
 
 /// The object for a row: the one in the identity map if there is one (its
@@ -302,7 +389,9 @@ fn query_related(
             )
         }
     };
-    let filter_shape = resolved.filter.shape();
+    let mut filter = resolved.filter.clone();
+    filter.resolve(&session.registry)?;
+    let filter_params = filter.params();
     for chunk in wanted.chunks(CHUNK) {
         let table = secondary.as_ref().map(|(t, join)| {
             let def = &session.registry.tables[*t];
@@ -318,7 +407,7 @@ fn query_related(
             key_columns: &key_columns,
             keys: chunk.len(),
             order: &resolved.order_by,
-            filter: &filter_shape,
+            filter: &filter,
         };
         let sql = session.statements.related(
             session.engine.dialect(),
@@ -326,9 +415,8 @@ fn query_related(
             secondary.as_ref().map(|(t, _)| *t),
             &shape,
         );
-        let params: Vec<Value> = resolved
-            .filter
-            .params()
+        let params: Vec<Value> = filter_params
+            .iter()
             .chain(chunk.iter().flatten())
             .cloned()
             .collect();

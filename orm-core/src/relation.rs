@@ -9,7 +9,6 @@ use crate::meta::{BackrefId, Cardinality, ModelMeta, RelRef};
 use crate::model::Model;
 use crate::obj::{AnyObj, Obj};
 use crate::objlist::ObjList;
-use crate::value::{ColumnType, Value};
 
 /// The type-erased interface of a relationship field, used by the session.
 ///
@@ -532,18 +531,6 @@ impl<M, V> Col<M, V> {
     /// The position of the column in the model's metadata.
     pub const fn index(&self) -> usize {
         self.index
-    }
-}
-
-impl<M: Model, V: ColumnType> Col<M, V> {
-    /// `column = value` (`IS NULL` when the value is `None`).
-    pub fn eq(self, value: impl Into<V>) -> crate::filter::Filter<M> {
-        crate::filter::Filter::eq(self.index, value.into().to_value())
-    }
-
-    /// `column IS NULL`.
-    pub fn is_null(self) -> crate::filter::Filter<M> {
-        crate::filter::Filter::eq(self.index, Value::Null)
     }
 }
 

@@ -636,8 +636,15 @@ impl SessionInner {
         }
         let pk = self.registry.mappers[mapper].primary_key.clone();
         check_key(&self.registry.mappers[mapper], key)?;
-        let mut found =
-            crate::loading::select(self, mapper, &pk, key.to_vec(), &[], Default::default())?;
+        let filter = crate::filter::Condition::key(&pk, key);
+        let spec = crate::loading::SelectSpec {
+            filter: &filter,
+            order: &[],
+            page: Default::default(),
+            distinct: false,
+            joins: &[],
+        };
+        let mut found = crate::loading::select(self, mapper, &spec)?;
         crate::loading::load_eager_defaults(self, &found)?;
         Ok(found.pop())
     }

@@ -2,13 +2,18 @@
 //! dialect.
 
 use crate::engine::Dialect;
+use crate::filter::{in_list_slots, Condition, Expr, LIKE_ESCAPE};
 use crate::meta::{ColumnMeta, ModelMeta};
+use crate::operators::{Nulls, OrderTerm};
 
 /// Builds SQL text with numbered placeholders.
 struct Builder<'d> {
     dialect: &'d dyn Dialect,
     sql: String,
     params: usize,
+    /// The FROM-clause entries a condition's `Source` nodes refer to:
+    /// `(qualifier, columns)`.
+    sources: Vec<(&'static str, &'static [ColumnMeta])>,
 }
 
 impl<'d> Builder<'d> {
@@ -17,6 +22,7 @@ impl<'d> Builder<'d> {
             dialect,
             sql: String::with_capacity(96),
             params: 0,
+            sources: Vec::new(),
         }
     }
 
@@ -63,6 +69,240 @@ impl<'d> Builder<'d> {
         }
         self
     }
+
+    /// A column of a condition, qualified with its table when `qualifier`
+    /// is set.
+    fn column(&mut self, columns: &[ColumnMeta], qualifier: Option<&str>, c: usize) -> &mut Self {
+        if let Some(table) = qualifier {
+            self.ident(table).push(".");
+        }
+        self.ident(columns[c].name)
+    }
+
+    /// A condition's expression tree, written inside `within` (a group of
+    /// two or more terms is parenthesised inside a group of the other
+    /// kind).
+    fn expr(
+        &mut self,
+        columns: &[ColumnMeta],
+        qualifier: Option<&str>,
+        expr: &Expr,
+        within: Within,
+    ) -> &mut Self {
+        match expr {
+            Expr::And(terms) | Expr::Or(terms) => {
+                let (joiner, empty, kind) = match expr {
+                    Expr::And(_) => (" AND ", "1 = 1", Within::And),
+                    _ => (" OR ", "1 = 0", Within::Or),
+                };
+                if terms.is_empty() {
+                    return self.push(empty);
+                }
+                let parens = within != Within::Top && within != kind && terms.len() > 1;
+                if parens {
+                    self.push("(");
+                }
+                for (i, term) in terms.iter().enumerate() {
+                    if i > 0 {
+                        self.push(joiner);
+                    }
+                    self.expr(columns, qualifier, term, kind);
+                }
+                if parens {
+                    self.push(")");
+                }
+            }
+            Expr::Exists {
+                owner,
+                filter,
+                negated,
+                sql,
+                ..
+            } => {
+                self.push(if *negated {
+                    "NOT EXISTS (SELECT 1 FROM "
+                } else {
+                    "EXISTS (SELECT 1 FROM "
+                });
+                let Some(x) = sql else {
+                    // Never rendered unresolved; stay valid SQL if it were.
+                    return self.push("(SELECT 1) AS unresolved WHERE 1 = 0)");
+                };
+                let outer = qualifier.unwrap_or(owner.table);
+                let target = x.target.table;
+                // The same table inside and out (a self-referential
+                // relationship): the inner one gets an alias.
+                let alias = if target == outer {
+                    format!("{target}_{}", self.sql.matches("EXISTS (").count())
+                } else {
+                    target.to_owned()
+                };
+                let from_target = |b: &mut Self| {
+                    b.ident(target);
+                    if alias != target {
+                        b.push(" AS ").ident(&alias);
+                    }
+                };
+                let correlate =
+                    |b: &mut Self, pairs: &[(usize, usize)], inner: (&str, &[ColumnMeta])| {
+                        for (i, &(o, t)) in pairs.iter().enumerate() {
+                            if i > 0 {
+                                b.push(" AND ");
+                            }
+                            b.column(inner.1, Some(inner.0), t).push(" = ").column(
+                                columns,
+                                Some(outer),
+                                o,
+                            );
+                        }
+                    };
+                match &x.secondary {
+                    Some((assoc, assoc_columns, remote)) => {
+                        self.ident(assoc).push(" JOIN ");
+                        from_target(self);
+                        self.push(" ON ");
+                        for (i, &(a, t)) in remote.iter().enumerate() {
+                            if i > 0 {
+                                self.push(" AND ");
+                            }
+                            self.column(assoc_columns, Some(assoc), a)
+                                .push(" = ")
+                                .column(x.target.columns, Some(&alias), t);
+                        }
+                        self.push(" WHERE ");
+                        correlate(self, &x.on, (assoc, assoc_columns));
+                    }
+                    None => {
+                        from_target(self);
+                        self.push(" WHERE ");
+                        correlate(self, &x.on, (&alias, x.target.columns));
+                    }
+                }
+                if !matches!(&**filter, Expr::And(v) if v.is_empty()) {
+                    self.push(" AND ")
+                        .expr(x.target.columns, Some(&alias), filter, Within::And);
+                }
+                self.push(")");
+            }
+            Expr::Source { source, expr } => {
+                if let Some(&(table, columns)) = self.sources.get(*source) {
+                    self.expr(columns, Some(table), expr, within);
+                }
+            }
+            Expr::Not(inner) => {
+                self.push("NOT (")
+                    .expr(columns, qualifier, inner, Within::Top)
+                    .push(")");
+            }
+            Expr::Cmp { column, op, .. } => {
+                self.column(columns, qualifier, *column)
+                    .push(op.sql())
+                    .placeholder();
+            }
+            Expr::Null { column, negated } => {
+                self.column(columns, qualifier, *column).push(if *negated {
+                    " IS NOT NULL"
+                } else {
+                    " IS NULL"
+                });
+            }
+            Expr::Between {
+                column, negated, ..
+            } => {
+                self.column(columns, qualifier, *column)
+                    .push(if *negated {
+                        " NOT BETWEEN "
+                    } else {
+                        " BETWEEN "
+                    })
+                    .placeholder()
+                    .push(" AND ")
+                    .placeholder();
+            }
+            Expr::In {
+                column,
+                values,
+                negated,
+            } => {
+                self.column(columns, qualifier, *column).push(if *negated {
+                    " NOT IN ("
+                } else {
+                    " IN ("
+                });
+                for i in 0..in_list_slots(values.len()) {
+                    if i > 0 {
+                        self.push(", ");
+                    }
+                    self.placeholder();
+                }
+                self.push(")");
+            }
+            Expr::Like {
+                column,
+                negated,
+                fold_case,
+                escaped,
+                ..
+            } => {
+                let like = if *negated { " NOT LIKE " } else { " LIKE " };
+                if *fold_case {
+                    self.push("lower(")
+                        .column(columns, qualifier, *column)
+                        .push(")")
+                        .push(like)
+                        .push("lower(")
+                        .placeholder()
+                        .push(")");
+                } else {
+                    self.column(columns, qualifier, *column)
+                        .push(like)
+                        .placeholder();
+                }
+                if *escaped {
+                    self.push(" ESCAPE '")
+                        .push(LIKE_ESCAPE.encode_utf8(&mut [0; 4]))
+                        .push("'");
+                }
+            }
+        }
+        self
+    }
+
+    /// `ORDER BY a, b DESC NULLS LAST` (nothing when `order` is empty).
+    fn order_by(
+        &mut self,
+        columns: &[ColumnMeta],
+        qualifier: Option<&str>,
+        order: &[OrderTerm],
+    ) -> &mut Self {
+        for (i, term) in order.iter().enumerate() {
+            self.push(if i == 0 { " ORDER BY " } else { ", " });
+            match self.sources.get(term.source) {
+                Some(&(table, joined)) if term.source > 0 => {
+                    self.column(joined, Some(table), term.column)
+                }
+                _ => self.column(columns, qualifier, term.column),
+            };
+            if term.descending {
+                self.push(" DESC");
+            }
+            match term.nulls {
+                Some(Nulls::First) => self.push(" NULLS FIRST"),
+                Some(Nulls::Last) => self.push(" NULLS LAST"),
+                None => self,
+            };
+        }
+        self
+    }
+}
+
+/// Where an expression is written: alone, or among the terms of an `AND`
+/// or an `OR`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Within {
+    Top,
+    And,
+    Or,
 }
 
 /// `INSERT INTO t (a, b) VALUES (?, ?)`, with `rows` rows of values
@@ -130,52 +370,142 @@ pub(crate) fn delete(dialect: &dyn Dialect, meta: &ModelMeta, key: &[usize]) -> 
     b.sql
 }
 
-/// `SELECT <all columns> FROM t [WHERE ...] [ORDER BY ...]`.
-pub(crate) fn select(dialect: &dyn Dialect, meta: &ModelMeta, shape: &SelectShape<'_>) -> String {
-    let SelectShape {
-        filter,
-        nulls,
-        order,
-        paged,
-    } = *shape;
-    let all: Vec<usize> = (0..meta.columns.len()).collect();
+/// `SELECT [DISTINCT] <all columns> FROM t [WHERE ...] [ORDER BY ...]
+/// [LIMIT ? OFFSET ?]`, or what [`SelectShape::output`] asks for instead
+/// of the rows.
+pub(crate) fn select(
+    dialect: &dyn Dialect,
+    meta: &'static ModelMeta,
+    shape: &SelectShape<'_>,
+) -> String {
     let mut b = Builder::new(dialect);
-    b.push("SELECT ")
-        .column_list(meta, &all)
-        .push(" FROM ")
-        .ident(meta.table);
-    if !filter.is_empty() {
-        b.push(" WHERE ").conditions(meta, filter, nulls);
+    let joined = !shape.joins.is_empty();
+    let root = joined.then_some(meta.table);
+    b.sources.push((meta.table, meta.columns));
+    for join in shape.joins {
+        b.sources.push((join.table, join.columns));
     }
-    if !order.is_empty() {
-        b.push(" ORDER BY ");
-        for (i, &(c, descending)) in order.iter().enumerate() {
+    let from = |b: &mut Builder<'_>| {
+        b.ident(meta.table);
+        for join in shape.joins {
+            let (from_table, from_columns) = b.sources[join.key.from];
+            b.push(" JOIN ");
+            let on = |b: &mut Builder<'_>,
+                      pairs: &[(usize, usize)],
+                      left: (&'static str, &'static [ColumnMeta]),
+                      right: (&'static str, &'static [ColumnMeta])| {
+                for (i, &(l, r)) in pairs.iter().enumerate() {
+                    if i > 0 {
+                        b.push(" AND ");
+                    }
+                    b.column(left.1, Some(left.0), l)
+                        .push(" = ")
+                        .column(right.1, Some(right.0), r);
+                }
+            };
+            let target = (join.table, join.columns);
+            match (&join.key.secondary, join.secondary) {
+                (Some((_, remote)), Some(assoc)) => {
+                    b.ident(assoc.0).push(" ON ");
+                    on(b, &join.key.on, (from_table, from_columns), assoc);
+                    b.push(" JOIN ").ident(join.table).push(" ON ");
+                    on(b, remote, assoc, target);
+                }
+                _ => {
+                    b.ident(join.table).push(" ON ");
+                    on(b, &join.key.on, (from_table, from_columns), target);
+                }
+            }
+            if !join.filter.is_empty() {
+                b.push(" AND ").expr(
+                    join.columns,
+                    Some(join.table),
+                    &join.filter.expr,
+                    Within::And,
+                );
+            }
+        }
+    };
+    let rows = |b: &mut Builder<'_>, order: &[OrderTerm]| {
+        b.push("SELECT ");
+        if shape.distinct {
+            b.push("DISTINCT ");
+        }
+        for (i, c) in meta.columns.iter().enumerate() {
             if i > 0 {
                 b.push(", ");
             }
-            b.ident(meta.columns[c].name);
-            if descending {
-                b.push(" DESC");
+            if let Some(table) = root {
+                b.ident(table).push(".");
             }
+            b.ident(c.name);
         }
-    }
-    if paged {
-        b.push(" LIMIT ")
-            .placeholder()
-            .push(" OFFSET ")
-            .placeholder();
+        b.push(" FROM ");
+        from(b);
+        where_clause(b, meta, root, shape.filter);
+        b.order_by(meta.columns, root, order);
+        if shape.paged {
+            b.push(" LIMIT ")
+                .placeholder()
+                .push(" OFFSET ")
+                .placeholder();
+        }
+    };
+    match shape.output {
+        Output::Rows => rows(&mut b, shape.order),
+        Output::Count if shape.paged || shape.distinct => {
+            // The window (or the distinct rows) first, then their number.
+            b.push("SELECT count(*) FROM (");
+            rows(&mut b, shape.order);
+            b.push(") AS counted");
+        }
+        Output::Count => {
+            b.push("SELECT count(*) FROM ");
+            from(&mut b);
+            where_clause(&mut b, meta, root, shape.filter);
+        }
+        Output::One => {
+            b.push("SELECT 1 FROM ");
+            from(&mut b);
+            where_clause(&mut b, meta, root, shape.filter);
+            b.push(" LIMIT ")
+                .placeholder()
+                .push(" OFFSET ")
+                .placeholder();
+        }
     }
     b.sql
 }
 
-/// The shape of a query on one table: `WHERE filter[i] = ?` (or `IS NULL`
-/// where `nulls[i]`), `ORDER BY order`, and `LIMIT ? OFFSET ?` when paged.
+fn where_clause(b: &mut Builder<'_>, meta: &ModelMeta, root: Option<&str>, filter: &Condition) {
+    if !filter.is_empty() {
+        b.push(" WHERE ")
+            .expr(meta.columns, root, &filter.expr, Within::Top);
+    }
+}
+
+/// What a one-table SELECT returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Output {
+    /// Every column of the matching rows.
+    Rows,
+    /// `count(*)` of them.
+    Count,
+    /// `1` for the first of them (`LIMIT ? OFFSET ?`): whether one exists.
+    One,
+}
+
+/// The shape of a query on one table: `WHERE filter`, `ORDER BY order`,
+/// `LIMIT ? OFFSET ?` when paged.
 #[derive(Clone, Copy)]
 pub(crate) struct SelectShape<'a> {
-    pub filter: &'a [usize],
-    pub nulls: &'a [bool],
-    pub order: &'a [(usize, bool)],
+    pub filter: &'a Condition,
+    pub order: &'a [OrderTerm],
     pub paged: bool,
+    pub distinct: bool,
+    pub output: Output,
+    /// The joins, in FROM-clause order (entry `k` is `joins[k - 1]`).
+    pub joins: &'a [crate::join::Join],
 }
 
 /// The shape of a relationship load: the rows of `target` whose key
@@ -190,8 +520,8 @@ pub(crate) struct RelatedSelect<'a> {
     pub keys: usize,
     pub order: &'a [(usize, bool)],
     /// The relationship's extra condition on target columns, tested
-    /// before the keys: `(column, IS NULL)`.
-    pub filter: &'a [(usize, bool)],
+    /// before the keys.
+    pub filter: &'a Condition,
 }
 
 /// An association table joined into a relationship load.
@@ -268,13 +598,10 @@ pub(crate) fn select_related(dialect: &dyn Dialect, s: &RelatedSelect<'_>) -> St
         ),
     };
     b.push(" WHERE ");
-    for &(c, is_null) in s.filter {
-        col(&mut b, target, s.target.columns[c].name);
-        if is_null {
-            b.push(" IS NULL AND ");
-        } else {
-            b.push(" = ").placeholder().push(" AND ");
-        }
+    if !s.filter.is_empty() {
+        let qualifier = qualified.then_some(target);
+        b.expr(s.target.columns, qualifier, &s.filter.expr, Within::And)
+            .push(" AND ");
     }
     let group_keys = !s.filter.is_empty() && key_columns.len() > 1 && s.keys > 1;
     if group_keys {
@@ -369,14 +696,22 @@ enum StatementKey {
     Insert(usize, u128, usize),
     Update(usize, u128),
     Delete(usize),
-    Select(usize, Vec<usize>, Vec<bool>, Vec<(usize, bool)>, bool),
+    Select {
+        mapper: usize,
+        filter: Vec<u32>,
+        order: Vec<OrderTerm>,
+        paged: bool,
+        distinct: bool,
+        output: Output,
+        joins: Vec<crate::join::JoinKey>,
+    },
     Related {
         target: usize,
         secondary: Option<usize>,
         key_columns: Vec<usize>,
         keys: usize,
         order: Vec<(usize, bool)>,
-        filter: Vec<(usize, bool)>,
+        filter: Vec<u32>,
     },
 }
 
@@ -469,7 +804,7 @@ impl StatementCache {
             key_columns: shape.key_columns.to_vec(),
             keys: shape.keys,
             order: shape.order.to_vec(),
-            filter: shape.filter.to_vec(),
+            filter: shape.filter.shape(),
         };
         self.get(Some(key), || select_related(dialect, shape))
     }
@@ -478,16 +813,18 @@ impl StatementCache {
         &self,
         dialect: &dyn Dialect,
         mapper: usize,
-        meta: &ModelMeta,
+        meta: &'static ModelMeta,
         shape: &SelectShape<'_>,
     ) -> std::rc::Rc<str> {
-        let key = StatementKey::Select(
+        let key = StatementKey::Select {
             mapper,
-            shape.filter.to_vec(),
-            shape.nulls.to_vec(),
-            shape.order.to_vec(),
-            shape.paged,
-        );
+            filter: shape.filter.shape(),
+            order: shape.order.to_vec(),
+            paged: shape.paged,
+            distinct: shape.distinct,
+            output: shape.output,
+            joins: shape.joins.iter().map(|j| j.key.clone()).collect(),
+        };
         self.get(Some(key), || select(dialect, meta, shape))
     }
 }

@@ -162,6 +162,11 @@ impl Dialect for PgDialect {
         }
     }
 
+    /// The protocol's limit: a 16-bit parameter count.
+    fn max_parameters(&self) -> usize {
+        65535
+    }
+
     fn type_name(&self, ty: SqlType) -> &'static str {
         match ty {
             SqlType::Integer => "BIGINT",

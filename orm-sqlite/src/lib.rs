@@ -49,7 +49,7 @@ impl SqliteConnection {
     /// it is (rusqlite's default is five seconds). Use
     /// [`with_options`](SqliteConnection::with_options) to set it.
     pub fn new(conn: rusqlite::Connection) -> Result<Self, DbError> {
-        conn.execute_batch("PRAGMA foreign_keys = ON")
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON")
             .map_err(convert)?;
         conn.set_prepared_statement_cache_capacity(DEFAULT_STATEMENT_CACHE);
         Ok(SqliteConnection { conn })

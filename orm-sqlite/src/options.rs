@@ -139,8 +139,12 @@ impl SqliteOptions {
         conn.busy_timeout(self.busy_timeout.min(MAX_BUSY_TIMEOUT))
             .map_err(convert)?;
         let foreign_keys = if self.foreign_keys { "ON" } else { "OFF" };
-        conn.execute_batch(&format!("PRAGMA foreign_keys = {foreign_keys}"))
-            .map_err(convert)?;
+        // LIKE is case-sensitive, as on PostgreSQL (the query language's
+        // `ilike` and kin fold case themselves).
+        conn.execute_batch(&format!(
+            "PRAGMA foreign_keys = {foreign_keys}; PRAGMA case_sensitive_like = ON"
+        ))
+        .map_err(convert)?;
         conn.set_prepared_statement_cache_capacity(self.statement_cache);
         if self.wal && !self.read_only {
             conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
