@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `POST /authors` `{"name"}` | creates an author |
 //! | `GET /authors/{id}` | an author with their books |
-//! | `GET /books?author_id=&year=&tag=&limit=&offset=` | books, filtered and paged, by id |
+//! | `GET /books?author_id=&year=&tag=&limit=&offset=` | books, filtered (the tag through `Book::tags.any(..)`, an EXISTS) and paged in SQL, by id |
 //! | `POST /books` `{"title", "year", "author_id"}` | creates a book |
 //! | `PUT /books/{id}/author` `{"author_id"}` | moves a book to another author |
 //! | `PUT /books/{id}/tags/{name}` | tags a book (creating the tag) |
@@ -303,28 +303,11 @@ async fn list_books(
             if let Some(year) = filter.year {
                 query = query.filter(Book::year.eq(year));
             }
-            let books = match &filter.tag {
-                // Through the tag's collection until queries can join.
-                Some(name) => {
-                    let Some(tag) = session
-                        .query::<Tag>()
-                        .filter(Tag::name.eq(name.as_str()))
-                        .first()?
-                    else {
-                        return Ok(Json(Vec::new()));
-                    };
-                    let tagged: std::collections::HashSet<Option<i64>> =
-                        tag.get(Tag::books)?.iter().map(|b| b.borrow().id).collect();
-                    query
-                        .all()?
-                        .into_iter()
-                        .filter(|b| tagged.contains(&b.borrow().id))
-                        .skip(offset as usize)
-                        .take(limit as usize)
-                        .collect()
-                }
-                None => query.offset(offset).limit(limit).all()?,
-            };
+            if let Some(name) = &filter.tag {
+                // EXISTS (a link to a tag of that name).
+                query = query.filter(Book::tags.any(Tag::name.eq(name.as_str())));
+            }
+            let books = query.offset(offset).limit(limit).all()?;
             books
                 .iter()
                 .map(book_json)
