@@ -145,7 +145,7 @@ pub use model::Model;
 pub use model::Table;
 pub use obj::{AnyObj, Obj, WeakObj};
 pub use operators::{Operand, Order, TextColumn};
-pub use orm_derive::{Model, Table};
+pub use orm_derive::{ColumnEnum, Model, Table};
 pub use pool::{r2d2, PoolOptions};
 pub use proxy::AssociationProxy;
 pub use query::{selectin, IntoKey, LoadPath, Query};
@@ -158,7 +158,7 @@ pub use value::{ColumnType, SqlType, Value};
 
 /// The names most programs need: `use orm_core::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Engine, Many, Model, Obj, One, Registry, Session, Table};
+    pub use crate::{ColumnEnum, Engine, Many, Model, Obj, One, Registry, Session, Table};
 }
 
 /// Support for the code `#[derive(Model)]` generates. Not public API.

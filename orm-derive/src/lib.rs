@@ -8,6 +8,7 @@
 mod ast;
 mod attr;
 mod check;
+mod column_enum;
 mod ctxt;
 mod expand;
 mod symbol;
@@ -112,4 +113,32 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
 pub fn derive_table(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     table::derive(input).into()
+}
+
+/// Derives `orm_core::ColumnType` for an enum whose variants have no fields,
+/// so that it can be a model's field: stored as text, each variant as its
+/// name in snake_case (`#[column_enum(rename = "...")]` on a variant
+/// changes it), or, with `#[column_enum(integer)]` on the enum, as its
+/// integer discriminant (`Variant = 3`, or its position). A stored value
+/// that names no variant reads back as a conversion error naming the
+/// column.
+///
+/// ```rust,ignore
+/// #[derive(ColumnEnum, Debug, Clone, Copy, PartialEq, Default)]
+/// pub enum Status {
+///     #[default]
+///     Draft,                               // 'draft'
+///     InReview,                            // 'in_review'
+///     #[column_enum(rename = "live")]
+///     Published,                           // 'live'
+/// }
+///
+/// #[derive(ColumnEnum, Debug, Clone, Copy, PartialEq)]
+/// #[column_enum(integer)]
+/// pub enum Priority { Low = 1, High = 10 }
+/// ```
+#[proc_macro_derive(ColumnEnum, attributes(column_enum))]
+pub fn derive_column_enum(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    column_enum::derive(input).into()
 }
