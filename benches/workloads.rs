@@ -18,6 +18,9 @@
 //!   rights, each left linked to 10 rights through an association table
 //!   the user never touches; the relationship on the left only, or with
 //!   `back_populates` on both sides. N = 1,000 (10,000 with the scale).
+//! - `w2_add_one_by_one`: W2 with `back_populates`, every object added on
+//!   its own as soon as it is made, at N = 1,000 and 10,000: time per
+//!   object and link must stay flat.
 //! - `w3_load_lazy` / `w3_load_selectin`: 2,000 parents and their 10,000
 //!   children: one query per parent, or one for all.
 //! - `w4_delete`: of 2,000 parents with 5 children and 2 tags each, delete
@@ -559,6 +562,37 @@ fn orm_w2_bi(engine: &Engine, registry: &Arc<Registry>, n: usize) -> Session {
     session
 }
 
+/// W2 with `back_populates`, each object added to the session on its own
+/// as soon as it is made, and linked after it is in the session: the shape
+/// in which a cascade that re-walked the objects already in the session
+/// would make adding quadratic.
+fn orm_w2_bi_one_by_one(engine: &Engine, registry: &Arc<Registry>, n: usize) -> Session {
+    let session = Session::new(engine, registry);
+    let rights: Vec<Obj<BiRight>> = (0..n)
+        .map(|i| {
+            let right = Obj::new(BiRight {
+                name: format!("r{i}"),
+                ..Default::default()
+            });
+            session.add(&right).unwrap();
+            right
+        })
+        .collect();
+    for i in 0..n {
+        let left = Obj::new(BiLeft {
+            name: format!("l{i}"),
+            ..Default::default()
+        });
+        session.add(&left).unwrap();
+        for k in 0..LINKS {
+            left.append(BiLeft::rights, &rights[right_of(i, k, n)])
+                .unwrap();
+        }
+    }
+    session.commit().unwrap();
+    session
+}
+
 fn raw_w2(conn: &mut Connection, n: usize, bi: bool) {
     let (link, left, right) = if bi {
         ("bi_link", "bi_left", "bi_right")
@@ -651,6 +685,48 @@ fn w2_many_to_many(c: &mut Criterion) {
         });
         group.finish();
     }
+}
+
+/// W2 with `back_populates`, objects added one by one, at N and 10 N: the
+/// time per object must stay flat (the quadratic `add`).
+fn w2_add_one_by_one(c: &mut Criterion) {
+    let registry = registry();
+    let mut group = c.benchmark_group("w2_add_one_by_one");
+    group.sampling_mode(SamplingMode::Flat);
+    for n in [1_000, 10_000] {
+        {
+            let engine = orm_engine(&registry);
+            drop(orm_w2_bi_one_by_one(&engine, &registry, n));
+            let mut conn = raw_conn(&registry);
+            raw_w2(&mut conn, n, true);
+            assert_eq!(
+                fingerprint(&engine),
+                fingerprint(&conn),
+                "W2 one by one at {n}: different rows"
+            );
+            assert_eq!(link_pairs(&engine, true), link_pairs(&conn, true));
+        }
+        // Objects and links: what grows with n.
+        group.throughput(Throughput::Elements((n * (2 + LINKS)) as u64));
+        group.bench_with_input(BenchmarkId::new("orm", n), &n, |b, &n| {
+            b.iter_batched(
+                || orm_engine(&registry),
+                |engine| (orm_w2_bi_one_by_one(&engine, &registry, n), engine),
+                BatchSize::PerIteration,
+            )
+        });
+        group.bench_with_input(BenchmarkId::new("rusqlite", n), &n, |b, &n| {
+            b.iter_batched(
+                || raw_conn(&registry),
+                |mut conn| {
+                    raw_w2(&mut conn, n, true);
+                    conn
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    group.finish();
 }
 
 // ------------------------------------------------------------------ W3 load
@@ -999,6 +1075,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = w1_memory, w1_insert, w2_many_to_many, w3_load, w4_delete, w5_update
+    targets = w1_memory, w1_insert, w2_many_to_many, w2_add_one_by_one, w3_load, w4_delete, w5_update
 }
 criterion_main!(benches);

@@ -185,3 +185,11 @@ fn objects_of_a_live_session_are_never_collected() -> orm_core::Result<()> {
     assert!(engine.take_recorded().is_empty(), "no SQL was needed");
     Ok(())
 }
+
+#[test]
+fn relationship_fields_are_small() {
+    // A collection keeps its pending changes and its hash index boxed: most
+    // collections never have either, and the user's struct holds the field.
+    assert!(std::mem::size_of::<Many<Child>>() <= 48);
+    assert!(std::mem::size_of::<One<Parent>>() <= 16);
+}

@@ -184,11 +184,39 @@ fn edges(obj: &AnyObj) -> Vec<AnyObj> {
     }
     if let Ok(state) = obj.state() {
         out.extend(state.committed_rels.objects().cloned());
-        if let Some(backup) = &state.txn_backup {
-            out.extend(backup.committed_rels.objects().cloned());
+        if let Some(rels) = state
+            .txn_backup
+            .as_ref()
+            .and_then(|b| b.committed_rels.as_ref())
+        {
+            out.extend(rels.objects().cloned());
         }
     }
     out
+}
+
+/// Calls `f` with the address of every object `obj` holds a reference to
+/// (once per reference), like [`edges`] without cloning handles.
+fn visit_edges(obj: &AnyObj, f: &mut dyn FnMut(*const ())) {
+    for rel in obj.rel_refs() {
+        if let Ok(field) = obj.rel(rel) {
+            field.visit_addrs(f);
+        }
+    }
+    if let Ok(state) = obj.state() {
+        for target in state.committed_rels.objects() {
+            f(target.addr());
+        }
+        if let Some(rels) = state
+            .txn_backup
+            .as_ref()
+            .and_then(|b| b.committed_rels.as_ref())
+        {
+            for target in rels.objects() {
+                f(target.addr());
+            }
+        }
+    }
 }
 
 /// Clears the relationships of the garbage among what `roots` reach;
@@ -212,11 +240,11 @@ fn trial_deletion(roots: Vec<AnyObj>, dropping: Option<*const ()>) -> (usize, us
     // References held by objects of the graph, per object.
     let mut internal = vec![0usize; graph.len()];
     for obj in &graph {
-        for target in edges(obj) {
-            if let Some(&j) = index.get(&target.addr()) {
+        visit_edges(obj, &mut |target| {
+            if let Some(&j) = index.get(&target) {
                 internal[j] += 1;
             }
-        }
+        });
     }
     // `graph` holds one handle to each object (and the handle being dropped
     // one more); more than that plus the internal ones means a holder
@@ -232,14 +260,14 @@ fn trial_deletion(roots: Vec<AnyObj>, dropping: Option<*const ()>) -> (usize, us
         live[i] = true;
     }
     while let Some(i) = stack.pop() {
-        for target in edges(&graph[i]) {
-            if let Some(&j) = index.get(&target.addr()) {
+        visit_edges(&graph[i], &mut |target| {
+            if let Some(&j) = index.get(&target) {
                 if !live[j] {
                     live[j] = true;
                     stack.push(j);
                 }
             }
-        }
+        });
     }
 
     let mut freed = 0;

@@ -169,7 +169,23 @@ impl Dependencies {
     }
 
     fn set(&mut self, child: &AnyObj, rel: &ResolvedRelationship, parent: &AnyObj) {
-        self.entry(child).sets.push(KeySync {
+        let syncs = self.entry(child);
+        // Both sides of a `back_populates` pair report the same link (the
+        // collection gained the child, the child's reference the parent):
+        // one copy of the key is enough.
+        let known = syncs.sets.iter().any(|s| {
+            s.post == rel.post_update
+                && s.parent.as_ref().is_some_and(|p| p.ptr_eq(parent))
+                && s.pairs[..] == rel.pairs[..]
+        });
+        if known {
+            return;
+        }
+        // Most children get one: no room for more until needed.
+        if syncs.sets.capacity() == 0 {
+            syncs.sets.reserve_exact(1);
+        }
+        syncs.sets.push(KeySync {
             pairs: rel.pairs.clone(),
             parent: Some(parent.clone()),
             reason: Reason::Assigned,
@@ -178,7 +194,11 @@ impl Dependencies {
     }
 
     fn clear(&mut self, child: &AnyObj, rel: &ResolvedRelationship, reason: Reason) {
-        self.entry(child).clears.push(KeySync {
+        let syncs = self.entry(child);
+        if syncs.clears.capacity() == 0 {
+            syncs.clears.reserve_exact(1);
+        }
+        syncs.clears.push(KeySync {
             pairs: rel.pairs.clone(),
             parent: None,
             reason,

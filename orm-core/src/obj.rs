@@ -333,6 +333,18 @@ impl AnyObj {
     }
 }
 
+impl AnyObj {
+    /// Drops this handle without telling the cycle collector: for a
+    /// temporary handle whose object another handle of the caller holds
+    /// on to, so dropping it cannot leave a garbage cycle.
+    pub(crate) fn drop_untracked(self) {
+        let this = std::mem::ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, so its `Rc` is
+        // moved out, and released, exactly once.
+        drop(unsafe { std::ptr::read(&this.0) });
+    }
+}
+
 impl Drop for AnyObj {
     /// An object that outlives this handle may be left in a garbage cycle:
     /// the cycle collector remembers it.
@@ -448,7 +460,13 @@ impl<T: Model> Obj<T> {
                 value,
             )),
         };
-        sync::link_initial(&obj.erased())?;
+        // The temporary handle must not make the new object a candidate of
+        // the cycle collector: the returned handle still holds it, and
+        // dropping that one later is what may leave a cycle behind.
+        let erased = obj.erased();
+        let linked = sync::link_initial(&erased);
+        erased.drop_untracked();
+        linked?;
         Ok(obj)
     }
 

@@ -13,7 +13,7 @@ const INDEX_FROM: usize = 16;
 pub(crate) struct ObjList<T> {
     items: Vec<Obj<T>>,
     /// The addresses of `items`, once there are [`INDEX_FROM`] of them.
-    index: Option<FxHashSet<*const ()>>,
+    index: Option<Box<FxHashSet<*const ()>>>,
 }
 
 impl<T> ObjList<T> {
@@ -43,7 +43,7 @@ impl<T> ObjList<T> {
                 index.insert(addr);
             }
             None if self.items.len() >= INDEX_FROM => {
-                self.index = Some(self.items.iter().map(Obj::addr).collect());
+                self.index = Some(Box::new(self.items.iter().map(Obj::addr).collect()));
             }
             None => {}
         }

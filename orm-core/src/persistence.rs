@@ -24,28 +24,55 @@ pub(crate) struct Target<'a> {
 /// them back.
 #[derive(Default)]
 pub(crate) struct Undo {
-    writes: Vec<(AnyObj, usize, Value)>,
+    writes: Vec<Write>,
+}
+
+/// One value written into an object: `(object, column, old value)`.
+struct Write {
+    obj: AnyObj,
+    col: usize,
+    old: Value,
+    /// A key the database generated: a rollback of the transaction clears
+    /// it anyway (see `InstanceState::generated_key`).
+    generated: bool,
 }
 
 impl Undo {
     /// Writes `value` into `obj.col`, remembering the old value.
     pub fn write(&mut self, obj: &AnyObj, col: usize, value: Value) -> Result<()> {
+        self.write_as(obj, col, value, false)
+    }
+
+    /// Writes the key the database generated for a new row.
+    pub fn write_generated_key(&mut self, obj: &AnyObj, col: usize, id: i64) -> Result<()> {
+        self.write_as(obj, col, Value::Integer(id), true)
+    }
+
+    fn write_as(&mut self, obj: &AnyObj, col: usize, value: Value, generated: bool) -> Result<()> {
         let old = obj.column_value(col)?;
         if old != value {
             obj.set_column_value(col, value)?;
-            self.writes.push((obj.clone(), col, old));
+            self.writes.push(Write {
+                obj: obj.clone(),
+                col,
+                old,
+                generated,
+            });
         }
         Ok(())
     }
 
-    /// Appends `later`'s writes (a later flush of the same transaction).
+    /// Appends `later`'s writes (a flush of the transaction that succeeded),
+    /// but for the generated keys, which the rollback of the transaction
+    /// clears by itself.
     pub fn absorb(&mut self, later: Undo) {
-        self.writes.extend(later.writes);
+        self.writes
+            .extend(later.writes.into_iter().filter(|w| !w.generated));
     }
 
     /// Puts every written value back, newest first.
     pub fn revert(self) {
-        for (obj, col, old) in self.writes.into_iter().rev() {
+        for Write { obj, col, old, .. } in self.writes.into_iter().rev() {
             // The object was writable a moment ago; nothing else runs between.
             let _ = obj.set_column_value(col, old);
         }
@@ -104,7 +131,7 @@ pub(crate) struct Inserted {
 /// another row of the same call.
 pub(crate) fn insert_many(
     target: &Target<'_>,
-    objs: &[AnyObj],
+    objs: &[&AnyObj],
     undo: &mut Undo,
 ) -> Result<Vec<Inserted>> {
     let mut rows = Vec::with_capacity(objs.len());
@@ -117,10 +144,8 @@ pub(crate) fn insert_many(
 /// A row about to be inserted.
 struct NewRow<'o> {
     obj: &'o AnyObj,
-    /// The values of `columns`.
+    /// The values of the columns written: all but `generated`.
     values: Vec<Value>,
-    /// The columns written: all but a key the database generates.
-    columns: Vec<usize>,
     /// The key column the database generates, if any.
     generated: Option<usize>,
 }
@@ -142,9 +167,6 @@ fn new_row<'o>(target: &Target<'_>, obj: &'o AnyObj, undo: &mut Undo) -> Result<
             });
         }
     }
-    let columns: Vec<usize> = (0..values.len())
-        .filter(|&c| Some(c) != generated)
-        .collect();
     // The generated key is left out of the parameters (without copying
     // them) and put back once the database has chosen it.
     if let Some(col) = generated {
@@ -153,7 +175,6 @@ fn new_row<'o>(target: &Target<'_>, obj: &'o AnyObj, undo: &mut Undo) -> Result<
     Ok(NewRow {
         obj,
         values,
-        columns,
         generated,
     })
 }
@@ -163,60 +184,67 @@ fn new_row<'o>(target: &Target<'_>, obj: &'o AnyObj, undo: &mut Undo) -> Result<
 /// statement texts, not one per batch size), the rest one by one.
 fn insert_rows(
     target: &Target<'_>,
-    rows: Vec<NewRow<'_>>,
+    mut rows: Vec<NewRow<'_>>,
     undo: &mut Undo,
 ) -> Result<Vec<Inserted>> {
     let dialect = target.engine.dialect();
-    let mut sizes = Vec::new();
-    let mut rest = &rows[..];
+    let width = target.mapper.meta.columns.len();
+    let mut out = Vec::with_capacity(rows.len());
+    let mut rest = &mut rows[..];
     while let Some(first) = rest.first() {
-        let same = rest
-            .iter()
-            .take_while(|r| r.columns == first.columns && r.generated == first.generated)
-            .count();
+        // The columns written are all but the generated key, so rows with
+        // the same generated column have the same columns.
+        let generated = first.generated;
+        let written = width - usize::from(generated.is_some());
         // `INSERT ... DEFAULT VALUES` has no multi-row form.
-        let max = if first.columns.is_empty() {
+        let max = if written == 0 {
             1
         } else {
-            dialect.max_insert_rows(first.columns.len()).max(1)
+            dialect.max_insert_rows(written).max(1)
         };
-        let mut chunk = same.min(max);
-        if chunk > 1 {
-            chunk = 1 << chunk.ilog2();
+        let mut chunk = 1;
+        if max > 1 {
+            let same = rest
+                .iter()
+                .take(max)
+                .take_while(|r| r.generated == generated)
+                .count();
+            chunk = 1 << same.ilog2();
         }
-        sizes.push(chunk);
-        rest = &rest[chunk..];
-    }
-    let mut out = Vec::with_capacity(rows.len());
-    let mut rows = rows.into_iter();
-    for size in sizes {
-        let chunk: Vec<NewRow<'_>> = rows.by_ref().take(size).collect();
-        out.extend(insert_chunk(target, chunk, undo)?);
+        let (now, later) = std::mem::take(&mut rest).split_at_mut(chunk);
+        insert_chunk(target, now, undo, &mut out)?;
+        rest = later;
     }
     Ok(out)
 }
 
-/// One INSERT statement for rows with the same columns.
+/// One INSERT statement for rows with the same columns; what it produced
+/// goes to `out`, row by row.
 fn insert_chunk(
     target: &Target<'_>,
-    rows: Vec<NewRow<'_>>,
+    rows: &mut [NewRow<'_>],
     undo: &mut Undo,
-) -> Result<Vec<Inserted>> {
+    out: &mut Vec<Inserted>,
+) -> Result<()> {
     let Target { engine, mapper, .. } = *target;
     let meta = mapper.meta;
     let Some(first) = rows.first() else {
-        return Ok(Vec::new());
+        return Ok(());
     };
+    let generated = first.generated;
     // The dialect says how the generated key comes back: from the row of a
     // `RETURNING` clause, or from the connection after the INSERT.
-    let returning = first
-        .generated
-        .filter(|_| engine.dialect().returning_generated_key());
+    let returning = generated.filter(|_| engine.dialect().returning_generated_key());
+    // Only the autoincrement key is ever generated.
+    let columns = match generated {
+        None => &mapper.all_columns,
+        Some(_) => &mapper.columns_but_generated,
+    };
     let sql = target.statements.insert(
         engine.dialect(),
         target.index,
         meta,
-        &first.columns,
+        columns,
         rows.len(),
         returning,
     );
@@ -228,8 +256,9 @@ fn insert_chunk(
             .collect::<Vec<_>>()
             .into(),
     };
-    let keys: Vec<i64> = if returning.is_some() {
-        let mut keys = Vec::with_capacity(rows.len());
+    let mut keys: Vec<i64> = Vec::new();
+    if returning.is_some() {
+        keys.reserve(rows.len());
         for row in engine.query(&sql, &params)? {
             match row.into_iter().next() {
                 Some(Value::Integer(id)) => keys.push(id),
@@ -245,23 +274,21 @@ fn insert_chunk(
         // The database draws the keys in the order of the VALUES list;
         // `RETURNING` need not list them in that order.
         keys.sort_unstable();
-        keys
     } else {
         let outcome = engine.execute(&sql, &params)?;
-        outcome.last_insert_id.into_iter().collect()
-    };
+        keys.extend(outcome.last_insert_id);
+    }
     drop(params);
     let count = rows.len();
-    let mut out = Vec::with_capacity(count);
-    for (i, row) in rows.into_iter().enumerate() {
-        let mut values = row.values;
+    for (i, row) in rows.iter_mut().enumerate() {
+        let mut values = std::mem::take(&mut row.values);
         if let Some(col) = row.generated {
             let id = keys
                 .get(i)
                 .copied()
                 .filter(|_| keys.len() == count)
                 .ok_or_else(|| Error::Internal(format!("no generated key for {}", meta.name)))?;
-            undo.write(row.obj, col, Value::Integer(id))?;
+            undo.write_generated_key(row.obj, col, id)?;
             values.insert(col, Value::Integer(id));
         }
         out.push(Inserted {
@@ -269,7 +296,7 @@ fn insert_chunk(
             generated_key: row.generated.is_some(),
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 /// UPDATEs the changed columns of one row; returns the new values, or
@@ -299,17 +326,18 @@ pub(crate) fn update(
         }
         return Ok(None);
     }
-    let mut key_cols = mapper.primary_key.clone();
+    let mut key_cols = std::borrow::Cow::Borrowed(&mapper.primary_key[..]);
     let mut matched_version = None;
     if let Some(v) = version {
         let next = next_version(&committed[v])?;
         undo.write(obj, v, next.clone())?;
         values[v] = next;
         changed.push(v);
-        key_cols.push(v);
+        key_cols.to_mut().push(v);
         matched_version = Some(committed[v].clone());
     }
-    let mut params: Vec<Value> = changed.iter().map(|&c| values[c].clone()).collect();
+    let mut params: Vec<Value> = Vec::with_capacity(changed.len() + key.len() + 1);
+    params.extend(changed.iter().map(|&c| values[c].clone()));
     params.extend_from_slice(key);
     params.extend(matched_version);
     let sql = target.statements.update(

@@ -43,6 +43,15 @@ pub trait RelationshipField {
     fn reset(&mut self, items: Vec<AnyObj>) -> Result<()>;
     /// Drops the contents and marks the field unloaded.
     fn unload(&mut self);
+    /// Calls `f` with the address of every object the field refers to, its
+    /// contents and pending changes, without cloning handles (the cycle
+    /// collector's walk).
+    fn visit_addrs(&self, f: &mut dyn FnMut(*const ())) {
+        let (added, removed) = self.pending();
+        for obj in self.items().iter().chain(&added).chain(&removed) {
+            f(obj.addr());
+        }
+    }
     /// Puts the loaded items in the order they have in `order` (items not
     /// in it go last, in their current order).
     fn reorder(&mut self, order: &[AnyObj]) {
@@ -155,7 +164,13 @@ impl<T: Model> RelationshipField for One<T> {
     }
 
     fn contains(&self, obj: &AnyObj) -> bool {
-        self.get().is_some_and(|o| o.erased().ptr_eq(obj))
+        self.get().is_some_and(|o| o.addr() == obj.addr())
+    }
+
+    fn visit_addrs(&self, f: &mut dyn FnMut(*const ())) {
+        if let Some(obj) = self.get() {
+            f(obj.addr());
+        }
     }
 
     fn insert(&mut self, obj: AnyObj) -> Result<()> {
@@ -166,7 +181,7 @@ impl<T: Model> RelationshipField for One<T> {
     fn remove(&mut self, obj: &AnyObj) -> bool {
         let matches = match &self.state {
             OneState::Unloaded => true,
-            OneState::Loaded(current) => current.as_ref().is_some_and(|c| c.erased().ptr_eq(obj)),
+            OneState::Loaded(current) => current.as_ref().is_some_and(|c| c.addr() == obj.addr()),
         };
         if matches {
             self.state = OneState::Loaded(None);
@@ -214,8 +229,42 @@ impl<T: Model> RelationshipField for One<T> {
 pub struct Many<T> {
     items: ObjList<T>,
     loaded: bool,
-    pending_add: ObjList<T>,
-    pending_remove: ObjList<T>,
+    /// Changes made while unloaded, applied when the collection loads
+    /// (boxed: most collections never have any).
+    pending: Option<Box<Pending<T>>>,
+}
+
+/// The changes to an unloaded collection.
+struct Pending<T> {
+    add: ObjList<T>,
+    remove: ObjList<T>,
+}
+
+impl<T> Clone for Pending<T> {
+    fn clone(&self) -> Self {
+        Pending {
+            add: self.add.clone(),
+            remove: self.remove.clone(),
+        }
+    }
+}
+
+impl<T> Many<T> {
+    fn pending_mut(&mut self) -> &mut Pending<T> {
+        self.pending.get_or_insert_with(|| {
+            Box::new(Pending {
+                add: ObjList::new(),
+                remove: ObjList::new(),
+            })
+        })
+    }
+
+    fn pending_contains(&self, addr: *const ()) -> (bool, bool) {
+        match &self.pending {
+            Some(p) => (p.add.contains(addr), p.remove.contains(addr)),
+            None => (false, false),
+        }
+    }
 }
 
 impl<T> Many<T> {
@@ -225,8 +274,7 @@ impl<T> Many<T> {
         Many {
             items: ObjList::new(),
             loaded: false,
-            pending_add: ObjList::new(),
-            pending_remove: ObjList::new(),
+            pending: None,
         }
     }
 }
@@ -237,8 +285,7 @@ impl<T: Model> Many<T> {
         Many {
             items: ObjList::new(),
             loaded: true,
-            pending_add: ObjList::new(),
-            pending_remove: ObjList::new(),
+            pending: None,
         }
     }
 
@@ -308,8 +355,7 @@ impl<T: Model> Clone for Many<T> {
         Many {
             items: self.items.clone(),
             loaded: self.loaded,
-            pending_add: self.pending_add.clone(),
-            pending_remove: self.pending_remove.clone(),
+            pending: self.pending.clone(),
         }
     }
 }
@@ -338,16 +384,29 @@ impl<T: Model> RelationshipField for Many<T> {
     }
 
     fn contains(&self, obj: &AnyObj) -> bool {
-        self.items.contains(obj.addr()) || self.pending_add.contains(obj.addr())
+        self.items.contains(obj.addr()) || self.pending_contains(obj.addr()).0
+    }
+
+    fn visit_addrs(&self, f: &mut dyn FnMut(*const ())) {
+        let pending = self
+            .pending
+            .iter()
+            .flat_map(|p| p.add.as_slice().iter().chain(p.remove.as_slice()));
+        for obj in self.items.as_slice().iter().chain(pending) {
+            f(obj.addr());
+        }
     }
 
     fn insert(&mut self, obj: AnyObj) -> Result<()> {
         let typed = downcast::<T>(&obj)?;
         if self.loaded {
             self.items.push(typed);
-        } else if !self.pending_remove.remove(obj.addr()) {
+        } else {
+            let pending = self.pending_mut();
             // Re-adding what a pending removal took out only cancels it.
-            self.pending_add.push(typed);
+            if !pending.remove.remove(obj.addr()) {
+                pending.add.push(typed);
+            }
         }
         Ok(())
     }
@@ -356,11 +415,12 @@ impl<T: Model> RelationshipField for Many<T> {
         if self.loaded {
             self.items.remove(obj.addr())
         } else {
-            if self.pending_add.remove(obj.addr()) {
+            let pending = self.pending_mut();
+            if pending.add.remove(obj.addr()) {
                 return true;
             }
             if let Some(typed) = obj.downcast::<T>() {
-                self.pending_remove.push(typed);
+                pending.remove.push(typed);
             }
             true
         }
@@ -374,37 +434,32 @@ impl<T: Model> RelationshipField for Many<T> {
         }
         let mut loaded = ObjList::new();
         for obj in &items {
-            if !self.pending_remove.contains(obj.addr()) {
+            if !self.pending_contains(obj.addr()).1 {
                 loaded.push(downcast::<T>(obj)?);
             }
         }
-        for obj in self.pending_add.take() {
-            loaded.push(obj);
+        if let Some(mut pending) = self.pending.take() {
+            for obj in pending.add.take() {
+                loaded.push(obj);
+            }
         }
-        self.pending_remove.clear();
         self.items = loaded;
         self.loaded = true;
         Ok(())
     }
 
     fn pending(&self) -> (Vec<AnyObj>, Vec<AnyObj>) {
-        (
-            self.pending_add
-                .as_slice()
-                .iter()
-                .map(Obj::erased)
-                .collect(),
-            self.pending_remove
-                .as_slice()
-                .iter()
-                .map(Obj::erased)
-                .collect(),
-        )
+        match &self.pending {
+            Some(p) => (
+                p.add.as_slice().iter().map(Obj::erased).collect(),
+                p.remove.as_slice().iter().map(Obj::erased).collect(),
+            ),
+            None => (Vec::new(), Vec::new()),
+        }
     }
 
     fn clear_pending(&mut self) {
-        self.pending_add.clear();
-        self.pending_remove.clear();
+        self.pending = None;
     }
 
     fn reset(&mut self, items: Vec<AnyObj>) -> Result<()> {

@@ -16,6 +16,7 @@ use crate::obj::{AnyObj, Obj};
 use crate::query::{IntoKey, Query};
 use crate::registry::{Direction, Mapper, Registry};
 use crate::sql::StatementCache;
+use crate::state::RelSnapshots;
 use crate::value::{SqlType, Value};
 
 /// A unit of work over one [`Engine`].
@@ -683,6 +684,16 @@ impl SessionInner {
         Ok(())
     }
 
+    /// Makes `values` the committed values of `obj`, registering the change
+    /// for `rollback` like [`touch`](Self::touch) (the backup takes the
+    /// values replaced, without a copy).
+    pub fn commit_values(&self, obj: &AnyObj, values: Vec<Value>) -> Result<()> {
+        if obj.state_mut()?.replace_committed(values) {
+            self.touched.borrow_mut().push(obj.clone());
+        }
+        Ok(())
+    }
+
     /// After COMMIT: backups are dropped, deleted objects become detached.
     pub fn end_transaction(&self) {
         self.txn_undo.take();
@@ -718,7 +729,7 @@ impl SessionInner {
         for obj in self.touched.take() {
             let mapper = self.mapper_index(obj.meta())?;
             let mut state = obj.state_mut()?;
-            let Some(backup) = state.txn_backup.take() else {
+            let Some(backup) = state.txn_backup.take().map(|b| *b) else {
                 continue;
             };
             if let Some(key) = &state.key {
@@ -729,7 +740,9 @@ impl SessionInner {
             let generated = std::mem::take(&mut state.generated_key);
             state.key = backup.key;
             state.committed = backup.committed;
-            state.committed_rels = backup.committed_rels;
+            state.committed_rels = backup
+                .committed_rels
+                .unwrap_or_else(|| RelSnapshots::new_object(obj.meta().relationships.len()));
             state.deleted = backup.deleted;
             let mine = state
                 .session

@@ -718,7 +718,7 @@ enum StatementKey {
 /// Statement texts built so far, by [`StatementKey`].
 #[derive(Default)]
 pub(crate) struct StatementCache {
-    texts: std::cell::RefCell<std::collections::HashMap<StatementKey, std::rc::Rc<str>>>,
+    texts: std::cell::RefCell<rustc_hash::FxHashMap<StatementKey, std::rc::Rc<str>>>,
 }
 
 /// The columns as a bit set, when they are ascending and fit in one.

@@ -101,12 +101,18 @@ pub(crate) struct Mapper {
     pub relationships: Vec<ResolvedRelationship>,
     /// The backrefs other models declared onto this one.
     pub backrefs: Vec<(BackrefId, ResolvedRelationship)>,
+    /// Every column, in order: what an INSERT writes.
+    pub all_columns: Vec<usize>,
+    /// Every column but the autoincrement key: what an INSERT writes when
+    /// the database generates the key.
+    pub columns_but_generated: Vec<usize>,
+    autoincrement: Option<usize>,
 }
 
 impl Mapper {
     /// The autoincrement key column, if the model has one.
     pub fn autoincrement(&self) -> Option<usize> {
-        self.meta.columns.iter().position(|c| c.autoincrement)
+        self.autoincrement
     }
 
     /// The primary key values within a row of this model.
@@ -201,7 +207,7 @@ inventory::collect!(TableRegistration);
 pub struct Registry {
     pub(crate) mappers: Vec<Mapper>,
     pub(crate) tables: Vec<TableDef>,
-    by_meta: HashMap<usize, usize>,
+    by_meta: rustc_hash::FxHashMap<usize, usize>,
     /// Mapper indices, referenced tables before referencing ones.
     pub(crate) table_order: Vec<usize>,
 }
@@ -298,7 +304,7 @@ impl Registry {
     ) -> Result<Registry, ConfigError> {
         // Models reachable through relationships, in first-seen order.
         let mut metas: Vec<&'static ModelMeta> = Vec::new();
-        let mut by_meta = HashMap::new();
+        let mut by_meta = rustc_hash::FxHashMap::default();
         let mut stack: Vec<&'static ModelMeta> = roots.into_iter().rev().collect();
         while let Some(meta) = stack.pop() {
             if by_meta.contains_key(&meta_key(meta)) {
@@ -328,12 +334,18 @@ impl Registry {
 
         let mut mappers = Vec::with_capacity(metas.len());
         for meta in &metas {
+            let autoincrement = meta.columns.iter().position(|c| c.autoincrement);
             mappers.push(Mapper {
                 meta,
                 primary_key: meta.primary_key().collect(),
                 foreign_keys: resolve::foreign_keys(meta.name, meta.columns, &metas, &by_table)?,
                 relationships: Vec::new(),
                 backrefs: Vec::new(),
+                all_columns: (0..meta.columns.len()).collect(),
+                columns_but_generated: (0..meta.columns.len())
+                    .filter(|&c| Some(c) != autoincrement)
+                    .collect(),
+                autoincrement,
             });
         }
         let tables = resolve::tables(&metas, &by_table, explicit_tables)?;

@@ -165,7 +165,7 @@ fn column_path(table: &str, column: &ColumnMeta) -> String {
 pub(super) fn relationship(
     mappers: &[Mapper],
     tables: &[TableDef],
-    by_meta: &HashMap<usize, usize>,
+    by_meta: &rustc_hash::FxHashMap<usize, usize>,
     m: usize,
     r: usize,
 ) -> Result<ResolvedRelationship, ConfigError> {

@@ -20,6 +20,9 @@ pub(super) struct Outcome {
     pub inserted: Vec<(AnyObj, Vec<Value>, bool)>,
     pub updated: Vec<(AnyObj, Vec<Value>)>,
     pub deleted: Vec<AnyObj>,
+    /// Where the entry of each revisited row is: inserted (`true`) or
+    /// updated, and its position.
+    positions: HashMap<*const (), (bool, usize)>,
 }
 
 pub(super) fn run(
@@ -29,7 +32,9 @@ pub(super) fn run(
     undo: &mut Undo,
 ) -> Result<Outcome> {
     let mut outcome = Outcome::default();
-    // The values each row holds in the database as of now, in this flush.
+    // The values each row holds in the database as of now, in this flush,
+    // kept for the rows a later step writes again.
+    let revisited = revisited(plan);
     let mut last: HashMap<AnyObj, Vec<Value>> = HashMap::default();
     // Consecutive INSERTs of one table go to the database together where
     // the dialect inserts several rows per statement.
@@ -39,31 +44,38 @@ pub(super) fn run(
         next += 1;
         match step {
             Step::Insert(m, obj) => {
-                let mut batch = vec![obj.clone()];
+                let start = next - 1;
                 if batching {
-                    let mut members: HashSet<AnyObj> = HashSet::default();
-                    members.insert(obj.clone());
+                    let mut members: HashSet<&AnyObj> = HashSet::default();
+                    members.insert(obj);
                     while let Some(Step::Insert(other, obj)) = plan.steps.get(next) {
                         if other != m || needs_key_of(deps, obj, &members) {
                             break;
                         }
-                        members.insert(obj.clone());
-                        batch.push(obj.clone());
+                        members.insert(obj);
                         next += 1;
                     }
                 }
+                let batch: Vec<&AnyObj> = plan.steps[start..next]
+                    .iter()
+                    .filter_map(|step| match step {
+                        Step::Insert(_, obj) => Some(obj),
+                        _ => None,
+                    })
+                    .collect();
                 let target = session.target(*m);
                 for obj in &batch {
-                    if let Some(syncs) = deps.syncs.get(obj) {
+                    if let Some(syncs) = deps.syncs.get(*obj) {
                         persistence::apply_syncs(target.mapper, obj, syncs.immediate(), undo)?;
                     }
                 }
                 let inserted = persistence::insert_many(&target, &batch, undo)?;
                 for (obj, inserted) in batch.into_iter().zip(inserted) {
-                    last.insert(obj.clone(), inserted.values.clone());
-                    outcome
-                        .inserted
-                        .push((obj, inserted.values, inserted.generated_key));
+                    let again = revisited.contains(obj);
+                    if again {
+                        last.insert(obj.clone(), inserted.values.clone());
+                    }
+                    outcome.record_insert(obj, inserted.values, inserted.generated_key, again);
                 }
             }
             Step::Switch(m, obj, old) => {
@@ -74,8 +86,11 @@ pub(super) fn run(
                 let (committed, key) = committed_and_key(old)?;
                 let values =
                     persistence::update(&target, obj, &committed, &key, undo)?.unwrap_or(committed);
-                last.insert(obj.clone(), values.clone());
-                outcome.inserted.push((obj.clone(), values, false));
+                let again = revisited.contains(obj);
+                if again {
+                    last.insert(obj.clone(), values.clone());
+                }
+                outcome.record_insert(obj, values, false, again);
                 outcome.deleted.push(old.clone());
             }
             Step::Update(m, obj) => {
@@ -88,7 +103,7 @@ pub(super) fn run(
                     let key = session.registry.mappers[*m].key_of(&written);
                     if let Some(values) = persistence::update(&target, obj, &written, &key, undo)? {
                         last.insert(obj.clone(), values.clone());
-                        record_update(&mut outcome, obj, values);
+                        outcome.record_update(obj, values);
                     }
                     continue;
                 }
@@ -107,8 +122,12 @@ pub(super) fn run(
                     }
                 };
                 if let Some(values) = updated {
-                    last.insert(obj.clone(), values.clone());
-                    outcome.updated.push((obj.clone(), values));
+                    if revisited.contains(obj) {
+                        last.insert(obj.clone(), values.clone());
+                        outcome.record_update(obj, values);
+                    } else {
+                        outcome.updated.push((obj.clone(), values));
+                    }
                 }
             }
             Step::ClearUnique(m, obj, columns) => {
@@ -119,7 +138,7 @@ pub(super) fn run(
                 }
                 if let Some(values) = persistence::update(&target, obj, &committed, &key, undo)? {
                     last.insert(obj.clone(), values.clone());
-                    record_update(&mut outcome, obj, values);
+                    outcome.record_update(obj, values);
                 }
             }
             Step::PostUpdate(m, obj) => {
@@ -135,7 +154,7 @@ pub(super) fn run(
                 let key = session.registry.mappers[*m].key_of(&written);
                 if let Some(values) = persistence::update(&target, obj, &written, &key, undo)? {
                     last.insert(obj.clone(), values.clone());
-                    record_update(&mut outcome, obj, values);
+                    outcome.record_update(obj, values);
                 }
             }
             Step::AssociationDeletes => {
@@ -178,7 +197,7 @@ pub(super) fn run(
 }
 
 /// Whether a new row takes a key from one of `rows` (not yet written).
-fn needs_key_of(deps: &Dependencies, obj: &AnyObj, rows: &HashSet<AnyObj>) -> bool {
+fn needs_key_of(deps: &Dependencies, obj: &AnyObj, rows: &HashSet<&AnyObj>) -> bool {
     deps.syncs.get(obj).is_some_and(|syncs| {
         syncs
             .immediate()
@@ -197,14 +216,45 @@ fn committed_and_key(obj: &AnyObj) -> Result<(Vec<Value>, Vec<Value>)> {
     }
 }
 
-fn record_update(outcome: &mut Outcome, obj: &AnyObj, values: Vec<Value>) {
-    if let Some(entry) = outcome.inserted.iter_mut().find(|(o, _, _)| o.ptr_eq(obj)) {
-        entry.1 = values;
-    } else if let Some(entry) = outcome.updated.iter_mut().find(|(o, _)| o.ptr_eq(obj)) {
-        entry.1 = values;
-    } else {
-        outcome.updated.push((obj.clone(), values));
+impl Outcome {
+    /// A new row; `again` when a later step writes it again.
+    fn record_insert(&mut self, obj: &AnyObj, values: Vec<Value>, generated: bool, again: bool) {
+        if again {
+            self.positions
+                .insert(obj.addr(), (true, self.inserted.len()));
+        }
+        self.inserted.push((obj.clone(), values, generated));
     }
+
+    /// The values a row of a revisited object holds after an UPDATE: the
+    /// row's entry if the flush inserted or updated it before, a new entry
+    /// otherwise.
+    fn record_update(&mut self, obj: &AnyObj, values: Vec<Value>) {
+        match self.positions.get(&obj.addr()) {
+            Some(&(true, i)) => self.inserted[i].1 = values,
+            Some(&(false, i)) => self.updated[i].1 = values,
+            None => {
+                self.positions
+                    .insert(obj.addr(), (false, self.updated.len()));
+                self.updated.push((obj.clone(), values));
+            }
+        }
+    }
+}
+
+/// The objects that a step after their first writes again (a `ClearUnique`
+/// before the UPDATE, a `post_update` key, a key cleared before a DELETE):
+/// the flush keeps what their rows hold for those steps.
+fn revisited(plan: &Plan) -> HashSet<&AnyObj> {
+    plan.steps
+        .iter()
+        .filter_map(|step| match step {
+            Step::ClearUnique(_, obj, _)
+            | Step::PostUpdate(_, obj)
+            | Step::ClearPostUpdate(_, obj) => Some(obj),
+            _ => None,
+        })
+        .collect()
 }
 
 /// INSERTs or DELETEs association rows, one prepared statement per table.

@@ -37,17 +37,16 @@ pub(super) fn after_flush(
     // chain of moves never finds its next key still taken.
     let mut rekeyed = Vec::new();
     for (obj, values) in outcome.updated {
-        session.touch(&obj)?;
         let mapper = session.mapper_index(obj.meta())?;
         let new_key = session.registry.mappers[mapper].key_of(&values);
+        session.commit_values(&obj, values)?;
         let mut state = obj.state_mut()?;
-        if let Some(old_key) = state.key.replace(new_key.clone()) {
-            if old_key != new_key {
+        if state.key.as_ref() != Some(&new_key) {
+            if let Some(old_key) = state.key.replace(new_key.clone()) {
                 session.identity.borrow_mut().remove(mapper, &old_key);
                 rekeyed.push((mapper, new_key, obj.clone()));
             }
         }
-        state.committed = Some(values);
     }
     for (mapper, key, obj) in rekeyed {
         if session
@@ -72,7 +71,9 @@ pub(super) fn after_flush(
             state.key = Some(key.clone());
             state.committed = Some(values);
             state.generated_key = generated;
-            state.committed_rels.mark_persistent();
+            state
+                .committed_rels
+                .mark_persistent(obj.meta().relationships.len());
         }
         if session
             .identity

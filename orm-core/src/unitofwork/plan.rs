@@ -333,12 +333,37 @@ pub(super) fn post_update_columns(registry: &Registry, m: usize) -> Vec<usize> {
 /// Sorts persistent objects by model, then primary key, so that UPDATEs
 /// come out in a stable order.
 pub(super) fn sort_by_key(session: &SessionInner, objects: &mut [AnyObj]) -> Result<()> {
+    /// A key to sort by: a single integer (most keys) without copying it
+    /// out of the object's state, or the whole key.
+    enum SortKey {
+        Integer(i64),
+        Values(Vec<Value>),
+    }
+    impl SortKey {
+        fn compare(&self, other: &SortKey) -> Ordering {
+            match (self, other) {
+                (SortKey::Integer(a), SortKey::Integer(b)) => a.cmp(b),
+                (a, b) => compare_keys(&a.values(), &b.values()),
+            }
+        }
+        fn values(&self) -> std::borrow::Cow<'_, [Value]> {
+            match self {
+                SortKey::Integer(i) => vec![Value::Integer(*i)].into(),
+                SortKey::Values(values) => values.as_slice().into(),
+            }
+        }
+    }
     let mut keyed = Vec::with_capacity(objects.len());
     for obj in objects.iter() {
-        let key = obj.state()?.key.clone().unwrap_or_default();
+        let key = match obj.state()?.key.as_deref() {
+            Some([Value::Integer(i)]) => SortKey::Integer(*i),
+            Some(key) => SortKey::Values(key.to_vec()),
+            None => SortKey::Values(Vec::new()),
+        };
         keyed.push((session.mapper_index(obj.meta())?, key, obj.clone()));
     }
-    keyed.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| compare_keys(&a.1, &b.1)));
+    // Keys are unique within a model: no two entries compare equal.
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.compare(&b.1)));
     for (slot, (_, _, obj)) in objects.iter_mut().zip(keyed) {
         *slot = obj;
     }

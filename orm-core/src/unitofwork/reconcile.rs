@@ -62,6 +62,21 @@ fn key_of_reference(obj: &AnyObj, pairs: &[(usize, usize)]) -> Result<Option<Vec
     Ok(Some(key))
 }
 
+/// Whether `obj`'s foreign key columns hold the key of `held` (all NULL
+/// when it holds nothing, or any NULL: a partial key refers to nothing).
+fn points_at(obj: &AnyObj, held: Option<&AnyObj>, pairs: &[(usize, usize)]) -> Result<bool> {
+    let Some(target) = held else {
+        return Ok(key_of_reference(obj, pairs)?.is_none());
+    };
+    for &(pk, fk) in pairs {
+        let value = obj.column_value(fk)?;
+        if value.is_null() || value != target.column_value(pk)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 fn many_to_one_follows_key(session: &Rc<SessionInner>, obj: &AnyObj) -> Result<()> {
     let mapper = session.mapper(obj.meta())?;
     for (rel, resolved) in mapper.all_relationships() {
@@ -69,20 +84,10 @@ fn many_to_one_follows_key(session: &Rc<SessionInner>, obj: &AnyObj) -> Result<(
             continue;
         }
         let held = obj.rel(rel)?.items().into_iter().next();
-        let wanted = key_of_reference(obj, &resolved.pairs)?;
-        let held_key = match &held {
-            Some(target) => Some(
-                resolved
-                    .pairs
-                    .iter()
-                    .map(|&(pk, _)| target.column_value(pk))
-                    .collect::<Result<Vec<_>>>()?,
-            ),
-            None => None,
-        };
-        if held_key == wanted {
+        if points_at(obj, held.as_ref(), &resolved.pairs)? {
             continue;
         }
+        let wanted = key_of_reference(obj, &resolved.pairs)?;
         let reverse = crate::sync::info(obj, rel)?.reverse;
         unload(obj, rel)?;
         let Some(reverse) = reverse else {
