@@ -14,6 +14,8 @@
 //!   `Parent.children`, one commit, at P = 2,000 and 20,000 (and 200,000
 //!   with `ORM_BENCH_SCALE=10`); the throughput is rows, so criterion
 //!   prints time per row.
+//! - `w1_insert_file`: W1 at 2,000 and 20,000 parents on a database file
+//!   in WAL mode with `synchronous = NORMAL` (a fresh file per iteration).
 //! - `w2_m2m_one_sided` / `w2_m2m_back_populates`: `N` lefts and `N`
 //!   rights, each left linked to 10 rights through an association table
 //!   the user never touches; the relationship on the left only, or with
@@ -464,6 +466,105 @@ fn w1_insert(c: &mut Criterion) {
                 |mut conn| {
                     raw_w1(&mut conn, n);
                     conn
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    group.finish();
+}
+
+/// A fresh database file for one iteration: WAL, `synchronous = NORMAL`
+/// (set by each side), the registry's schema. Removed when dropped.
+struct DbFile(std::path::PathBuf);
+
+impl DbFile {
+    fn new(registry: &Registry) -> DbFile {
+        use std::sync::atomic::AtomicUsize;
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("orm-bench-w1-{}-{n}.db", std::process::id()));
+        let file = DbFile(path);
+        file.remove();
+        let conn = Connection::open(&file.0).unwrap();
+        conn.execute_batch("PRAGMA journal_mode = WAL").unwrap();
+        for sql in registry.schema_sql(&orm_sqlite::SqliteDialect) {
+            conn.execute_batch(&sql).unwrap();
+        }
+        file
+    }
+
+    fn orm(&self) -> Engine {
+        orm_sqlite::SqliteOptions::new()
+            .wal(true)
+            .synchronous(orm_sqlite::Synchronous::Normal)
+            .open(&self.0)
+            .unwrap()
+    }
+
+    fn rusqlite(&self) -> Connection {
+        let conn = Connection::open(&self.0).unwrap();
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
+        )
+        .unwrap();
+        conn
+    }
+
+    fn remove(&self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
+    }
+}
+
+impl Drop for DbFile {
+    fn drop(&mut self) {
+        self.remove();
+    }
+}
+
+/// W1 on a database file (WAL, `synchronous = NORMAL`) at 2,000 and
+/// 20,000 parents.
+fn w1_insert_file(c: &mut Criterion) {
+    let registry = registry();
+    let mut group = c.benchmark_group("w1_insert_file");
+    group.sampling_mode(SamplingMode::Flat);
+    for n in [2_000, 20_000] {
+        {
+            let (orm_file, raw_file) = (DbFile::new(&registry), DbFile::new(&registry));
+            let engine = orm_file.orm();
+            drop(orm_w1(&engine, &registry, n));
+            let mut conn = raw_file.rusqlite();
+            raw_w1(&mut conn, n);
+            assert_eq!(
+                fingerprint(&engine),
+                fingerprint(&conn),
+                "W1 on a file at {n}: different rows"
+            );
+        }
+        group.throughput(Throughput::Elements((n * (1 + CHILDREN)) as u64));
+        group.bench_with_input(BenchmarkId::new("orm", n), &n, |b, &n| {
+            b.iter_batched(
+                || {
+                    let file = DbFile::new(&registry);
+                    let engine = file.orm();
+                    (file, engine)
+                },
+                |(file, engine)| (orm_w1(&engine, &registry, n), engine, file),
+                BatchSize::PerIteration,
+            )
+        });
+        group.bench_with_input(BenchmarkId::new("rusqlite", n), &n, |b, &n| {
+            b.iter_batched(
+                || {
+                    let file = DbFile::new(&registry);
+                    let conn = file.rusqlite();
+                    (file, conn)
+                },
+                |(file, mut conn)| {
+                    raw_w1(&mut conn, n);
+                    (conn, file)
                 },
                 BatchSize::PerIteration,
             )
@@ -1075,6 +1176,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = w1_memory, w1_insert, w2_many_to_many, w2_add_one_by_one, w3_load, w4_delete, w5_update
+    targets = w1_memory, w1_insert, w1_insert_file, w2_many_to_many, w2_add_one_by_one, w3_load, w4_delete, w5_update
 }
 criterion_main!(benches);

@@ -171,32 +171,33 @@ impl Collector {
     }
 }
 
-/// Every object `obj` holds a reference to (one entry per reference).
-fn edges(obj: &AnyObj) -> Vec<AnyObj> {
-    let mut out = Vec::new();
+/// Pushes onto `out` every object `obj` holds a reference to whose address
+/// `keep` accepts.
+fn push_edges(obj: &AnyObj, keep: &mut dyn FnMut(*const ()) -> bool, out: &mut Vec<AnyObj>) {
     for rel in obj.rel_refs() {
         if let Ok(field) = obj.rel(rel) {
-            out.extend(field.items());
-            let (added, removed) = field.pending();
-            out.extend(added);
-            out.extend(removed);
+            field.collect_into(keep, out);
         }
     }
     if let Ok(state) = obj.state() {
-        out.extend(state.committed_rels.objects().cloned());
-        if let Some(rels) = state
+        let backup = state
             .txn_backup
             .as_ref()
-            .and_then(|b| b.committed_rels.as_ref())
-        {
-            out.extend(rels.objects().cloned());
+            .and_then(|b| b.committed_rels.as_ref());
+        let snapshots = state
+            .committed_rels
+            .objects()
+            .chain(backup.into_iter().flat_map(|rels| rels.objects()));
+        for target in snapshots {
+            if keep(target.addr()) {
+                out.push(target.clone());
+            }
         }
     }
-    out
 }
 
 /// Calls `f` with the address of every object `obj` holds a reference to
-/// (once per reference), like [`edges`] without cloning handles.
+/// (once per reference), without cloning handles.
 fn visit_edges(obj: &AnyObj, f: &mut dyn FnMut(*const ())) {
     for rel in obj.rel_refs() {
         if let Ok(field) = obj.rel(rel) {
@@ -229,10 +230,12 @@ fn trial_deletion(roots: Vec<AnyObj>, dropping: Option<*const ()>) -> (usize, us
     let mut stack = roots;
     while let Some(obj) = stack.pop() {
         if index.contains_key(&obj.addr()) || in_live_session(&*obj.0) {
+            // A collection is running: dropping the handle needs no notice.
+            obj.drop_untracked();
             continue;
         }
-        stack.extend(edges(&obj));
         index.insert(obj.addr(), graph.len());
+        push_edges(&obj, &mut |target| !index.contains_key(&target), &mut stack);
         graph.push(obj);
     }
     drop(stack);

@@ -300,11 +300,12 @@ impl AnyObj {
 
     /// The relationships this object has storage for: its fields and the
     /// backrefs used so far.
-    pub(crate) fn rel_refs(&self) -> Vec<RelRef> {
+    pub(crate) fn rel_refs(&self) -> impl Iterator<Item = RelRef> + use<> {
+        // The backref ids are copied out (nothing when there are none), so
+        // the caller may change the relationships while iterating.
         (0..self.meta().relationships.len())
             .map(RelRef::Field)
             .chain(self.0.backref_ids().into_iter().map(RelRef::Backref))
-            .collect()
     }
 
     /// Fails with `Borrowed` if `rel_mut(rel)` would fail now.

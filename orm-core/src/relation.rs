@@ -52,6 +52,17 @@ pub trait RelationshipField {
             f(obj.addr());
         }
     }
+    /// Pushes onto `out` a handle to every object the field refers to (its
+    /// contents and pending changes) whose address `keep` accepts, without
+    /// copying the others (the cycle collector's walk).
+    fn collect_into(&self, keep: &mut dyn FnMut(*const ()) -> bool, out: &mut Vec<AnyObj>) {
+        let (added, removed) = self.pending();
+        for obj in self.items().into_iter().chain(added).chain(removed) {
+            if keep(obj.addr()) {
+                out.push(obj);
+            }
+        }
+    }
     /// Puts the loaded items in the order they have in `order` (items not
     /// in it go last, in their current order).
     fn reorder(&mut self, order: &[AnyObj]) {
@@ -170,6 +181,12 @@ impl<T: Model> RelationshipField for One<T> {
     fn visit_addrs(&self, f: &mut dyn FnMut(*const ())) {
         if let Some(obj) = self.get() {
             f(obj.addr());
+        }
+    }
+
+    fn collect_into(&self, keep: &mut dyn FnMut(*const ()) -> bool, out: &mut Vec<AnyObj>) {
+        if let Some(obj) = self.get().filter(|o| keep(o.addr())) {
+            out.push(obj.erased());
         }
     }
 
@@ -394,6 +411,18 @@ impl<T: Model> RelationshipField for Many<T> {
             .flat_map(|p| p.add.as_slice().iter().chain(p.remove.as_slice()));
         for obj in self.items.as_slice().iter().chain(pending) {
             f(obj.addr());
+        }
+    }
+
+    fn collect_into(&self, keep: &mut dyn FnMut(*const ()) -> bool, out: &mut Vec<AnyObj>) {
+        let pending = self
+            .pending
+            .iter()
+            .flat_map(|p| p.add.as_slice().iter().chain(p.remove.as_slice()));
+        for obj in self.items.as_slice().iter().chain(pending) {
+            if keep(obj.addr()) {
+                out.push(obj.erased());
+            }
         }
     }
 

@@ -34,7 +34,7 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 
 pub use dialect::SqliteDialect;
 pub use manager::SqliteManager;
-pub use options::{SqliteOptions, DEFAULT_BUSY_TIMEOUT, DEFAULT_STATEMENT_CACHE};
+pub use options::{SqliteOptions, Synchronous, DEFAULT_BUSY_TIMEOUT, DEFAULT_STATEMENT_CACHE};
 
 use error::convert;
 

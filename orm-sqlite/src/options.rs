@@ -62,6 +62,13 @@ pub struct SqliteOptions {
     /// several threads wants. The mode is stored in the file and stays
     /// after the program ends. Default: false (the file keeps its mode).
     pub wal: bool,
+    /// How often SQLite waits for the disk (`PRAGMA synchronous`), or
+    /// `None` to keep SQLite's default (`FULL`). With
+    /// [`wal`](SqliteOptions#structfield.wal), [`Synchronous::Normal`] is
+    /// the usual choice: a commit is durable once the write-ahead log is
+    /// checkpointed, and the database is never corrupted by a crash.
+    /// Default: `None`.
+    pub synchronous: Option<Synchronous>,
     /// The pool of an engine opened on a file: how many connections and how
     /// long a checkout waits. Default: [`PoolOptions::default`].
     pub pool: PoolOptions,
@@ -75,6 +82,7 @@ impl Default for SqliteOptions {
             foreign_keys: true,
             statement_cache: DEFAULT_STATEMENT_CACHE,
             wal: false,
+            synchronous: None,
             pool: PoolOptions::default(),
         }
     }
@@ -116,6 +124,30 @@ impl SqliteOptions {
         self
     }
 
+    /// Sets [`synchronous`](SqliteOptions#structfield.synchronous).
+    ///
+    /// ```
+    /// use orm_sqlite::{SqliteOptions, Synchronous};
+    ///
+    /// # fn main() -> Result<(), orm_core::DbError> {
+    /// let path = std::env::temp_dir().join(format!("orm-doc-sync-{}.db", std::process::id()));
+    /// let engine = SqliteOptions::new()
+    ///     .wal(true)
+    ///     .synchronous(Synchronous::Normal)
+    ///     .open(&path)?;
+    /// let rows = engine.query("PRAGMA synchronous", &[])?;
+    /// assert_eq!(rows[0][0], orm_core::Value::Integer(1)); // NORMAL
+    /// # drop(engine);
+    /// # for suffix in ["", "-wal", "-shm"] {
+    /// #     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    /// # }
+    /// # Ok(()) }
+    /// ```
+    pub fn synchronous(mut self, level: Synchronous) -> Self {
+        self.synchronous = Some(level);
+        self
+    }
+
     /// Sets [`pool`](SqliteOptions#structfield.pool).
     pub fn pool(mut self, pool: PoolOptions) -> Self {
         self.pool = pool;
@@ -150,6 +182,10 @@ impl SqliteOptions {
             conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
                 .map_err(convert)?;
         }
+        if let Some(level) = self.synchronous {
+            conn.execute_batch(&format!("PRAGMA synchronous = {}", level.pragma()))
+                .map_err(convert)?;
+        }
         Ok(())
     }
 
@@ -171,3 +207,30 @@ impl SqliteOptions {
 
 /// The longest busy timeout SQLite accepts: `i32::MAX` milliseconds.
 const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
+
+/// The values of [`SqliteOptions::synchronous`]: how often SQLite waits for
+/// the disk to confirm a write (`PRAGMA synchronous`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Synchronous {
+    /// Never: fastest; a power loss may lose or corrupt recent commits.
+    Off,
+    /// At the critical moments only: with WAL, a commit may be lost on
+    /// power loss until the log is checkpointed, but the database stays
+    /// consistent.
+    Normal,
+    /// At every commit (SQLite's default).
+    Full,
+    /// As `Full`, and also after unlinking a rollback journal.
+    Extra,
+}
+
+impl Synchronous {
+    fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Off => "OFF",
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Full => "FULL",
+            Synchronous::Extra => "EXTRA",
+        }
+    }
+}
