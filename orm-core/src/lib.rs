@@ -101,6 +101,7 @@
 //! asks ([`Session::refresh`], [`Session::expire`]).
 #![warn(missing_docs)]
 
+mod aggregate;
 mod cycles;
 mod ddl;
 mod dependency;
@@ -123,6 +124,7 @@ mod query;
 mod registry;
 mod relation;
 mod retry;
+mod select;
 mod session;
 mod sql;
 mod state;
@@ -130,6 +132,10 @@ mod sync;
 mod unitofwork;
 mod value;
 
+pub use aggregate::{
+    avg, count, count_all, count_distinct, max, min, sum, Agg, AggOrder, Aggregated, Nullable,
+    Numeric, Star,
+};
 pub use cycles::collect_cycles;
 pub use engine::{
     Connection, Dialect, Engine, EngineConnection, ExecOutcome, IsolationLevel, Statement,
@@ -152,6 +158,10 @@ pub use query::{selectin, IntoKey, LoadPath, Query};
 pub use registry::{Direction, Registry, RegistryBuilder};
 pub use relation::{Col, Many, One, Rel, RelationKind, RelationshipField};
 pub use retry::{transaction_with_retry, RetryPolicy};
+pub use select::{
+    HavingCondition, Select, SelectItem, SelectOrder, SelectOrdering, SelectRoot, Selectable,
+    Selection, Single,
+};
 pub use session::Session;
 pub use state::ObjectState;
 pub use value::{ColumnType, SqlType, Value};

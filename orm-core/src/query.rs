@@ -48,14 +48,14 @@ use crate::value::{ColumnType, Value};
 /// # Ok(()) }
 /// ```
 pub struct Query<'s, T: Model, J = ()> {
-    session: &'s Session,
-    filter: Condition,
-    order: Vec<OrderTerm>,
-    eager: Vec<Vec<RelRef>>,
-    page: crate::loading::Page,
-    distinct: bool,
-    joins: Vec<JoinStep>,
-    _model: PhantomData<fn() -> (T, J)>,
+    pub(crate) session: &'s Session,
+    pub(crate) filter: Condition,
+    pub(crate) order: Vec<OrderTerm>,
+    pub(crate) eager: Vec<Vec<RelRef>>,
+    pub(crate) page: crate::loading::Page,
+    pub(crate) distinct: bool,
+    pub(crate) joins: Vec<JoinStep>,
+    pub(crate) _model: PhantomData<fn() -> (T, J)>,
 }
 
 /// A chain of relationships to load eagerly with a query, built by
