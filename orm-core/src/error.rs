@@ -186,6 +186,18 @@ pub enum Error {
         table: &'static str,
     },
 
+    /// A bulk [`update`](crate::Query::update) or
+    /// [`delete`](crate::Query::delete) asks for what one UPDATE or DELETE
+    /// statement cannot do (a join, an order or window, no assignment, a
+    /// new primary key); nothing was sent.
+    #[error("cannot bulk update or delete {model}: {reason}")]
+    UnsupportedBulk {
+        /// The model of the query.
+        model: &'static str,
+        /// What is not possible.
+        reason: &'static str,
+    },
+
     /// A query binds more values than the backend accepts in one statement
     /// and cannot be split into several that give the same rows; nothing
     /// was sent.

@@ -102,6 +102,7 @@
 #![warn(missing_docs)]
 
 mod aggregate;
+mod bulk;
 mod cycles;
 mod ddl;
 mod dependency;
@@ -136,6 +137,7 @@ pub use aggregate::{
     avg, count, count_all, count_distinct, max, min, sum, Agg, AggOrder, Aggregated, Nullable,
     Numeric, Star,
 };
+pub use bulk::{Assigned, Assignment, Assignments, ColExpr, SetValue};
 pub use cycles::collect_cycles;
 pub use engine::{
     Connection, Dialect, Engine, EngineConnection, ExecOutcome, IsolationLevel, Statement,

@@ -550,6 +550,51 @@ pub(crate) fn select(
     b.sql
 }
 
+/// `UPDATE t SET a = ?, b = b + ? [WHERE ...] RETURNING k, a, b`.
+pub(crate) fn bulk_update(
+    dialect: &dyn Dialect,
+    meta: &'static ModelMeta,
+    set: &[(usize, crate::bulk::AssignedValue)],
+    filter: &Condition,
+    returning: &[usize],
+) -> String {
+    let mut b = Builder::new(dialect);
+    b.sources.push((meta.table, meta.columns));
+    b.push("UPDATE ").ident(meta.table).push(" SET ");
+    for (i, (column, value)) in set.iter().enumerate() {
+        if i > 0 {
+            b.push(", ");
+        }
+        b.ident(meta.columns[*column].name).push(" = ");
+        match value {
+            crate::bulk::AssignedValue::Value(_)
+            | crate::bulk::AssignedValue::Unstorable { .. } => b.placeholder(),
+            crate::bulk::AssignedValue::Arith { column, op, .. } => b
+                .ident(meta.columns[*column].name)
+                .push(op.sql())
+                .placeholder(),
+        };
+    }
+    where_clause(&mut b, meta, None, filter);
+    b.push(" RETURNING ").column_list(meta, returning);
+    b.sql
+}
+
+/// `DELETE FROM t [WHERE ...] RETURNING k`.
+pub(crate) fn bulk_delete(
+    dialect: &dyn Dialect,
+    meta: &'static ModelMeta,
+    filter: &Condition,
+    returning: &[usize],
+) -> String {
+    let mut b = Builder::new(dialect);
+    b.sources.push((meta.table, meta.columns));
+    b.push("DELETE FROM ").ident(meta.table);
+    where_clause(&mut b, meta, None, filter);
+    b.push(" RETURNING ").column_list(meta, returning);
+    b.sql
+}
+
 /// The shape of a query of columns and aggregates ([`crate::Select`]).
 pub(crate) struct ItemsShape<'a> {
     pub items: &'a [SelectItem],
