@@ -6,7 +6,6 @@
 use std::marker::PhantomData;
 
 use crate::filter::{AggFunc, CmpOp, Expr, Filter};
-use crate::model::Model;
 use crate::operators::Operand;
 use crate::relation::Col;
 use crate::value::{ColumnType, NotOption, Value};
@@ -92,7 +91,7 @@ fn agg<M, R>(func: AggFunc, column: usize) -> Agg<M, R> {
 /// assert_eq!(per_year, [(1999, 1), (2001, 2)]);
 /// # Ok(()) }
 /// ```
-pub fn count<M: Model, V: ColumnType>(column: Col<M, V>) -> Agg<M, i64> {
+pub fn count<M, V: ColumnType>(column: Col<M, V>) -> Agg<M, i64> {
     agg(AggFunc::Count, column.index())
 }
 
@@ -115,7 +114,7 @@ pub fn count<M: Model, V: ColumnType>(column: Col<M, V>) -> Agg<M, i64> {
 /// assert_eq!(years, 2);
 /// # Ok(()) }
 /// ```
-pub fn count_distinct<M: Model, V: ColumnType>(column: Col<M, V>) -> Agg<M, i64> {
+pub fn count_distinct<M, V: ColumnType>(column: Col<M, V>) -> Agg<M, i64> {
     agg(AggFunc::CountDistinct, column.index())
 }
 
@@ -174,7 +173,7 @@ pub fn count_all() -> Agg<Star, i64> {
 /// assert_eq!(total, Some(7));
 /// # Ok(()) }
 /// ```
-pub fn sum<M: Model, V: Numeric>(column: Col<M, V>) -> Agg<M, V::Sum> {
+pub fn sum<M, V: Numeric>(column: Col<M, V>) -> Agg<M, V::Sum> {
     agg(
         AggFunc::Sum {
             integral: V::INTEGRAL,
@@ -202,7 +201,7 @@ pub fn sum<M: Model, V: Numeric>(column: Col<M, V>) -> Agg<M, V::Sum> {
 /// assert_eq!(session.select(orm_core::avg(Book::copies)).one()?, Some(3.5));
 /// # Ok(()) }
 /// ```
-pub fn avg<M: Model, V: Numeric>(column: Col<M, V>) -> Agg<M, Option<f64>> {
+pub fn avg<M, V: Numeric>(column: Col<M, V>) -> Agg<M, Option<f64>> {
     agg(AggFunc::Avg, column.index())
 }
 
@@ -225,7 +224,7 @@ pub fn avg<M: Model, V: Numeric>(column: Col<M, V>) -> Agg<M, Option<f64>> {
 /// assert_eq!((first.as_deref(), oldest), (Some("a"), Some(1999)));
 /// # Ok(()) }
 /// ```
-pub fn min<M: Model, V: Nullable>(column: Col<M, V>) -> Agg<M, V::Nullable> {
+pub fn min<M, V: Nullable>(column: Col<M, V>) -> Agg<M, V::Nullable> {
     agg(AggFunc::Min, column.index())
 }
 
@@ -247,7 +246,7 @@ pub fn min<M: Model, V: Nullable>(column: Col<M, V>) -> Agg<M, V::Nullable> {
 /// assert_eq!(session.select(orm_core::max(Book::year)).one()?, Some(2001));
 /// # Ok(()) }
 /// ```
-pub fn max<M: Model, V: Nullable>(column: Col<M, V>) -> Agg<M, V::Nullable> {
+pub fn max<M, V: Nullable>(column: Col<M, V>) -> Agg<M, V::Nullable> {
     agg(AggFunc::Max, column.index())
 }
 

@@ -174,9 +174,8 @@ pub enum Error {
     },
 
     /// A query joins a table that is already in it (a self-referential
-    /// relationship, or two paths to one model): that needs table aliases,
-    /// which joins do not make yet.
-    #[error("cannot join {model}.{relationship}: table `{table}` is already in the query (self-referential joins are not supported yet)")]
+    /// relationship, or two paths to one model) without an alias.
+    #[error("cannot join {model}.{relationship}: table `{table}` is already in the query; join it under an alias with `join_aliased` and name its columns with `.aliased()`")]
     UnsupportedJoin {
         /// The model the join starts from.
         model: &'static str,

@@ -145,7 +145,7 @@ pub use engine::{
 };
 pub use error::{ConfigError, DbError, DbErrorKind, Error, Result};
 pub use filter::{Condition, Filter};
-pub use join::{Here, InQuery, There};
+pub use join::{Aliased, Here, InQuery, There};
 pub use meta::{
     BackrefId, BackrefMeta, Cardinality, Cascade, ColumnMeta, Lazy, ModelMeta, PassiveDeletes,
     ReferentialAction, RelRef, RelationshipMeta, Secondary, TableConstraint, TableMeta,

@@ -83,7 +83,7 @@ pub trait TextColumn: ColumnType {}
 impl TextColumn for String {}
 impl TextColumn for Option<String> {}
 
-impl<M: Model, V: ColumnType> Col<M, V> {
+impl<M, V: ColumnType> Col<M, V> {
     fn compare(self, op: CmpOp, value: Value) -> Filter<M> {
         Filter::from_expr(Expr::Cmp {
             column: self.index(),
@@ -322,7 +322,7 @@ impl<M: Model, V: ColumnType> Col<M, V> {
     }
 }
 
-impl<M: Model, V: TextColumn> Col<M, V> {
+impl<M, V: TextColumn> Col<M, V> {
     fn pattern(self, pattern: String, negated: bool, fold_case: bool, escaped: bool) -> Filter<M> {
         Filter::from_expr(Expr::Like {
             column: self.index(),

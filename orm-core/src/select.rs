@@ -12,7 +12,7 @@
 use crate::aggregate::{Agg, AggOrder, Aggregated, Star};
 use crate::error::{Error, Result};
 use crate::filter::{AggFunc, Condition, Filter};
-use crate::join::{source_of, InQuery};
+use crate::join::{source_of, Aliased, InQuery};
 use crate::model::Model;
 use crate::operators::{Nulls, Order};
 use crate::query::Query;
@@ -90,6 +90,44 @@ fn read_error<M: Model>(source: Error, column: Option<usize>) -> Error {
 impl<L, M, R, I> Selectable<L, I> for Agg<M, R>
 where
     L: InQuery<M, I>,
+    M: Model,
+    R: ColumnType,
+{
+    type Output = R;
+    fn item(&self, joins: usize) -> SelectItem {
+        SelectItem {
+            source: source_of(L::POSITION, joins),
+            column: self.column,
+            func: Some(self.func),
+        }
+    }
+    fn read(value: Value) -> Result<R> {
+        R::from_value(value).map_err(|e| read_error::<M>(e, None))
+    }
+}
+
+impl<L, M, V, I> Selectable<L, I> for Col<Aliased<M>, V>
+where
+    L: InQuery<Aliased<M>, I>,
+    M: Model,
+    V: ColumnType,
+{
+    type Output = V;
+    fn item(&self, joins: usize) -> SelectItem {
+        SelectItem {
+            source: source_of(L::POSITION, joins),
+            column: self.index(),
+            func: None,
+        }
+    }
+    fn read(value: Value) -> Result<V> {
+        V::from_value(value).map_err(|e| read_error::<M>(e, None))
+    }
+}
+
+impl<L, M, R, I> Selectable<L, I> for Agg<Aliased<M>, R>
+where
+    L: InQuery<Aliased<M>, I>,
     M: Model,
     R: ColumnType,
 {
@@ -246,6 +284,22 @@ impl<L: InQuery<M, I>, M: Model, I> HavingCondition<L, I> for Filter<Aggregated<
     }
 }
 
+impl<L: InQuery<Aliased<M>, I>, M: Model, I> HavingCondition<L, I>
+    for Filter<Aggregated<Aliased<M>>>
+{
+    fn condition(self, joins: usize) -> Condition {
+        self.into_condition()
+            .on_source(source_of(L::POSITION, joins))
+    }
+}
+
+impl<L: InQuery<Aliased<M>, I>, M: Model, I> HavingCondition<L, I> for Filter<Aliased<M>> {
+    fn condition(self, joins: usize) -> Condition {
+        self.into_condition()
+            .on_source(source_of(L::POSITION, joins))
+    }
+}
+
 impl<L> HavingCondition<L, Star> for Filter<Aggregated<Star>> {
     fn condition(self, _joins: usize) -> Condition {
         self.into_condition()
@@ -272,7 +326,7 @@ pub trait SelectOrdering<L, I> {
     fn term(self, joins: usize) -> SelectOrder;
 }
 
-impl<L: InQuery<M, I>, M: Model, I> SelectOrdering<L, I> for Order<M> {
+impl<L: InQuery<M, I>, M, I> SelectOrdering<L, I> for Order<M> {
     fn term(self, joins: usize) -> SelectOrder {
         SelectOrder {
             item: SelectItem {
@@ -286,7 +340,7 @@ impl<L: InQuery<M, I>, M: Model, I> SelectOrdering<L, I> for Order<M> {
     }
 }
 
-impl<L: InQuery<M, I>, M: Model, V, I> SelectOrdering<L, I> for Col<M, V> {
+impl<L: InQuery<M, I>, M, V, I> SelectOrdering<L, I> for Col<M, V> {
     fn term(self, joins: usize) -> SelectOrder {
         SelectOrdering::<L, I>::term(Order::<M>::from(self), joins)
     }
@@ -303,6 +357,26 @@ impl<L: InQuery<M, I>, M: Model, I> SelectOrdering<L, I> for AggOrder<M> {
             descending: self.descending,
             nulls: self.nulls,
         }
+    }
+}
+
+impl<L: InQuery<Aliased<M>, I>, M: Model, I> SelectOrdering<L, I> for AggOrder<Aliased<M>> {
+    fn term(self, joins: usize) -> SelectOrder {
+        SelectOrder {
+            item: SelectItem {
+                source: source_of(L::POSITION, joins),
+                column: self.column,
+                func: Some(self.func),
+            },
+            descending: self.descending,
+            nulls: self.nulls,
+        }
+    }
+}
+
+impl<L: InQuery<Aliased<M>, I>, M: Model, R, I> SelectOrdering<L, I> for Agg<Aliased<M>, R> {
+    fn term(self, joins: usize) -> SelectOrder {
+        SelectOrdering::<L, I>::term(self.asc(), joins)
     }
 }
 
@@ -484,6 +558,24 @@ impl<'s, T: Model, J, S> Select<'s, T, J, S> {
         }
     }
 
+    /// Joins the target of a relationship under an alias; see
+    /// [`Query::join_aliased`].
+    pub fn join_aliased<O: Model, F: RelationKind, I>(
+        self,
+        rel: Rel<O, F>,
+    ) -> Select<'s, T, (crate::join::Aliased<F::Target>, J), S>
+    where
+        (T, J): InQuery<O, I>,
+    {
+        Select {
+            query: self.query.join_aliased(rel),
+            selection: self.selection,
+            group_by: self.group_by,
+            having: self.having,
+            order: self.order,
+        }
+    }
+
     /// Groups the rows by a column (`GROUP BY`), of the queried model or a
     /// joined one; each call adds a column. Every column of the select list
     /// that is not aggregated should be among them (SQLite accepts less,
@@ -510,7 +602,7 @@ impl<'s, T: Model, J, S> Select<'s, T, J, S> {
     /// assert_eq!(spans, [("crime".into(), Some(1980), Some(1980)), ("sf".into(), Some(1999), Some(2001))]);
     /// # Ok(()) }
     /// ```
-    pub fn group_by<M: Model, V, I>(mut self, column: Col<M, V>) -> Self
+    pub fn group_by<M, V, I>(mut self, column: Col<M, V>) -> Self
     where
         (T, J): InQuery<M, I>,
     {

@@ -14,7 +14,7 @@ struct Builder<'d> {
     params: usize,
     /// The FROM-clause entries a condition's `Source` nodes refer to:
     /// `(qualifier, columns)`.
-    sources: Vec<(&'static str, &'static [ColumnMeta])>,
+    sources: Vec<(&'d str, &'static [ColumnMeta])>,
     /// Set while writing the test of an `Expr::Aggregate`: its column is
     /// written inside this aggregate.
     wrap: Option<AggFunc>,
@@ -318,28 +318,36 @@ impl<'d> Builder<'d> {
 
     /// `t JOIN u ON ... JOIN v ON ...`: the root table and its joins
     /// (whose FROM entries are in `sources` already).
-    fn tables_and_joins(&mut self, meta: &ModelMeta, joins: &[crate::join::Join]) -> &mut Self {
+    fn tables_and_joins(&mut self, meta: &ModelMeta, joins: &'d [crate::join::Join]) -> &mut Self {
         self.ident(meta.table);
         for join in joins {
             let from = self.sources[join.key.from];
             self.push(" JOIN ");
-            let target = (join.table, join.columns);
+            let target = (join.qualifier(), join.columns);
+            let table = |b: &mut Self| {
+                b.ident(join.table);
+                if let Some(alias) = &join.alias {
+                    b.push(" AS ").ident(alias);
+                }
+                b.push(" ON ");
+            };
             match (&join.key.secondary, join.secondary) {
                 (Some((_, remote)), Some(assoc)) => {
                     self.ident(assoc.0).push(" ON ");
                     self.on_pairs(&join.key.on, from, assoc);
-                    self.push(" JOIN ").ident(join.table).push(" ON ");
+                    self.push(" JOIN ");
+                    table(self);
                     self.on_pairs(remote, assoc, target);
                 }
                 _ => {
-                    self.ident(join.table).push(" ON ");
+                    table(self);
                     self.on_pairs(&join.key.on, from, target);
                 }
             }
             if !join.filter.is_empty() {
                 self.push(" AND ").expr(
                     join.columns,
-                    Some(join.table),
+                    Some(join.qualifier()),
                     &join.filter.expr,
                     Within::And,
                 );
@@ -484,22 +492,22 @@ pub(crate) fn delete(dialect: &dyn Dialect, meta: &ModelMeta, key: &[usize]) -> 
 /// `SELECT [DISTINCT] <all columns> FROM t [WHERE ...] [ORDER BY ...]
 /// [LIMIT ? OFFSET ?]`, or what [`SelectShape::output`] asks for instead
 /// of the rows.
-pub(crate) fn select(
-    dialect: &dyn Dialect,
+pub(crate) fn select<'a>(
+    dialect: &'a dyn Dialect,
     meta: &'static ModelMeta,
-    shape: &SelectShape<'_>,
+    shape: &SelectShape<'a>,
 ) -> String {
     let mut b = Builder::new(dialect);
     let joined = !shape.joins.is_empty();
     let root = joined.then_some(meta.table);
     b.sources.push((meta.table, meta.columns));
     for join in shape.joins {
-        b.sources.push((join.table, join.columns));
+        b.sources.push((join.qualifier(), join.columns));
     }
-    let from = |b: &mut Builder<'_>| {
+    let from = |b: &mut Builder<'a>| {
         b.tables_and_joins(meta, shape.joins);
     };
-    let rows = |b: &mut Builder<'_>, order: &[OrderTerm]| {
+    let rows = |b: &mut Builder<'a>, order: &[OrderTerm]| {
         b.push("SELECT ");
         if shape.distinct {
             b.push("DISTINCT ");
@@ -610,17 +618,17 @@ pub(crate) struct ItemsShape<'a> {
 /// `SELECT [DISTINCT] items FROM t [JOIN ...] [WHERE ...] [GROUP BY ...]
 /// [HAVING ...] [ORDER BY ...] [LIMIT ? OFFSET ?]`; columns are qualified
 /// with their table when the query joins others.
-pub(crate) fn select_items(
-    dialect: &dyn Dialect,
+pub(crate) fn select_items<'a>(
+    dialect: &'a dyn Dialect,
     meta: &'static ModelMeta,
-    shape: &ItemsShape<'_>,
+    shape: &ItemsShape<'a>,
 ) -> String {
     let mut b = Builder::new(dialect);
     let joined = !shape.joins.is_empty();
     let root = joined.then_some(meta.table);
     b.sources.push((meta.table, meta.columns));
     for join in shape.joins {
-        b.sources.push((join.table, join.columns));
+        b.sources.push((join.qualifier(), join.columns));
     }
     b.push("SELECT ");
     if shape.distinct {
