@@ -33,6 +33,14 @@ pub struct Volume {
     pub shelf: One<Shelf>,
 }
 
+/// A counter with an unsigned column, for values the database cannot store.
+#[derive(Model, Debug, Default)]
+pub struct Tally {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    pub n: u64,
+}
+
 fn registry() -> std::sync::Arc<Registry> {
     Registry::builder().model::<Shelf>().build().unwrap()
 }
@@ -243,6 +251,17 @@ backend_tests! {
         let nothing = session.query::<Volume>().update(Vec::new());
         assert!(matches!(nothing, Err(Error::UnsupportedBulk { .. })), "{nothing:?}");
         assert!(sql(&engine).is_empty());
+        // A value no column can hold.
+        let registry = Registry::builder().model::<Tally>().build()?;
+        let (engine, session) = setup(&registry);
+        session.add(&Obj::new(Tally { n: 1, ..Default::default() }))?;
+        session.commit()?;
+        engine.take_recorded();
+        let huge = session.query::<Tally>().update(Tally::n.set(u64::MAX));
+        assert!(matches!(huge, Err(Error::Unstorable { .. })), "{huge:?}");
+        assert!(sql(&engine).is_empty());
+        assert_eq!(session.query::<Tally>().update(Tally::n.set(Tally::n + 1_u64))?, 1);
+        assert_eq!(rows(&engine, "SELECT n FROM tally"), ["2"]);
         Ok(())
     }
 }

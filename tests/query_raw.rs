@@ -86,6 +86,12 @@ backend_tests! {
         assert_eq!(all.len(), 3);
         assert!(all.iter().zip(&works).all(|(a, b)| a.ptr_eq(b)));
         assert_eq!(all[2].borrow().title, "Ubik (draft)");
+        // Names that differ only in case match (PostgreSQL folds unquoted ones).
+        let cased = session.query_sql::<Work>(
+            "SELECT id AS \"ID\", writer_id AS \"Writer_Id\", title AS \"TITLE\", year, rating FROM work WHERE id = ?",
+            (1,),
+        )?;
+        assert!(cased[0].ptr_eq(&works[0]));
         Ok(())
     }
 

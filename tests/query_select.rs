@@ -364,6 +364,28 @@ backend_tests! {
     }
 
     #[test]
+    fn a_value_that_does_not_convert_names_its_column_and_long_lists_are_refused() -> orm_core::Result<()> {
+        let registry = registry();
+        let (engine, session) = setup(&registry);
+        stored(&engine, &session)?;
+        // `year` is an i32 field; a stored value beyond it reads back as an error.
+        engine.execute("UPDATE book SET year = 10000000000 WHERE title = 'B1'", &[])?;
+        let out_of_range = session.select((Book::title, Book::year)).all();
+        assert!(
+            matches!(&out_of_range, Err(Error::Column { model: "Book", column: "year", .. })),
+            "{out_of_range:?}"
+        );
+        let max_year = session.select(max(Book::year)).one();
+        assert!(matches!(&max_year, Err(Error::Column { model: "Book", column: "year", .. })), "{max_year:?}");
+        engine.take_recorded();
+        let ids: Vec<i64> = (0..70_000).collect();
+        let refused = session.select(Book::title).filter(Book::id.in_(ids)).all();
+        assert!(matches!(refused, Err(Error::TooManyParameters { model: "Book", .. })), "{refused:?}");
+        assert!(selects(&engine).is_empty(), "refused before any SQL");
+        Ok(())
+    }
+
+    #[test]
     fn selected_values_bypass_the_identity_map() -> orm_core::Result<()> {
         let registry = registry();
         let (engine, session) = setup(&registry);

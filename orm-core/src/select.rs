@@ -53,7 +53,7 @@ pub trait Selectable<L, I> {
     /// The item, in a query with `joins` joins.
     fn item(&self, joins: usize) -> SelectItem;
     /// Converts the item's value in a row.
-    fn read(value: Value) -> Result<Self::Output>;
+    fn read(&self, value: Value) -> Result<Self::Output>;
 }
 
 impl<L, M, V, I> Selectable<L, I> for Col<M, V>
@@ -70,19 +70,18 @@ where
             func: None,
         }
     }
-    fn read(value: Value) -> Result<V> {
-        V::from_value(value).map_err(|e| read_error::<M>(e, None))
+    fn read(&self, value: Value) -> Result<V> {
+        V::from_value(value).map_err(|e| read_error::<M>(e, self.index()))
     }
 }
 
-/// The column a read error names: the column of `M` when known.
-fn read_error<M: Model>(source: Error, column: Option<usize>) -> Error {
+/// A value of the select list that does not convert, named by the model
+/// and column it reads (an aggregate names the column it aggregates).
+fn read_error<M: Model>(source: Error, column: usize) -> Error {
     let meta = M::meta();
     Error::Column {
         model: meta.name,
-        column: column
-            .and_then(|c| meta.columns.get(c))
-            .map_or("(aggregate)", |c| c.name),
+        column: meta.columns.get(column).map_or("?", |c| c.name),
         source: Box::new(source),
     }
 }
@@ -101,8 +100,8 @@ where
             func: Some(self.func),
         }
     }
-    fn read(value: Value) -> Result<R> {
-        R::from_value(value).map_err(|e| read_error::<M>(e, None))
+    fn read(&self, value: Value) -> Result<R> {
+        R::from_value(value).map_err(|e| read_error::<M>(e, self.column))
     }
 }
 
@@ -120,8 +119,8 @@ where
             func: None,
         }
     }
-    fn read(value: Value) -> Result<V> {
-        V::from_value(value).map_err(|e| read_error::<M>(e, None))
+    fn read(&self, value: Value) -> Result<V> {
+        V::from_value(value).map_err(|e| read_error::<M>(e, self.index()))
     }
 }
 
@@ -139,8 +138,8 @@ where
             func: Some(self.func),
         }
     }
-    fn read(value: Value) -> Result<R> {
-        R::from_value(value).map_err(|e| read_error::<M>(e, None))
+    fn read(&self, value: Value) -> Result<R> {
+        R::from_value(value).map_err(|e| read_error::<M>(e, self.column))
     }
 }
 
@@ -153,7 +152,7 @@ impl<L> Selectable<L, Star> for Agg<Star, i64> {
             func: Some(AggFunc::CountAll),
         }
     }
-    fn read(value: Value) -> Result<i64> {
+    fn read(&self, value: Value) -> Result<i64> {
         i64::from_value(value)
     }
 }
@@ -172,7 +171,7 @@ pub trait Selection<L, I> {
     /// The items, in a query with `joins` joins.
     fn items(&self, joins: usize) -> Vec<SelectItem>;
     /// Converts one row (one value per item, in order).
-    fn read(row: &mut std::vec::IntoIter<Value>) -> Result<Self::Output>;
+    fn read(&self, row: &mut std::vec::IntoIter<Value>) -> Result<Self::Output>;
 }
 
 /// [`Selection`]'s index for a single item.
@@ -188,8 +187,8 @@ impl<L, I, A: Selectable<L, I>> Selection<L, Single<I>> for A {
     fn items(&self, joins: usize) -> Vec<SelectItem> {
         vec![self.item(joins)]
     }
-    fn read(row: &mut std::vec::IntoIter<Value>) -> Result<A::Output> {
-        A::read(next(row)?)
+    fn read(&self, row: &mut std::vec::IntoIter<Value>) -> Result<A::Output> {
+        Selectable::read(self, next(row)?)
     }
 }
 
@@ -200,8 +199,8 @@ macro_rules! tuple_selection {
             fn items(&self, joins: usize) -> Vec<SelectItem> {
                 vec![$(self.$field.item(joins)),+]
             }
-            fn read(row: &mut std::vec::IntoIter<Value>) -> Result<Self::Output> {
-                Ok(($($name::read(next(row)?)?,)+))
+            fn read(&self, row: &mut std::vec::IntoIter<Value>) -> Result<Self::Output> {
+                Ok(($(self.$field.read(next(row)?)?,)+))
             }
         }
     )*};
@@ -786,7 +785,7 @@ impl<'s, T: Model, J, S> Select<'s, T, J, S> {
         rows.into_iter()
             .map(|row| {
                 let mut values = row.into_iter();
-                S::read(&mut values)
+                self.selection.read(&mut values)
             })
             .collect()
     }
