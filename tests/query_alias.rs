@@ -140,6 +140,38 @@ backend_tests! {
     }
 
     #[test]
+    fn any_and_has_on_the_aliased_side() -> orm_core::Result<()> {
+        let registry = registry();
+        let (engine, session) = setup(&registry);
+        let [root, _, _, c] = tree(&engine, &session)?;
+        // Grandparents: a node with a child that has children.
+        let grandparents = session
+            .query::<Node>()
+            .join_aliased(Node::children)
+            .filter(Node::children.aliased().any(orm_core::Filter::always()))
+            .distinct()
+            .all()?;
+        assert_eq!(grandparents.len(), 1);
+        assert!(grandparents[0].ptr_eq(&root));
+        // Grandchildren of root: the parent's parent is named "root".
+        let grandchildren = session
+            .query::<Node>()
+            .join_aliased(Node::parent)
+            .filter(Node::parent.aliased().has(Node::name.eq("root")))
+            .all()?;
+        assert_eq!(grandchildren.len(), 1);
+        assert!(grandchildren[0].ptr_eq(&c));
+        assert_eq!(
+            selects(&engine),
+            [
+                "SELECT DISTINCT node.id, node.parent_id, node.name, node.rank FROM node JOIN node AS node_1 ON node.id = node_1.parent_id WHERE EXISTS (SELECT 1 FROM node WHERE node.parent_id = node_1.id)".to_owned(),
+                format!("{NODE} JOIN node AS node_1 ON node.parent_id = node_1.id WHERE EXISTS (SELECT 1 FROM node WHERE node.id = node_1.parent_id AND node.name = ?) ['root']"),
+            ]
+        );
+        Ok(())
+    }
+
+    #[test]
     fn an_unaliased_self_join_is_refused_with_a_hint() -> orm_core::Result<()> {
         let registry = registry();
         let (engine, session) = setup(&registry);

@@ -6,7 +6,7 @@
 use std::marker::PhantomData;
 
 use crate::error::{Error, Result};
-use crate::filter::Condition;
+use crate::filter::{Condition, Filter};
 use crate::meta::{ColumnMeta, RelRef};
 use crate::registry::{Direction, Registry};
 
@@ -63,6 +63,78 @@ impl<M: crate::model::Model, V> crate::relation::Col<M, V> {
     /// ```
     pub fn aliased(self) -> crate::relation::Col<Aliased<M>, V> {
         crate::relation::Col::new(self.index())
+    }
+}
+
+impl<M: crate::model::Model, F> crate::relation::Rel<M, F> {
+    /// The same relationship of the aliased copy of `M` that
+    /// [`Query::join_aliased`](crate::Query::join_aliased) joins, for
+    /// `any` / `has` on that copy (`Node::children.aliased().any(..)`:
+    /// the joined node has a child that ...).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # #[derive(Model, Debug, Default)]
+    /// # pub struct Node {
+    /// #     #[column(primary_key)] pub id: Option<i64>,
+    /// #     #[column(foreign_key = "node.id")] pub parent_id: Option<i64>,
+    /// #     #[relationship(back_populates = "parent")] pub children: Many<Node>,
+    /// #     #[relationship(back_populates = "children")] pub parent: One<Node>,
+    /// # }
+    /// let with_grandchildren = Node::children.aliased().any(orm_core::Filter::always());
+    /// # let _ = with_grandchildren;
+    /// ```
+    pub fn aliased(self) -> crate::relation::Rel<Aliased<M>, F> {
+        match self.rel_ref() {
+            RelRef::Field(index) => crate::relation::Rel::new(index),
+            RelRef::Backref(id) => crate::relation::Rel::backref(id.origin, id.index),
+        }
+    }
+}
+
+impl<M: crate::model::Model, T: crate::model::Model>
+    crate::relation::Rel<Aliased<M>, crate::relation::Many<T>>
+{
+    /// [`any`](crate::Rel::any) on the aliased copy of `M`: a filter for
+    /// the joined side of a self-referential join.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # #[derive(Model, Debug, Default)]
+    /// # pub struct Node {
+    /// #     #[column(primary_key)] pub id: Option<i64>, pub name: String,
+    /// #     #[column(foreign_key = "node.id")] pub parent_id: Option<i64>,
+    /// #     #[relationship(back_populates = "parent")] pub children: Many<Node>,
+    /// #     #[relationship(back_populates = "children")] pub parent: One<Node>,
+    /// # }
+    /// let child_has_leaf: orm_core::Filter<orm_core::Aliased<Node>> =
+    ///     Node::children.aliased().any(Node::name.eq("leaf"));
+    /// # let _ = child_has_leaf;
+    /// ```
+    pub fn any(self, filter: Filter<T>) -> Filter<Aliased<M>> {
+        crate::operators::exists::<M, T, Aliased<M>>(self.rel_ref(), filter)
+    }
+}
+
+impl<M: crate::model::Model, T: crate::model::Model>
+    crate::relation::Rel<Aliased<M>, crate::relation::One<T>>
+{
+    /// [`has`](crate::Rel::has) on the aliased copy of `M`.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # #[derive(Model, Debug, Default)]
+    /// # pub struct Node {
+    /// #     #[column(primary_key)] pub id: Option<i64>, pub name: String,
+    /// #     #[column(foreign_key = "node.id")] pub parent_id: Option<i64>,
+    /// #     #[relationship(back_populates = "parent")] pub children: Many<Node>,
+    /// #     #[relationship(back_populates = "children")] pub parent: One<Node>,
+    /// # }
+    /// let under_root = Node::parent.aliased().has(Node::name.eq("root"));
+    /// # let _ = under_root;
+    /// ```
+    pub fn has(self, filter: Filter<T>) -> Filter<Aliased<M>> {
+        crate::operators::exists::<M, T, Aliased<M>>(self.rel_ref(), filter)
     }
 }
 
