@@ -166,6 +166,23 @@ pub trait Connection {
     /// Runs a query and returns all rows.
     fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, DbError>;
 
+    /// Runs a query and returns the names of its columns with all rows,
+    /// for raw SQL mapped by name
+    /// ([`Session::query_sql`](crate::Session::query_sql)). The default
+    /// reports that the backend cannot name them; both backends of this
+    /// project do, and a wrapping connection should forward it.
+    fn query_columns(
+        &self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<(Vec<String>, Vec<Vec<Value>>), DbError> {
+        let _ = (sql, params);
+        Err(DbError::new(
+            crate::error::DbErrorKind::Other,
+            "this backend does not report the column names of a query",
+        ))
+    }
+
     /// Runs one statement once per parameter row (prepared once) and returns
     /// the total rows affected.
     fn execute_many(&self, sql: &str, rows: &[Vec<Value>]) -> Result<u64, DbError> {
@@ -667,6 +684,18 @@ impl EngineConnection {
         self.engine.trace(sql, params);
         self.conn.query(sql, params).map_err(|e| e.with_sql(sql))
     }
+
+    /// Runs a query and returns its column names and rows; logged.
+    pub fn query_columns(
+        &self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<(Vec<String>, Vec<Vec<Value>>), DbError> {
+        self.engine.trace(sql, params);
+        self.conn
+            .query_columns(sql, params)
+            .map_err(|e| e.with_sql(sql))
+    }
 }
 
 impl fmt::Debug for EngineConnection {
@@ -727,6 +756,14 @@ impl SessionConnection {
 
     pub fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, DbError> {
         self.with(|conn| conn.query(sql, params))
+    }
+
+    pub fn query_columns(
+        &self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<(Vec<String>, Vec<Vec<Value>>), DbError> {
+        self.with(|conn| conn.query_columns(sql, params))
     }
 
     /// Gives the connection back to the engine.

@@ -174,9 +174,8 @@ pub enum Error {
     },
 
     /// A query joins a table that is already in it (a self-referential
-    /// relationship, or two paths to one model): that needs table aliases,
-    /// which joins do not make yet.
-    #[error("cannot join {model}.{relationship}: table `{table}` is already in the query (self-referential joins are not supported yet)")]
+    /// relationship, or two paths to one model) without an alias.
+    #[error("cannot join {model}.{relationship}: table `{table}` is already in the query; join it under an alias with `join_aliased` and name its columns with `.aliased()`")]
     UnsupportedJoin {
         /// The model the join starts from.
         model: &'static str,
@@ -184,6 +183,68 @@ pub enum Error {
         relationship: &'static str,
         /// The table that would appear twice.
         table: &'static str,
+    },
+
+    /// A raw query mapped into objects
+    /// ([`Session::query_sql`](crate::Session::query_sql)) has no column
+    /// named after a column of the model.
+    #[error("raw SQL for {model} returns no column `{column}` (its columns: {available}); select every column of the model, aliased to its name if needed")]
+    RawColumnMissing {
+        /// The model mapped into.
+        model: &'static str,
+        /// The model's column not found.
+        column: &'static str,
+        /// The query's columns.
+        available: String,
+    },
+
+    /// A raw query mapped into objects has two columns with the name of a
+    /// column of the model (`SELECT *` over a join, say).
+    #[error("raw SQL for {model} returns column `{column}` more than once (its columns: {available}); select one table's columns, or alias the others")]
+    RawColumnAmbiguous {
+        /// The model mapped into.
+        model: &'static str,
+        /// The model's column found twice.
+        column: &'static str,
+        /// The query's columns.
+        available: String,
+    },
+
+    /// A raw query read into tuples
+    /// ([`Session::select_sql`](crate::Session::select_sql)) returns rows of
+    /// another width than the tuple's.
+    #[error("raw SQL returns {found} columns ({columns}), the row type reads {expected}")]
+    RawRowWidth {
+        /// The width of the row type.
+        expected: usize,
+        /// How many columns the query returns.
+        found: usize,
+        /// Their names.
+        columns: String,
+    },
+
+    /// A value of a raw query's row does not convert into its place in the
+    /// row type.
+    #[error("raw SQL column {index} (`{column}`): {source}")]
+    RawValue {
+        /// The column's position, from 0.
+        index: usize,
+        /// The column's name.
+        column: String,
+        /// The conversion error.
+        source: Box<Error>,
+    },
+
+    /// A bulk [`update`](crate::Query::update) or
+    /// [`delete`](crate::Query::delete) asks for what one UPDATE or DELETE
+    /// statement cannot do (a join, an order or window, no assignment, a
+    /// new primary key); nothing was sent.
+    #[error("cannot bulk update or delete {model}: {reason}")]
+    UnsupportedBulk {
+        /// The model of the query.
+        model: &'static str,
+        /// What is not possible.
+        reason: &'static str,
     },
 
     /// A query binds more values than the backend accepts in one statement

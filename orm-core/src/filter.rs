@@ -267,9 +267,33 @@ impl CmpOp {
     }
 }
 
+/// An aggregate function of a select list or a `HAVING` test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum AggFunc {
+    /// `count(*)`: the column is ignored.
+    CountAll,
+    Count,
+    CountDistinct,
+    /// `sum`, its result cast to the integer or real type of the dialect
+    /// (PostgreSQL's sum of a `BIGINT` is `NUMERIC`).
+    Sum {
+        integral: bool,
+    },
+    /// `avg`, cast to the dialect's real type.
+    Avg,
+    Min,
+    Max,
+}
+
 /// A node of a [`Condition`]. `And([])` is true and `Or([])` false.
 #[derive(Debug, Clone)]
 pub(crate) enum Expr {
+    /// A test (`Cmp`, `Between`, `In`, `Null`) whose column stands for an
+    /// aggregate of it (`count(column) > ?`): a `HAVING` condition.
+    Aggregate {
+        func: AggFunc,
+        expr: Box<Expr>,
+    },
     /// `[NOT] EXISTS (SELECT 1 FROM target WHERE <correlation> AND
     /// filter)`: some related row of relationship `rel` of `owner` passes
     /// `filter` (on the target's columns; the relationship's own filter
@@ -453,6 +477,10 @@ impl Expr {
                 source,
                 expr: Box::new(expr.negate()),
             },
+            Expr::Aggregate { func, expr } => Expr::Aggregate {
+                func,
+                expr: Box::new(expr.negate()),
+            },
             group @ (Expr::And(_) | Expr::Or(_)) => Expr::Not(Box::new(group)),
             Expr::Cmp { column, op, value } => Expr::Cmp {
                 column,
@@ -502,7 +530,9 @@ impl Expr {
     fn leaves(&self) -> usize {
         match self {
             Expr::And(v) | Expr::Or(v) => v.iter().map(Expr::leaves).sum(),
-            Expr::Not(e) | Expr::Source { expr: e, .. } => e.leaves(),
+            Expr::Not(e) | Expr::Source { expr: e, .. } | Expr::Aggregate { expr: e, .. } => {
+                e.leaves()
+            }
             _ => 1,
         }
     }
@@ -527,6 +557,20 @@ impl Expr {
             }
             Expr::Source { source, expr } => {
                 out.extend([TAG + 8, col(*source)]);
+                expr.shape(out);
+            }
+            Expr::Aggregate { func, expr } => {
+                let code = match func {
+                    AggFunc::CountAll => 0,
+                    AggFunc::Count => 1,
+                    AggFunc::CountDistinct => 2,
+                    AggFunc::Sum { integral: false } => 3,
+                    AggFunc::Sum { integral: true } => 4,
+                    AggFunc::Avg => 5,
+                    AggFunc::Min => 6,
+                    AggFunc::Max => 7,
+                };
+                out.extend([TAG + 10, code]);
                 expr.shape(out);
             }
             Expr::Exists {
@@ -597,7 +641,9 @@ impl Expr {
     fn params<'a>(&'a self, out: &mut Vec<&'a Value>) {
         match self {
             Expr::And(v) | Expr::Or(v) => v.iter().for_each(|e| e.params(out)),
-            Expr::Not(e) | Expr::Source { expr: e, .. } => e.params(out),
+            Expr::Not(e) | Expr::Source { expr: e, .. } | Expr::Aggregate { expr: e, .. } => {
+                e.params(out)
+            }
             Expr::Exists { filter, .. } => filter.params(out),
             Expr::Cmp { value, .. } => out.push(value),
             Expr::Null { .. } => {}
@@ -749,7 +795,9 @@ impl Expr {
     fn resolve(&mut self, registry: &Registry) -> Result<()> {
         match self {
             Expr::And(v) | Expr::Or(v) => v.iter_mut().try_for_each(|e| e.resolve(registry)),
-            Expr::Not(e) | Expr::Source { expr: e, .. } => e.resolve(registry),
+            Expr::Not(e) | Expr::Source { expr: e, .. } | Expr::Aggregate { expr: e, .. } => {
+                e.resolve(registry)
+            }
             Expr::Exists {
                 owner,
                 rel,

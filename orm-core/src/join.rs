@@ -6,7 +6,7 @@
 use std::marker::PhantomData;
 
 use crate::error::{Error, Result};
-use crate::filter::Condition;
+use crate::filter::{Condition, Filter};
 use crate::meta::{ColumnMeta, RelRef};
 use crate::registry::{Direction, Registry};
 
@@ -31,6 +31,111 @@ pub trait InQuery<M, I> {
     /// Where `M` is in the list: 0 for the queried model, then 1 for the
     /// newest join, 2 for the one before it, ...
     const POSITION: usize;
+}
+
+/// A second copy of model `M` in a query: the target of
+/// [`Query::join_aliased`](crate::Query::join_aliased), written `node_1`
+/// (its table and the join's number) in SQL. Its columns are `M`'s,
+/// turned with [`Col::aliased`](crate::Col::aliased), so that a
+/// self-referential join can tell the parent's `Node::name` from the
+/// child's `Node::name.aliased()` (SQLAlchemy's `aliased(Node)`).
+///
+/// ```
+/// # use orm_core::prelude::*;
+/// # #[derive(Model, Debug, Default)]
+/// # pub struct Node { #[column(primary_key)] pub id: Option<i64>, pub name: String }
+/// let child_name: orm_core::Col<orm_core::Aliased<Node>, String> = Node::name.aliased();
+/// let leafy = child_name.eq("leaf");
+/// # let _ = leafy;
+/// ```
+pub struct Aliased<M>(PhantomData<fn() -> M>);
+
+impl<M: crate::model::Model, V> crate::relation::Col<M, V> {
+    /// The same column of the aliased copy of `M` that
+    /// [`Query::join_aliased`](crate::Query::join_aliased) joins.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # #[derive(Model, Debug, Default)]
+    /// # pub struct Node { #[column(primary_key)] pub id: Option<i64>, pub rank: i32 }
+    /// let child_first = Node::rank.aliased().asc();
+    /// # let _ = child_first;
+    /// ```
+    pub fn aliased(self) -> crate::relation::Col<Aliased<M>, V> {
+        crate::relation::Col::new(self.index())
+    }
+}
+
+impl<M: crate::model::Model, F> crate::relation::Rel<M, F> {
+    /// The same relationship of the aliased copy of `M` that
+    /// [`Query::join_aliased`](crate::Query::join_aliased) joins, for
+    /// `any` / `has` on that copy (`Node::children.aliased().any(..)`:
+    /// the joined node has a child that ...).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # #[derive(Model, Debug, Default)]
+    /// # pub struct Node {
+    /// #     #[column(primary_key)] pub id: Option<i64>,
+    /// #     #[column(foreign_key = "node.id")] pub parent_id: Option<i64>,
+    /// #     #[relationship(back_populates = "parent")] pub children: Many<Node>,
+    /// #     #[relationship(back_populates = "children")] pub parent: One<Node>,
+    /// # }
+    /// let with_grandchildren = Node::children.aliased().any(orm_core::Filter::always());
+    /// # let _ = with_grandchildren;
+    /// ```
+    pub fn aliased(self) -> crate::relation::Rel<Aliased<M>, F> {
+        match self.rel_ref() {
+            RelRef::Field(index) => crate::relation::Rel::new(index),
+            RelRef::Backref(id) => crate::relation::Rel::backref(id.origin, id.index),
+        }
+    }
+}
+
+impl<M: crate::model::Model, T: crate::model::Model>
+    crate::relation::Rel<Aliased<M>, crate::relation::Many<T>>
+{
+    /// [`any`](crate::Rel::any) on the aliased copy of `M`: a filter for
+    /// the joined side of a self-referential join.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # #[derive(Model, Debug, Default)]
+    /// # pub struct Node {
+    /// #     #[column(primary_key)] pub id: Option<i64>, pub name: String,
+    /// #     #[column(foreign_key = "node.id")] pub parent_id: Option<i64>,
+    /// #     #[relationship(back_populates = "parent")] pub children: Many<Node>,
+    /// #     #[relationship(back_populates = "children")] pub parent: One<Node>,
+    /// # }
+    /// let child_has_leaf: orm_core::Filter<orm_core::Aliased<Node>> =
+    ///     Node::children.aliased().any(Node::name.eq("leaf"));
+    /// # let _ = child_has_leaf;
+    /// ```
+    pub fn any(self, filter: Filter<T>) -> Filter<Aliased<M>> {
+        crate::operators::exists::<M, T, Aliased<M>>(self.rel_ref(), filter)
+    }
+}
+
+impl<M: crate::model::Model, T: crate::model::Model>
+    crate::relation::Rel<Aliased<M>, crate::relation::One<T>>
+{
+    /// [`has`](crate::Rel::has) on the aliased copy of `M`.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # #[derive(Model, Debug, Default)]
+    /// # pub struct Node {
+    /// #     #[column(primary_key)] pub id: Option<i64>, pub name: String,
+    /// #     #[column(foreign_key = "node.id")] pub parent_id: Option<i64>,
+    /// #     #[relationship(back_populates = "parent")] pub children: Many<Node>,
+    /// #     #[relationship(back_populates = "children")] pub parent: One<Node>,
+    /// # }
+    /// let under_root = Node::parent.aliased().has(Node::name.eq("root"));
+    /// # let _ = under_root;
+    /// ```
+    pub fn has(self, filter: Filter<T>) -> Filter<Aliased<M>> {
+        crate::operators::exists::<M, T, Aliased<M>>(self.rel_ref(), filter)
+    }
 }
 
 /// [`InQuery`]'s index: the head of the list.
@@ -64,6 +169,8 @@ pub(crate) struct JoinStep {
     pub from: usize,
     pub owner: &'static crate::meta::ModelMeta,
     pub rel: RelRef,
+    /// Joined under an alias ([`Query::join_aliased`](crate::Query::join_aliased)).
+    pub aliased: bool,
 }
 
 /// A join resolved against the registry: what identifies its SQL text.
@@ -78,15 +185,26 @@ pub(crate) struct JoinKey {
     pub secondary: Option<(usize, Vec<(usize, usize)>)>,
     /// The relationship's own filter, on the target (its shape).
     pub filter: Vec<u32>,
+    /// Whether the target is aliased.
+    pub aliased: bool,
 }
 
 /// A resolved join with what its text needs.
 pub(crate) struct Join {
     pub key: JoinKey,
     pub table: &'static str,
+    /// The target's alias, `<table>_<k>` for the `k`-th join, when aliased.
+    pub alias: Option<String>,
     pub columns: &'static [ColumnMeta],
     pub secondary: Option<(&'static str, &'static [ColumnMeta])>,
     pub filter: Condition,
+}
+
+impl Join {
+    /// What the target's columns are qualified with: its alias or table.
+    pub fn qualifier(&self) -> &str {
+        self.alias.as_deref().unwrap_or(self.table)
+    }
 }
 
 /// Resolves the joins of a query on `root` (a mapper index).
@@ -107,7 +225,10 @@ pub(crate) fn resolve(registry: &Registry, root: usize, steps: &[JoinStep]) -> R
             ))
         })?;
         let target = &registry.mappers[resolved.target];
-        if tables.contains(&target.meta.table) {
+        let alias = step
+            .aliased
+            .then(|| format!("{}_{}", target.meta.table, joins.len() + 1));
+        if alias.is_none() && tables.contains(&target.meta.table) {
             return Err(Error::UnsupportedJoin {
                 model: mapper.meta.name,
                 relationship: resolved.name,
@@ -129,8 +250,10 @@ pub(crate) fn resolve(registry: &Registry, root: usize, steps: &[JoinStep]) -> R
                 on,
                 secondary,
                 filter: resolved.filter.shape(),
+                aliased: alias.is_some(),
             },
             table: target.meta.table,
+            alias,
             columns: target.meta.columns,
             secondary: secondary_table,
             filter,

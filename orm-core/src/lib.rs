@@ -101,6 +101,8 @@
 //! asks ([`Session::refresh`], [`Session::expire`]).
 #![warn(missing_docs)]
 
+mod aggregate;
+mod bulk;
 mod cycles;
 mod ddl;
 mod dependency;
@@ -120,9 +122,11 @@ mod persistence;
 mod pool;
 mod proxy;
 mod query;
+mod raw;
 mod registry;
 mod relation;
 mod retry;
+mod select;
 mod session;
 mod sql;
 mod state;
@@ -130,13 +134,18 @@ mod sync;
 mod unitofwork;
 mod value;
 
+pub use aggregate::{
+    avg, count, count_all, count_distinct, max, min, sum, Agg, AggOrder, Aggregated, Nullable,
+    Numeric, Star,
+};
+pub use bulk::{Assigned, Assignment, Assignments, ColExpr, SetValue};
 pub use cycles::collect_cycles;
 pub use engine::{
     Connection, Dialect, Engine, EngineConnection, ExecOutcome, IsolationLevel, Statement,
 };
 pub use error::{ConfigError, DbError, DbErrorKind, Error, Result};
 pub use filter::{Condition, Filter};
-pub use join::{Here, InQuery, There};
+pub use join::{Aliased, Here, InQuery, There};
 pub use meta::{
     BackrefId, BackrefMeta, Cardinality, Cascade, ColumnMeta, Lazy, ModelMeta, PassiveDeletes,
     ReferentialAction, RelRef, RelationshipMeta, Secondary, TableConstraint, TableMeta,
@@ -149,9 +158,14 @@ pub use orm_derive::{ColumnEnum, Model, Table};
 pub use pool::{r2d2, PoolOptions};
 pub use proxy::AssociationProxy;
 pub use query::{selectin, IntoKey, LoadPath, Query};
+pub use raw::{FromRow, Params};
 pub use registry::{Direction, Registry, RegistryBuilder};
 pub use relation::{Col, Many, One, Rel, RelationKind, RelationshipField};
 pub use retry::{transaction_with_retry, RetryPolicy};
+pub use select::{
+    HavingCondition, Select, SelectItem, SelectOrder, SelectOrdering, SelectRoot, Selectable,
+    Selection, Single,
+};
 pub use session::Session;
 pub use state::ObjectState;
 pub use value::{ColumnType, SqlType, Value};

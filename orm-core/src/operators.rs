@@ -83,7 +83,7 @@ pub trait TextColumn: ColumnType {}
 impl TextColumn for String {}
 impl TextColumn for Option<String> {}
 
-impl<M: Model, V: ColumnType> Col<M, V> {
+impl<M, V: ColumnType> Col<M, V> {
     fn compare(self, op: CmpOp, value: Value) -> Filter<M> {
         Filter::from_expr(Expr::Cmp {
             column: self.index(),
@@ -322,7 +322,7 @@ impl<M: Model, V: ColumnType> Col<M, V> {
     }
 }
 
-impl<M: Model, V: TextColumn> Col<M, V> {
+impl<M, V: TextColumn> Col<M, V> {
     fn pattern(self, pattern: String, negated: bool, fold_case: bool, escaped: bool) -> Filter<M> {
         Filter::from_expr(Expr::Like {
             column: self.index(),
@@ -601,7 +601,9 @@ impl<M, V> From<Col<M, V>> for Order<M> {
     }
 }
 
-fn exists<M: Model, T>(rel: RelRef, filter: Filter<T>) -> Filter<M> {
+/// `EXISTS` along relationship `rel` of `M`, as a filter on `Out` (`M`
+/// itself, or its aliased copy).
+pub(crate) fn exists<M: Model, T, Out>(rel: RelRef, filter: Filter<T>) -> Filter<Out> {
     let owner = M::meta();
     // A filtered relationship's own condition comes along.
     let own = match rel {
@@ -666,7 +668,7 @@ impl<M: Model, T: Model> Rel<M, Many<T>> {
     /// # Ok(()) }
     /// ```
     pub fn any(self, filter: Filter<T>) -> Filter<M> {
-        exists(self.rel_ref(), filter)
+        exists::<M, T, M>(self.rel_ref(), filter)
     }
 }
 
@@ -691,6 +693,6 @@ impl<M: Model, T: Model> Rel<M, One<T>> {
     /// # let _ = by_ann;
     /// ```
     pub fn has(self, filter: Filter<T>) -> Filter<M> {
-        exists(self.rel_ref(), filter)
+        exists::<M, T, M>(self.rel_ref(), filter)
     }
 }

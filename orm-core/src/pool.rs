@@ -132,6 +132,14 @@ impl Connection for Shared {
         self.lock().query(sql, params)
     }
 
+    fn query_columns(
+        &self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<(Vec<String>, Vec<Vec<Value>>), DbError> {
+        self.lock().query_columns(sql, params)
+    }
+
     fn execute_many(&self, sql: &str, rows: &[Vec<Value>]) -> Result<u64, DbError> {
         self.lock().execute_many(sql, rows)
     }

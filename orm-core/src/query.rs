@@ -48,14 +48,14 @@ use crate::value::{ColumnType, Value};
 /// # Ok(()) }
 /// ```
 pub struct Query<'s, T: Model, J = ()> {
-    session: &'s Session,
-    filter: Condition,
-    order: Vec<OrderTerm>,
-    eager: Vec<Vec<RelRef>>,
-    page: crate::loading::Page,
-    distinct: bool,
-    joins: Vec<JoinStep>,
-    _model: PhantomData<fn() -> (T, J)>,
+    pub(crate) session: &'s Session,
+    pub(crate) filter: Condition,
+    pub(crate) order: Vec<OrderTerm>,
+    pub(crate) eager: Vec<Vec<RelRef>>,
+    pub(crate) page: crate::loading::Page,
+    pub(crate) distinct: bool,
+    pub(crate) joins: Vec<JoinStep>,
+    pub(crate) _model: PhantomData<fn() -> (T, J)>,
 }
 
 /// A chain of relationships to load eagerly with a query, built by
@@ -196,8 +196,9 @@ impl<'s, T: Model, J> Query<'s, T, J> {
     /// more than once: add [`distinct`](Query::distinct). Many-to-many
     /// joins go through the association table; a relationship's own
     /// `filter` goes into the `ON` clause. A table already in the query
-    /// (self-referential relationships) is [`Error::UnsupportedJoin`] for
-    /// now.
+    /// (self-referential relationships) needs an alias:
+    /// [`join_aliased`](Query::join_aliased); here it is
+    /// [`Error::UnsupportedJoin`].
     ///
     /// ```
     /// use orm_core::prelude::*;
@@ -256,6 +257,79 @@ impl<'s, T: Model, J> Query<'s, T, J> {
             from,
             owner: S::meta(),
             rel: rel.rel_ref(),
+            aliased: false,
+        });
+        Query {
+            session: self.session,
+            filter: self.filter,
+            order: self.order,
+            eager: self.eager,
+            page: self.page,
+            distinct: self.distinct,
+            joins,
+            _model: PhantomData,
+        }
+    }
+
+    /// Joins the target of a relationship under an alias (SQLAlchemy's
+    /// `join(Node.children.of_type(aliased(Node)))`): what a
+    /// self-referential relationship needs, since its target's table is
+    /// already in the query. Filters and orders name the joined copy's
+    /// columns with [`Col::aliased`] (`Node::name.aliased()`), the queried
+    /// model's as usual. The alias is the table and the join's number
+    /// (`node_1`). A join starts from the queried model or a model joined
+    /// without alias.
+    ///
+    /// ```
+    /// use orm_core::prelude::*;
+    ///
+    /// #[derive(Model, Debug, Default)]
+    /// pub struct Node {
+    ///     #[column(primary_key)]
+    ///     pub id: Option<i64>,
+    ///     #[column(foreign_key = "node.id")]
+    ///     pub parent_id: Option<i64>,
+    ///     pub name: String,
+    ///     #[relationship(back_populates = "parent")]
+    ///     pub children: Many<Node>,
+    ///     #[relationship(back_populates = "children")]
+    ///     pub parent: One<Node>,
+    /// }
+    ///
+    /// # fn main() -> orm_core::Result<()> {
+    /// let registry = Registry::builder().model::<Node>().build()?;
+    /// let engine = orm_sqlite::memory()?;
+    /// registry.create_all(&engine)?;
+    /// let session = Session::new(&engine, &registry);
+    /// let root = Obj::new(Node { name: "root".into(), ..Default::default() });
+    /// let leaf = Obj::new(Node { name: "leaf".into(), ..Default::default() });
+    /// root.append(Node::children, &leaf)?;
+    /// session.add(&root)?;
+    /// session.commit()?;
+    /// // Nodes with a child named "leaf".
+    /// let parents = session
+    ///     .query::<Node>()
+    ///     .join_aliased(Node::children)
+    ///     .filter(Node::name.aliased().eq("leaf"))
+    ///     .all()?;
+    /// assert_eq!(parents.len(), 1);
+    /// assert!(parents[0].ptr_eq(&root));
+    /// # Ok(()) }
+    /// ```
+    pub fn join_aliased<S: Model, F: RelationKind, I>(
+        self,
+        rel: Rel<S, F>,
+    ) -> Query<'s, T, (crate::join::Aliased<F::Target>, J)>
+    where
+        (T, J): InQuery<S, I>,
+    {
+        let from = source_of(<(T, J) as InQuery<S, I>>::POSITION, self.joins.len());
+        let mut joins = self.joins;
+        joins.push(JoinStep {
+            from,
+            owner: S::meta(),
+            rel: rel.rel_ref(),
+            aliased: true,
         });
         Query {
             session: self.session,

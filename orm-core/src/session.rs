@@ -179,6 +179,32 @@ impl Session {
         Query::new(self)
     }
 
+    /// Selects columns and aggregates instead of objects, from the model of
+    /// the first item (SQLAlchemy's `select(Author.name,
+    /// func.count(Book.id))`); see [`Select`](crate::Select).
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # #[derive(Model, Debug, Default)]
+    /// # pub struct Book { #[column(primary_key)] pub id: Option<i64>, pub title: String, pub year: i64 }
+    /// # fn main() -> orm_core::Result<()> {
+    /// # let registry = Registry::builder().model::<Book>().build()?;
+    /// # let engine = orm_sqlite::memory()?;
+    /// # registry.create_all(&engine)?;
+    /// # let session = Session::new(&engine, &registry);
+    /// session.add(&Obj::new(Book { title: "Dune".into(), year: 1965, ..Default::default() }))?;
+    /// session.commit()?;
+    /// let (title, year): (String, i64) = session.select((Book::title, Book::year)).one()?;
+    /// assert_eq!((title.as_str(), year), ("Dune", 1965));
+    /// # Ok(()) }
+    /// ```
+    pub fn select<S: crate::select::SelectRoot>(
+        &self,
+        items: S,
+    ) -> crate::select::Select<'_, S::Root, (), S> {
+        Query::<S::Root>::new(self).select(items)
+    }
+
     /// Writes all pending changes to the database, in dependency order,
     /// inside the session's transaction.
     ///

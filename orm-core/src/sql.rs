@@ -2,9 +2,10 @@
 //! dialect.
 
 use crate::engine::Dialect;
-use crate::filter::{in_list_slots, Condition, Expr, LIKE_ESCAPE};
+use crate::filter::{in_list_slots, AggFunc, Condition, Expr, LIKE_ESCAPE};
 use crate::meta::{ColumnMeta, ModelMeta};
 use crate::operators::{Nulls, OrderTerm};
+use crate::select::{SelectItem, SelectOrder};
 
 /// Builds SQL text with numbered placeholders.
 struct Builder<'d> {
@@ -13,7 +14,10 @@ struct Builder<'d> {
     params: usize,
     /// The FROM-clause entries a condition's `Source` nodes refer to:
     /// `(qualifier, columns)`.
-    sources: Vec<(&'static str, &'static [ColumnMeta])>,
+    sources: Vec<(&'d str, &'static [ColumnMeta])>,
+    /// Set while writing the test of an `Expr::Aggregate`: its column is
+    /// written inside this aggregate.
+    wrap: Option<AggFunc>,
 }
 
 impl<'d> Builder<'d> {
@@ -23,6 +27,7 @@ impl<'d> Builder<'d> {
             sql: String::with_capacity(96),
             params: 0,
             sources: Vec::new(),
+            wrap: None,
         }
     }
 
@@ -73,10 +78,48 @@ impl<'d> Builder<'d> {
     /// A column of a condition, qualified with its table when `qualifier`
     /// is set.
     fn column(&mut self, columns: &[ColumnMeta], qualifier: Option<&str>, c: usize) -> &mut Self {
+        if let Some(func) = self.wrap.take() {
+            self.aggregate(func, columns, qualifier, c);
+            self.wrap = Some(func);
+            return self;
+        }
         if let Some(table) = qualifier {
             self.ident(table).push(".");
         }
         self.ident(columns[c].name)
+    }
+
+    /// An aggregate of a column: `count(t.c)`, `count(DISTINCT t.c)`,
+    /// `count(*)`, `CAST(sum(t.c) AS BIGINT)`, ...
+    fn aggregate(
+        &mut self,
+        func: AggFunc,
+        columns: &[ColumnMeta],
+        qualifier: Option<&str>,
+        c: usize,
+    ) -> &mut Self {
+        let (open, close) = match func {
+            AggFunc::CountAll => return self.push("count(*)"),
+            AggFunc::Count => ("count(", ")"),
+            AggFunc::CountDistinct => ("count(DISTINCT ", ")"),
+            AggFunc::Sum { integral: false } => ("sum(", ")"),
+            AggFunc::Sum { integral: true } => ("CAST(sum(", ""),
+            AggFunc::Avg => ("CAST(avg(", ""),
+            AggFunc::Min => ("min(", ")"),
+            AggFunc::Max => ("max(", ")"),
+        };
+        self.push(open).column(columns, qualifier, c);
+        match func {
+            AggFunc::Sum { integral: true } => {
+                let ty = self.dialect.type_name(crate::value::SqlType::Integer);
+                self.push(") AS ").push(ty).push(")")
+            }
+            AggFunc::Avg => {
+                let ty = self.dialect.type_name(crate::value::SqlType::Real);
+                self.push(") AS ").push(ty).push(")")
+            }
+            _ => self.push(close),
+        }
     }
 
     /// A condition's expression tree, written inside `within` (a group of
@@ -189,6 +232,11 @@ impl<'d> Builder<'d> {
                     self.expr(columns, Some(table), expr, within);
                 }
             }
+            Expr::Aggregate { func, expr } => {
+                let outer = self.wrap.replace(*func);
+                self.expr(columns, qualifier, expr, within);
+                self.wrap = outer;
+            }
             Expr::Not(inner) => {
                 self.push("NOT (")
                     .expr(columns, qualifier, inner, Within::Top)
@@ -264,6 +312,77 @@ impl<'d> Builder<'d> {
                         .push("'");
                 }
             }
+        }
+        self
+    }
+
+    /// `t JOIN u ON ... JOIN v ON ...`: the root table and its joins
+    /// (whose FROM entries are in `sources` already).
+    fn tables_and_joins(&mut self, meta: &ModelMeta, joins: &'d [crate::join::Join]) -> &mut Self {
+        self.ident(meta.table);
+        for join in joins {
+            let from = self.sources[join.key.from];
+            self.push(" JOIN ");
+            let target = (join.qualifier(), join.columns);
+            let table = |b: &mut Self| {
+                b.ident(join.table);
+                if let Some(alias) = &join.alias {
+                    b.push(" AS ").ident(alias);
+                }
+                b.push(" ON ");
+            };
+            match (&join.key.secondary, join.secondary) {
+                (Some((_, remote)), Some(assoc)) => {
+                    self.ident(assoc.0).push(" ON ");
+                    self.on_pairs(&join.key.on, from, assoc);
+                    self.push(" JOIN ");
+                    table(self);
+                    self.on_pairs(remote, assoc, target);
+                }
+                _ => {
+                    table(self);
+                    self.on_pairs(&join.key.on, from, target);
+                }
+            }
+            if !join.filter.is_empty() {
+                self.push(" AND ").expr(
+                    join.columns,
+                    Some(join.qualifier()),
+                    &join.filter.expr,
+                    Within::And,
+                );
+            }
+        }
+        self
+    }
+
+    /// A select list's column or aggregate, qualified with its table when
+    /// `qualify`.
+    fn item(&mut self, item: &SelectItem, qualify: bool) -> &mut Self {
+        let Some(&(table, columns)) = self.sources.get(item.source) else {
+            return self.push("NULL");
+        };
+        let qualifier = qualify.then_some(table);
+        match item.func {
+            Some(func) => self.aggregate(func, columns, qualifier, item.column),
+            None => self.column(columns, qualifier, item.column),
+        }
+    }
+
+    /// `l.a = r.b AND ...` for `(a, b)` pairs of `left` and `right`.
+    fn on_pairs(
+        &mut self,
+        pairs: &[(usize, usize)],
+        left: (&str, &[ColumnMeta]),
+        right: (&str, &[ColumnMeta]),
+    ) -> &mut Self {
+        for (i, &(l, r)) in pairs.iter().enumerate() {
+            if i > 0 {
+                self.push(" AND ");
+            }
+            self.column(left.1, Some(left.0), l)
+                .push(" = ")
+                .column(right.1, Some(right.0), r);
         }
         self
     }
@@ -373,60 +492,22 @@ pub(crate) fn delete(dialect: &dyn Dialect, meta: &ModelMeta, key: &[usize]) -> 
 /// `SELECT [DISTINCT] <all columns> FROM t [WHERE ...] [ORDER BY ...]
 /// [LIMIT ? OFFSET ?]`, or what [`SelectShape::output`] asks for instead
 /// of the rows.
-pub(crate) fn select(
-    dialect: &dyn Dialect,
+pub(crate) fn select<'a>(
+    dialect: &'a dyn Dialect,
     meta: &'static ModelMeta,
-    shape: &SelectShape<'_>,
+    shape: &SelectShape<'a>,
 ) -> String {
     let mut b = Builder::new(dialect);
     let joined = !shape.joins.is_empty();
     let root = joined.then_some(meta.table);
     b.sources.push((meta.table, meta.columns));
     for join in shape.joins {
-        b.sources.push((join.table, join.columns));
+        b.sources.push((join.qualifier(), join.columns));
     }
-    let from = |b: &mut Builder<'_>| {
-        b.ident(meta.table);
-        for join in shape.joins {
-            let (from_table, from_columns) = b.sources[join.key.from];
-            b.push(" JOIN ");
-            let on = |b: &mut Builder<'_>,
-                      pairs: &[(usize, usize)],
-                      left: (&'static str, &'static [ColumnMeta]),
-                      right: (&'static str, &'static [ColumnMeta])| {
-                for (i, &(l, r)) in pairs.iter().enumerate() {
-                    if i > 0 {
-                        b.push(" AND ");
-                    }
-                    b.column(left.1, Some(left.0), l)
-                        .push(" = ")
-                        .column(right.1, Some(right.0), r);
-                }
-            };
-            let target = (join.table, join.columns);
-            match (&join.key.secondary, join.secondary) {
-                (Some((_, remote)), Some(assoc)) => {
-                    b.ident(assoc.0).push(" ON ");
-                    on(b, &join.key.on, (from_table, from_columns), assoc);
-                    b.push(" JOIN ").ident(join.table).push(" ON ");
-                    on(b, remote, assoc, target);
-                }
-                _ => {
-                    b.ident(join.table).push(" ON ");
-                    on(b, &join.key.on, (from_table, from_columns), target);
-                }
-            }
-            if !join.filter.is_empty() {
-                b.push(" AND ").expr(
-                    join.columns,
-                    Some(join.table),
-                    &join.filter.expr,
-                    Within::And,
-                );
-            }
-        }
+    let from = |b: &mut Builder<'a>| {
+        b.tables_and_joins(meta, shape.joins);
     };
-    let rows = |b: &mut Builder<'_>, order: &[OrderTerm]| {
+    let rows = |b: &mut Builder<'a>, order: &[OrderTerm]| {
         b.push("SELECT ");
         if shape.distinct {
             b.push("DISTINCT ");
@@ -473,6 +554,119 @@ pub(crate) fn select(
                 .push(" OFFSET ")
                 .placeholder();
         }
+    }
+    b.sql
+}
+
+/// `UPDATE t SET a = ?, b = b + ? [WHERE ...] RETURNING k, a, b`.
+pub(crate) fn bulk_update(
+    dialect: &dyn Dialect,
+    meta: &'static ModelMeta,
+    set: &[(usize, crate::bulk::AssignedValue)],
+    filter: &Condition,
+    returning: &[usize],
+) -> String {
+    let mut b = Builder::new(dialect);
+    b.sources.push((meta.table, meta.columns));
+    b.push("UPDATE ").ident(meta.table).push(" SET ");
+    for (i, (column, value)) in set.iter().enumerate() {
+        if i > 0 {
+            b.push(", ");
+        }
+        b.ident(meta.columns[*column].name).push(" = ");
+        match value {
+            crate::bulk::AssignedValue::Value(_)
+            | crate::bulk::AssignedValue::Unstorable { .. } => b.placeholder(),
+            crate::bulk::AssignedValue::Arith { column, op, .. } => b
+                .ident(meta.columns[*column].name)
+                .push(op.sql())
+                .placeholder(),
+        };
+    }
+    where_clause(&mut b, meta, None, filter);
+    b.push(" RETURNING ").column_list(meta, returning);
+    b.sql
+}
+
+/// `DELETE FROM t [WHERE ...] RETURNING k`.
+pub(crate) fn bulk_delete(
+    dialect: &dyn Dialect,
+    meta: &'static ModelMeta,
+    filter: &Condition,
+    returning: &[usize],
+) -> String {
+    let mut b = Builder::new(dialect);
+    b.sources.push((meta.table, meta.columns));
+    b.push("DELETE FROM ").ident(meta.table);
+    where_clause(&mut b, meta, None, filter);
+    b.push(" RETURNING ").column_list(meta, returning);
+    b.sql
+}
+
+/// The shape of a query of columns and aggregates ([`crate::Select`]).
+pub(crate) struct ItemsShape<'a> {
+    pub items: &'a [SelectItem],
+    pub filter: &'a Condition,
+    pub joins: &'a [crate::join::Join],
+    pub group_by: &'a [SelectItem],
+    pub having: &'a Condition,
+    pub order: &'a [SelectOrder],
+    pub paged: bool,
+    pub distinct: bool,
+}
+
+/// `SELECT [DISTINCT] items FROM t [JOIN ...] [WHERE ...] [GROUP BY ...]
+/// [HAVING ...] [ORDER BY ...] [LIMIT ? OFFSET ?]`; columns are qualified
+/// with their table when the query joins others.
+pub(crate) fn select_items<'a>(
+    dialect: &'a dyn Dialect,
+    meta: &'static ModelMeta,
+    shape: &ItemsShape<'a>,
+) -> String {
+    let mut b = Builder::new(dialect);
+    let joined = !shape.joins.is_empty();
+    let root = joined.then_some(meta.table);
+    b.sources.push((meta.table, meta.columns));
+    for join in shape.joins {
+        b.sources.push((join.qualifier(), join.columns));
+    }
+    b.push("SELECT ");
+    if shape.distinct {
+        b.push("DISTINCT ");
+    }
+    for (i, item) in shape.items.iter().enumerate() {
+        if i > 0 {
+            b.push(", ");
+        }
+        b.item(item, joined);
+    }
+    b.push(" FROM ").tables_and_joins(meta, shape.joins);
+    where_clause(&mut b, meta, root, shape.filter);
+    for (i, item) in shape.group_by.iter().enumerate() {
+        b.push(if i == 0 { " GROUP BY " } else { ", " });
+        b.item(item, joined);
+    }
+    if !shape.having.is_empty() {
+        b.push(" HAVING ")
+            .expr(meta.columns, root, &shape.having.expr, Within::Top);
+    }
+    for (i, term) in shape.order.iter().enumerate() {
+        b.push(if i == 0 { " ORDER BY " } else { ", " });
+        b.item(&term.item, joined);
+        if term.descending {
+            b.push(" DESC");
+        }
+        match term.nulls {
+            Some(Nulls::First) => b.push(" NULLS FIRST"),
+            Some(Nulls::Last) => b.push(" NULLS LAST"),
+            None => &mut b,
+        };
+    }
+    if shape.paged {
+        b.push(" LIMIT ")
+            .placeholder()
+            .push(" OFFSET ")
+            .placeholder();
     }
     b.sql
 }

@@ -250,6 +250,23 @@ impl Connection for PgConnection {
         Ok(affected)
     }
 
+    fn query_columns(
+        &self,
+        sql: &str,
+        values: &[Value],
+    ) -> Result<(Vec<String>, Vec<Vec<Value>>), DbError> {
+        let mut client = self.client.borrow_mut();
+        let stmt = self.prepare(&mut client, sql)?;
+        let names = stmt.columns().iter().map(|c| c.name().to_owned()).collect();
+        let params = params(values);
+        let rows = client.query(&stmt, &refs(&params)).map_err(|e| {
+            self.forget_if_stale(sql, &e);
+            convert(e)
+        })?;
+        let rows = rows.iter().map(read_row).collect::<Result<_, _>>()?;
+        Ok((names, rows))
+    }
+
     fn query(&self, sql: &str, values: &[Value]) -> Result<Vec<Vec<Value>>, DbError> {
         let mut client = self.client.borrow_mut();
         let stmt = self.prepare(&mut client, sql)?;

@@ -188,6 +188,18 @@ impl Connection for SqliteConnection {
         Ok(affected)
     }
 
+    fn query_columns(
+        &self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<(Vec<String>, Vec<Vec<Value>>), DbError> {
+        let names = {
+            let stmt = self.conn.prepare_cached(sql).map_err(convert)?;
+            stmt.column_names().into_iter().map(str::to_owned).collect()
+        };
+        Ok((names, self.query(sql, params)?))
+    }
+
     fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, DbError> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(convert)?;
         let columns = stmt.column_count();

@@ -367,6 +367,14 @@ impl orm_core::Connection for NumberedPlaceholders {
         self.0.query(&Self::number(sql), params)
     }
 
+    fn query_columns(
+        &self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<(Vec<String>, Vec<Vec<Value>>), orm_core::DbError> {
+        self.0.query_columns(&Self::number(sql), params)
+    }
+
     fn execute_many(&self, sql: &str, rows: &[Vec<Value>]) -> Result<u64, orm_core::DbError> {
         self.0.execute_many(&Self::number(sql), rows)
     }

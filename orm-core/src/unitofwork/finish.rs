@@ -149,6 +149,13 @@ pub(super) fn after_flush(
     super::reconcile::after_flush(session, saved, &outcome.deleted, deps)
 }
 
+/// Takes an object whose row a bulk DELETE removed out of the loaded
+/// collections and references of the objects related to it, as a flushed
+/// delete does.
+pub(crate) fn forget_bulk_deleted(session: &SessionInner, obj: &AnyObj) -> Result<()> {
+    forget_deleted(session, obj, &HashSet::default())
+}
+
 /// Takes a deleted (or dropped) object out of the collections that mirror
 /// its relationships, as SQLAlchemy's reload after commit would show them.
 fn forget_deleted(session: &SessionInner, obj: &AnyObj, dropped: &HashSet<&AnyObj>) -> Result<()> {

@@ -12,6 +12,8 @@ mod finish;
 mod plan;
 pub(crate) mod reconcile;
 
+pub(crate) use finish::forget_bulk_deleted;
+
 use std::rc::Rc;
 
 use crate::dependency;
