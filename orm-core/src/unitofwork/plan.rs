@@ -115,11 +115,19 @@ impl Plan {
                 steps.extend(deletes[m].drain(..).map(|o| Step::Delete(m, o)));
             }
             let rows = std::mem::take(&mut inserts[m]);
-            let new_rows: HashSet<AnyObj> = rows.iter().cloned().collect();
+            let new_rows: HashSet<*const ()> = if updates[m].is_empty() {
+                HashSet::default()
+            } else {
+                rows.iter().map(AnyObj::addr).collect()
+            };
             let waits = |obj: &AnyObj| {
                 deps.syncs.get(obj).is_some_and(|s| {
                     s.sets.iter().any(|sync| {
-                        !sync.post && sync.parent.as_ref().is_some_and(|p| new_rows.contains(p))
+                        !sync.post
+                            && sync
+                                .parent
+                                .as_ref()
+                                .is_some_and(|p| new_rows.contains(&p.addr()))
                     })
                 })
             };
@@ -475,12 +483,13 @@ fn topological(
     }
     let mut marks = vec![Mark::New; rows.len()];
     let mut out = Vec::with_capacity(rows.len());
+    // Iterative depth-first search: (row, its prerequisites, next index).
+    let mut stack = Vec::new();
     for start in 0..rows.len() {
         if marks[start] != Mark::New {
             continue;
         }
-        // Iterative depth-first search: (row, its prerequisites, next index).
-        let mut stack = vec![(start, before(start), 0usize)];
+        stack.push((start, before(start), 0usize));
         marks[start] = Mark::Active;
         while let Some((row, deps, next)) = stack.last_mut() {
             if let Some(&dep) = deps.get(*next) {
