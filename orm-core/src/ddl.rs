@@ -11,7 +11,8 @@ impl Registry {
     /// first, then the association tables, with primary keys, `NOT NULL`
     /// for non-`Option` fields, `UNIQUE` and foreign key constraints
     /// with the `ON DELETE` / `ON UPDATE` rules their columns declare
-    /// (`#[column(foreign_key = "parent.id", on_delete = "cascade")]`).
+    /// (`#[column(foreign_key = "parent.id", on_delete = "cascade")]`), and
+    /// `DEFAULT <sql>` for `#[column(server_default = "<sql>")]`.
     ///
     /// ```
     /// use orm_core::prelude::*;
@@ -253,6 +254,10 @@ impl Table<'_> {
                     dialect.quote(col.name),
                     dialect.type_name(col.sql_type)
                 );
+                if let Some(sql) = col.server_default {
+                    line.push_str(" DEFAULT ");
+                    line.push_str(sql);
+                }
                 if !col.nullable || col.primary_key {
                     line.push_str(" NOT NULL");
                 }

@@ -65,6 +65,20 @@ pub trait Dialect: Send + Sync {
         false
     }
 
+    /// Whether `INSERT ... RETURNING <columns>` works: PostgreSQL, and
+    /// SQLite from 3.35. The unit of work then reads back, in the same
+    /// statement, the values a column's `server_default` gave to a row
+    /// whose field was `None` (one row per INSERT). When false (the
+    /// default), such fields stay `None` until the object is loaded again.
+    ///
+    /// ```
+    /// use orm_core::Dialect;
+    /// assert!(orm_sqlite::SqliteDialect.supports_returning());
+    /// ```
+    fn supports_returning(&self) -> bool {
+        false
+    }
+
     /// How many rows of one table, of `columns` columns each, the unit of
     /// work may insert with one multi-row `INSERT ... VALUES (..), (..)`
     /// (SQLAlchemy's "insertmanyvalues"). 1, the default, inserts row by

@@ -222,7 +222,11 @@ pub mod __private {
         }
     }
 
-    /// Takes the next value of a row, for `from_values`.
+    /// The value of a `default = <expr>` (typed as the field's `T`).
+    pub fn default_value<T: ColumnType + NotOption>(value: T) -> Result<Value> {
+        value.try_to_value()
+    }
+
     /// Names the column in a conversion error.
     pub fn column_error(model: &'static str, column: &'static str, source: Error) -> Error {
         Error::Column {
@@ -232,6 +236,7 @@ pub mod __private {
         }
     }
 
+    /// Takes the next value of a row, for `from_values`.
     pub fn next_value(values: &mut std::vec::IntoIter<Value>) -> Result<Value> {
         values.next().ok_or_else(|| {
             Error::Internal("row has fewer values than the model has columns".into())

@@ -123,6 +123,9 @@ struct NewRow<'o> {
     columns: Vec<usize>,
     /// The key column the database generates, if any.
     generated: Option<usize>,
+    /// The `None` columns with a `server_default`, left out for the
+    /// database to fill in (ascending).
+    defaulted: Vec<usize>,
 }
 
 fn new_row<'o>(target: &Target<'_>, obj: &'o AnyObj, undo: &mut Undo) -> Result<NewRow<'o>> {
@@ -133,9 +136,14 @@ fn new_row<'o>(target: &Target<'_>, obj: &'o AnyObj, undo: &mut Undo) -> Result<
         undo.write(obj, version, Value::Integer(1))?;
     }
     let mut values = obj.column_values()?;
+    apply_defaults(meta, obj, &mut values, undo)?;
     let generated = mapper.autoincrement().filter(|&c| values[c].is_null());
+    let defaulted = server_defaulted(meta, &values, generated);
+    // A key a server default fills in is known once it is read back.
+    let read_back = target.engine.dialect().supports_returning();
     for &pk in &mapper.primary_key {
-        if values[pk].is_null() && Some(pk) != generated {
+        let filled = Some(pk) == generated || (read_back && defaulted.contains(&pk));
+        if values[pk].is_null() && !filled {
             return Err(Error::MissingPrimaryKey {
                 model: meta.name,
                 column: meta.columns[pk].name,
@@ -143,11 +151,17 @@ fn new_row<'o>(target: &Target<'_>, obj: &'o AnyObj, undo: &mut Undo) -> Result<
         }
     }
     let columns: Vec<usize> = (0..values.len())
-        .filter(|&c| Some(c) != generated)
+        .filter(|&c| Some(c) != generated && !defaulted.contains(&c))
         .collect();
-    // The generated key is left out of the parameters (without copying
-    // them) and put back once the database has chosen it.
-    if let Some(col) = generated {
+    // The generated key and the defaulted columns are left out of the
+    // parameters (without copying them) and put back once the database
+    // has chosen them.
+    let mut omitted: Vec<usize> = generated
+        .into_iter()
+        .chain(defaulted.iter().copied())
+        .collect();
+    omitted.sort_unstable();
+    for &col in omitted.iter().rev() {
         values.remove(col);
     }
     Ok(NewRow {
@@ -155,7 +169,41 @@ fn new_row<'o>(target: &Target<'_>, obj: &'o AnyObj, undo: &mut Undo) -> Result<
         values,
         columns,
         generated,
+        defaulted,
     })
+}
+
+/// Gives the `None` columns with a `default = <expr>` their value, in the
+/// row and in the object (SQLAlchemy's `default=`).
+fn apply_defaults(
+    meta: &crate::ModelMeta,
+    obj: &AnyObj,
+    values: &mut [Value],
+    undo: &mut Undo,
+) -> Result<()> {
+    for (c, column) in meta.columns.iter().enumerate() {
+        let Some(default) = column.default.filter(|_| values[c].is_null()) else {
+            continue;
+        };
+        let value =
+            default().map_err(|e| crate::__private::column_error(meta.name, column.name, e))?;
+        undo.write(obj, c, value.clone())?;
+        values[c] = value;
+    }
+    Ok(())
+}
+
+/// The `None` columns with a `server_default` (but not the generated key).
+fn server_defaulted(
+    meta: &crate::ModelMeta,
+    values: &[Value],
+    generated: Option<usize>,
+) -> Vec<usize> {
+    (0..values.len())
+        .filter(|&c| {
+            Some(c) != generated && values[c].is_null() && meta.columns[c].server_default.is_some()
+        })
+        .collect()
 }
 
 /// Writes the rows: runs of rows with the same columns go in multi-row
@@ -174,8 +222,10 @@ fn insert_rows(
             .iter()
             .take_while(|r| r.columns == first.columns && r.generated == first.generated)
             .count();
-        // `INSERT ... DEFAULT VALUES` has no multi-row form.
-        let max = if first.columns.is_empty() {
+        // `INSERT ... DEFAULT VALUES` has no multi-row form; a row whose
+        // server defaults are read back goes alone, its `RETURNING` row
+        // then being its own.
+        let max = if first.columns.is_empty() || !first.defaulted.is_empty() {
             1
         } else {
             dialect.max_insert_rows(first.columns.len()).max(1)
@@ -212,13 +262,16 @@ fn insert_chunk(
     let returning = first
         .generated
         .filter(|_| engine.dialect().returning_generated_key());
+    if !first.defaulted.is_empty() && engine.dialect().supports_returning() {
+        return insert_reading_defaults(target, rows, undo);
+    }
     let sql = target.statements.insert(
         engine.dialect(),
         target.index,
         meta,
         &first.columns,
         rows.len(),
-        returning,
+        returning.as_slice(),
     );
     let params: std::borrow::Cow<'_, [Value]> = match &rows[..] {
         [single] => (&single.values[..]).into(),
@@ -262,7 +315,12 @@ fn insert_chunk(
                 .filter(|_| keys.len() == count)
                 .ok_or_else(|| Error::Internal(format!("no generated key for {}", meta.name)))?;
             undo.write(row.obj, col, Value::Integer(id))?;
-            values.insert(col, Value::Integer(id));
+            // Server defaults that could not be read back stay NULL (None).
+            let before = row.defaulted.iter().filter(|&&c| c < col).count();
+            values.insert(col - before, Value::Integer(id));
+        }
+        for &col in &row.defaulted {
+            values.insert(col, Value::Null);
         }
         out.push(Inserted {
             values,
@@ -270,6 +328,50 @@ fn insert_chunk(
         });
     }
     Ok(out)
+}
+
+/// One INSERT of one row with `RETURNING` the generated key (if any) and
+/// the columns its server defaults filled in, which are written into the
+/// object.
+fn insert_reading_defaults(
+    target: &Target<'_>,
+    rows: Vec<NewRow<'_>>,
+    undo: &mut Undo,
+) -> Result<Vec<Inserted>> {
+    let Target { engine, mapper, .. } = *target;
+    let [row] = <[NewRow<'_>; 1]>::try_from(rows)
+        .map_err(|_| Error::Internal("server defaults are read back one row at a time".into()))?;
+    let mut read: Vec<usize> = row
+        .generated
+        .into_iter()
+        .chain(row.defaulted.iter().copied())
+        .collect();
+    read.sort_unstable();
+    let sql = target.statements.insert(
+        engine.dialect(),
+        target.index,
+        mapper.meta,
+        &row.columns,
+        1,
+        &read,
+    );
+    let returned = engine
+        .query(&sql, &row.values)?
+        .into_iter()
+        .next()
+        .filter(|r| r.len() == read.len())
+        .ok_or_else(|| {
+            Error::Internal(format!("INSERT of {} returned no row", mapper.meta.name))
+        })?;
+    let mut values = row.values;
+    for (col, value) in read.into_iter().zip(returned) {
+        undo.write(row.obj, col, value.clone())?;
+        values.insert(col, value);
+    }
+    Ok(vec![Inserted {
+        values,
+        generated_key: row.generated.is_some(),
+    }])
 }
 
 /// UPDATEs the changed columns of one row; returns the new values, or

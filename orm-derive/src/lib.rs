@@ -66,6 +66,34 @@ use proc_macro::TokenStream;
 /// | `index` | flag: an index on the column; `index = false` turns off the one a foreign key gets | on for foreign keys, off otherwise |
 /// | `name` | `"column_name"` | the field name |
 /// | `version` | flag on an integer field: optimistic locking (every UPDATE and DELETE checks and bumps it) | off |
+/// | `server_default` | `"SQL"`: the column's `DEFAULT` in `create_all` (as written; SQLite wants an expression other than a literal or `CURRENT_TIMESTAMP` in parentheses); `Option<_>` fields only | none |
+/// | `default` | an expression of the field's inner type `T` (`default = 0`, `default = String::from("draft")`, `default = chrono::Utc::now()`): the value an INSERT writes when the field is `None`, evaluated for every such INSERT; `Option<_>` fields only | none |
+/// | `default_fn` | a path to a function returning `T` (`default_fn = uuid::Uuid::new_v4`): as `default`, calling it | none |
+///
+/// ## Defaults
+///
+/// Both kinds apply only when an object is INSERTed and its field is
+/// `None`, as SQLAlchemy's `default=` and `server_default=` do; a value set
+/// by hand is written as it is, and an UPDATE never applies a default.
+/// The field is therefore an `Option<T>` (another type is a compile error
+/// at the key), and after the flush it holds the value the row got:
+///
+/// - `default` / `default_fn`: computed in Rust when the flush INSERTs the
+///   object, stored into the field, and written like any value.
+/// - `server_default`: the INSERT leaves the column out, the database
+///   fills it in, and `INSERT ... RETURNING` reads the value back into the
+///   field in the same statement (PostgreSQL, and SQLite from 3.35, the
+///   bundled version). Such a row is inserted on its own rather than in a
+///   multi-row INSERT. On a backend without `RETURNING` the field stays
+///   `None` until the object is loaded again. A `server_default` on the
+///   primary key (`Option<Uuid>` with `gen_random_uuid()`) is read back
+///   before the object enters the identity map; one on a key the database
+///   generates anyway is a compile error.
+///
+/// If a flush fails, the defaults it stored into objects are taken back
+/// (the fields are `None` again). Give both `default` and `server_default`
+/// to have the ORM supply the value and other writers of the table get the
+/// database's; `default` and `default_fn` exclude each other.
 ///
 /// # `#[relationship(...)]` on a `Many<T>` or `One<T>` field
 ///

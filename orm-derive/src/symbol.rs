@@ -11,6 +11,9 @@ pub const COLUMN_KEYS: &[&str] = &[
     "on_delete",
     "on_update",
     "index",
+    "server_default",
+    "default",
+    "default_fn",
 ];
 pub const RELATIONSHIP_KEYS: &[&str] = &[
     "back_populates",

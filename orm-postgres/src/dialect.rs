@@ -200,6 +200,10 @@ impl Dialect for PgDialect {
         true
     }
 
+    fn supports_returning(&self) -> bool {
+        true
+    }
+
     /// Up to 1,000 rows per INSERT, within PostgreSQL's 65,535 parameters
     /// per statement: one round trip instead of one per row. Identity
     /// values are drawn in the order of the `VALUES` list, which is how the

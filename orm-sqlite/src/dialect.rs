@@ -209,6 +209,11 @@ impl Dialect for SqliteDialect {
         Some(format!("{quoted_name} INTEGER PRIMARY KEY AUTOINCREMENT"))
     }
 
+    /// The bundled SQLite (3.35 or later) has `RETURNING`.
+    fn supports_returning(&self) -> bool {
+        true
+    }
+
     /// SQLite transactions are always serializable. `BEGIN` defers locking
     /// to the first statement; asked for `Serializable`, the transaction
     /// takes the write lock at once (`BEGIN IMMEDIATE`), so two
