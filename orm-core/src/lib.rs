@@ -127,6 +127,7 @@ mod session;
 mod sql;
 mod state;
 mod sync;
+pub mod types;
 mod unitofwork;
 mod value;
 

@@ -174,6 +174,12 @@ impl Dialect for PgDialect {
             SqlType::Text => "TEXT",
             SqlType::Blob => "BYTEA",
             SqlType::Boolean => "BOOLEAN",
+            SqlType::Date => "DATE",
+            SqlType::Timestamp => "TIMESTAMP",
+            SqlType::TimestampTz => "TIMESTAMPTZ",
+            SqlType::Uuid => "UUID",
+            SqlType::Json => "JSONB",
+            SqlType::Decimal => "NUMERIC",
         }
     }
 
@@ -293,13 +299,31 @@ mod tests {
             SqlType::Text,
             SqlType::Blob,
             SqlType::Boolean,
+            SqlType::Date,
+            SqlType::Timestamp,
+            SqlType::TimestampTz,
+            SqlType::Uuid,
+            SqlType::Json,
+            SqlType::Decimal,
         ]
         .into_iter()
         .map(|t| d.type_name(t))
         .collect();
         assert_eq!(
             names,
-            ["BIGINT", "DOUBLE PRECISION", "TEXT", "BYTEA", "BOOLEAN"]
+            [
+                "BIGINT",
+                "DOUBLE PRECISION",
+                "TEXT",
+                "BYTEA",
+                "BOOLEAN",
+                "DATE",
+                "TIMESTAMP",
+                "TIMESTAMPTZ",
+                "UUID",
+                "JSONB",
+                "NUMERIC"
+            ]
         );
     }
 }

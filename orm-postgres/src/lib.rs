@@ -68,6 +68,7 @@ mod dialect;
 mod error;
 mod manager;
 mod options;
+mod typed;
 mod values;
 
 use std::cell::RefCell;

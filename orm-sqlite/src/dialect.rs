@@ -193,13 +193,28 @@ impl Dialect for SqliteDialect {
         }
     }
 
+    /// Dates and timestamps are text in declared types of their own
+    /// (`DATE`, `TIMESTAMP`, `TIMESTAMPTZ`: numeric affinity, which leaves
+    /// their text alone as it never looks like a number); UUIDs, JSON and
+    /// decimals are `TEXT`, so that a JSON `5` or a decimal `1.50` is kept
+    /// as written.
+    ///
+    /// ```
+    /// use orm_core::{Dialect, SqlType};
+    /// let d = orm_sqlite::SqliteDialect;
+    /// assert_eq!(d.type_name(SqlType::TimestampTz), "TIMESTAMPTZ");
+    /// assert_eq!(d.type_name(SqlType::Decimal), "TEXT");
+    /// ```
     fn type_name(&self, ty: SqlType) -> &'static str {
         match ty {
             SqlType::Integer => "INTEGER",
             SqlType::Real => "REAL",
-            SqlType::Text => "TEXT",
+            SqlType::Text | SqlType::Uuid | SqlType::Json | SqlType::Decimal => "TEXT",
             SqlType::Blob => "BLOB",
             SqlType::Boolean => "BOOLEAN",
+            SqlType::Date => "DATE",
+            SqlType::Timestamp => "TIMESTAMP",
+            SqlType::TimestampTz => "TIMESTAMPTZ",
         }
     }
 
