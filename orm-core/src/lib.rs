@@ -109,6 +109,7 @@ mod error;
 mod expiry;
 mod filter;
 mod identity;
+mod introspect;
 mod join;
 mod loading;
 mod meta;
@@ -123,6 +124,7 @@ mod query;
 mod registry;
 mod relation;
 mod retry;
+mod schema_diff;
 mod session;
 mod sql;
 mod state;
@@ -137,6 +139,9 @@ pub use engine::{
 };
 pub use error::{ConfigError, DbError, DbErrorKind, Error, Result};
 pub use filter::{Condition, Filter};
+pub use introspect::{
+    ColumnDescription, ForeignKeyDescription, IndexDescription, QueryFn, TableDescription,
+};
 pub use join::{Here, InQuery, There};
 pub use meta::{
     BackrefId, BackrefMeta, Cardinality, Cascade, ColumnMeta, Lazy, ModelMeta, PassiveDeletes,
@@ -153,6 +158,7 @@ pub use query::{selectin, IntoKey, LoadPath, Query};
 pub use registry::{Direction, Registry, RegistryBuilder};
 pub use relation::{Col, Many, One, Rel, RelationKind, RelationshipField};
 pub use retry::{transaction_with_retry, RetryPolicy};
+pub use schema_diff::SchemaDifference;
 pub use session::Session;
 pub use state::ObjectState;
 pub use value::{ColumnType, SqlType, Value};

@@ -261,6 +261,17 @@ impl Dialect for PgDialect {
         ))
     }
 
+    /// From `pg_catalog`, the table found through the search path; types
+    /// as `format_type` spells them, the timestamps shortened to
+    /// `TIMESTAMP` and `TIMESTAMPTZ`, in upper case.
+    fn describe_table(
+        &self,
+        query: &mut orm_core::QueryFn<'_>,
+        table: &str,
+    ) -> Result<Option<orm_core::TableDescription>, orm_core::DbError> {
+        crate::introspect::describe_table(query, table)
+    }
+
     /// `DROP TABLE IF EXISTS <name> CASCADE`: PostgreSQL refuses to drop a
     /// table another table's foreign key refers to, and tables may refer
     /// to each other.

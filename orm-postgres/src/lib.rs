@@ -66,6 +66,7 @@
 
 mod dialect;
 mod error;
+mod introspect;
 mod manager;
 mod options;
 mod typed;

@@ -229,6 +229,16 @@ impl Dialect for SqliteDialect {
         true
     }
 
+    /// From the `table_info`, `index_list`, `index_info` and
+    /// `foreign_key_list` pragmas; types as declared, in upper case.
+    fn describe_table(
+        &self,
+        query: &mut orm_core::QueryFn<'_>,
+        table: &str,
+    ) -> Result<Option<orm_core::TableDescription>, orm_core::DbError> {
+        crate::introspect::describe_table(query, table)
+    }
+
     /// SQLite transactions are always serializable. `BEGIN` defers locking
     /// to the first statement; asked for `Serializable`, the transaction
     /// takes the write lock at once (`BEGIN IMMEDIATE`), so two
