@@ -52,9 +52,25 @@ use proc_macro::TokenStream;
 /// # `#[column(...)]` on a plain field
 ///
 /// The field's type is the column's type (`i64`, `i32`, `i16`, `i8`, `u64`,
-/// `u32`, `u16`, `u8`, `f64`, `f32`, `bool`, `String`, `Vec<u8>`, a type
-/// implementing `ColumnType`); `Option<_>` makes it nullable. Every key is
-/// optional.
+/// `u32`, `u16`, `u8`, `f64`, `f32`, `bool`, `String`, `Vec<u8>`, an enum
+/// with `#[derive(ColumnEnum)]`, the date, time, UUID, JSON and decimal
+/// types behind `orm-core`'s cargo features (see `orm_core::types`), a
+/// type implementing `ColumnType`); `Option<_>` makes it nullable. Every
+/// key is optional.
+///
+/// ```rust,ignore
+/// #[derive(Model, Debug)]
+/// pub struct Loan {
+///     #[column(primary_key)]
+///     pub id: Option<i64>,
+///     #[column(server_default = "CURRENT_TIMESTAMP")]
+///     pub created: Option<chrono::DateTime<chrono::Utc>>, // read back after INSERT
+///     #[column(default = 0)]
+///     pub renewals: Option<i32>,                          // 0 when None at INSERT
+///     #[column(default_fn = new_code)]
+///     pub code: Option<String>,                           // new_code() when None
+/// }
+/// ```
 ///
 /// | key | value | default |
 /// |---|---|---|

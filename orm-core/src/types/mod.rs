@@ -10,20 +10,20 @@
 //! | `time` | `time::PrimitiveDateTime` | `Timestamp` | `TIMESTAMP` | as above |
 //! | `time` | `time::OffsetDateTime` | `TimestampTz` | `TIMESTAMPTZ` | as above (stored in UTC) |
 //! | `uuid` | `uuid::Uuid` | `Uuid` | `UUID` | `TEXT`, lower-case hyphenated |
-//! | `serde_json` | `serde_json::Value`, [`Json<T>`] | `Json` | `JSONB` | `TEXT` |
+//! | `serde_json` | `serde_json::Value`, `Json<T>` | `Json` | `JSONB` | `TEXT` |
 //! | `rust_decimal` | `rust_decimal::Decimal` | `Decimal` | `NUMERIC` | `TEXT`, `-12.50` |
 //!
-//! Every one of them travels as [`Value::Text`](crate::Value::Text) in the
+//! Every one of them travels as `Value::Text` in the
 //! forms of [`text`], which the PostgreSQL backend converts to and from
 //! its native types; on SQLite the text is what is stored. Timestamps are
 //! kept to the microsecond (PostgreSQL's precision; finer digits are
 //! dropped when written) and years run from 1 to 9999: a value outside is
-//! [`Error::Unstorable`](crate::Error::Unstorable) before any SQL is sent.
+//! `Error::Unstorable` before any SQL is sent.
 //! Their text sorts in time order, so `Event::at.gt(t)` and `order_by`
 //! work on SQLite as on PostgreSQL. Decimals on SQLite are text: equality
 //! is exact, but `<` and `ORDER BY` compare them as text there, not as
 //! numbers. A stored value that does not parse reads back as
-//! [`Error::Column`](crate::Error::Column) naming the column.
+//! `Error::Column` naming the column.
 //!
 //! ```toml
 //! [dependencies]
