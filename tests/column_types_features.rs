@@ -173,7 +173,7 @@ backend_tests! {
     #[test]
     fn a_server_default_timestamp_is_read_back() -> orm_core::Result<()> {
         let registry = registry();
-        let (_engine, session) = setup(&registry);
+        let (engine, session) = setup(&registry);
         let e = event(date(2024, 1, 1), "2024-01-01 00:00:00");
         session.add(&e)?;
         session.commit()?;
@@ -183,6 +183,21 @@ backend_tests! {
             .as_secs() as i64;
         let created = e.borrow().created.expect("read back").timestamp();
         assert!((created - now).abs() < 120, "{created} vs {now}");
+        // SQLite's CURRENT_TIMESTAMP has no offset and no fraction: not the
+        // form the field writes, yet neither the object read back nor one
+        // loaded again sees it as changed when another field changes.
+        let _insert = dml(&engine);
+        e.borrow_mut().moved_to = Some(date(2024, 1, 5));
+        session.commit()?;
+        assert_eq!(dml(&engine), ["UPDATE event SET moved_to = ? WHERE id = ? ['2024-01-05', 1]"]);
+        engine.execute("UPDATE event SET created = CURRENT_TIMESTAMP", &[])?;
+        let _by_hand = dml(&engine);
+        let session = Session::new(&engine, &registry);
+        let loaded = session.get::<Event>(1)?.expect("the row");
+        assert!(loaded.borrow().created.is_some());
+        loaded.borrow_mut().moved_to = Some(date(2024, 1, 6));
+        session.commit()?;
+        assert_eq!(dml(&engine), ["UPDATE event SET moved_to = ? WHERE id = ? ['2024-01-06', 1]"]);
         Ok(())
     }
 

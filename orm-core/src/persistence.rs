@@ -365,8 +365,9 @@ fn insert_reading_defaults(
         })?;
     let mut values = row.values;
     for (col, value) in read.into_iter().zip(returned) {
-        undo.write(row.obj, col, value.clone())?;
-        values.insert(col, value);
+        undo.write(row.obj, col, value)?;
+        // As the field writes it (the database may spell it otherwise).
+        values.insert(col, row.obj.column_value(col)?);
     }
     Ok(vec![Inserted {
         values,
