@@ -50,6 +50,16 @@ pub struct Setting {
     pub value: i64,
 }
 
+/// A column NOT NULL in the table, `None` in the object only until the
+/// database fills it in.
+#[derive(Model, Debug, Default)]
+pub struct Job {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    #[column(server_default = "'queued'", nullable = false)]
+    pub state: Option<String>,
+}
+
 /// A default the database cannot store (above `i64::MAX`).
 #[derive(Model, Debug, Default)]
 pub struct Counter {
@@ -98,7 +108,35 @@ fn create_all_emits_server_defaults() {
     );
 }
 
+#[test]
+fn nullable_false_makes_an_option_column_not_null() {
+    let registry = Registry::builder().model::<Job>().build().unwrap();
+    assert_eq!(
+        registry.create_table_sql(&orm_sqlite::SqliteDialect),
+        ["CREATE TABLE IF NOT EXISTS job (\n\tid INTEGER PRIMARY KEY AUTOINCREMENT,\n\tstate TEXT DEFAULT 'queued' NOT NULL\n)"]
+    );
+    assert!(!Job::meta().columns[1].nullable);
+}
+
 backend_tests! {
+    #[test]
+    fn a_not_null_option_column_is_filled_in_and_refuses_none_later() -> orm_core::Result<()> {
+        let registry = Registry::builder().model::<Job>().build()?;
+        let (engine, session) = setup(&registry);
+        let job = Obj::new(Job::default());
+        session.add(&job)?;
+        session.commit()?;
+        assert_eq!(job.borrow().state.as_deref(), Some("queued"));
+        assert_eq!(registry.schema_diff(&engine)?, []);
+        job.borrow_mut().state = None;
+        let err = session.commit().unwrap_err();
+        assert_eq!(err.db_kind(), Some(orm_core::DbErrorKind::NotNullViolation), "{err:?}");
+        session.rollback()?;
+        assert_eq!(rows(&engine, "SELECT state FROM job"), ["'queued'"]);
+        Ok(())
+    }
+
+
     #[test]
     fn none_fields_get_their_defaults_at_insert() -> orm_core::Result<()> {
         SLUGS.with(|c| c.set(0));

@@ -226,6 +226,8 @@ pub struct ColumnAttrs {
     pub on_delete: Option<Attr<LitStr>>,
     /// The foreign key's `ON UPDATE` rule.
     pub on_update: Option<Attr<LitStr>>,
+    /// `nullable = false`: NOT NULL although the field is an `Option`.
+    pub nullable: Option<Attr<LitBool>>,
     /// `server_default = "SQL"`: the column's `DEFAULT` in `CREATE TABLE`.
     pub server_default: Option<Attr<LitStr>>,
     /// `default = <expr>`: the value a `None` field gets at INSERT.
@@ -265,6 +267,9 @@ pub fn column_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
         } else if key.is_ident("name") {
             let v = parse_str(meta)?;
             set_once(cx, &mut out.name, key, v);
+        } else if key.is_ident("nullable") {
+            let v = parse_flag(meta)?;
+            set_once(cx, &mut out.nullable, key, v);
         } else if key.is_ident("server_default") {
             let lit = parse_str(meta)?;
             if lit.value().trim().is_empty() {

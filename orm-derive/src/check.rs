@@ -157,6 +157,17 @@ fn check_defaults(cx: &Ctxt, model: &Model<'_>) {
             ("default", column.default.as_ref().map(|d| d.span)),
             ("default_fn", column.default_fn.as_ref().map(|d| d.span)),
         ];
+        if let Some(nullable) = column.nullable.as_ref().filter(|n| n.value.value) {
+            if option_inner(field.ty).is_none() {
+                cx.error_at(
+                    nullable.span,
+                    format!(
+                        "nullable = true needs an Option<_> field: make `{}` an Option<_>",
+                        field.ident.unraw()
+                    ),
+                );
+            }
+        }
         if let (Some(_), Some(span)) = (&column.default, &column.default_fn) {
             cx.error_at(
                 span.span,

@@ -488,13 +488,19 @@ pub(crate) fn column_meta(
         quote!(false)
     };
     let server_default = option_tokens(attrs.server_default.as_ref().map(|d| &d.value));
+    // `nullable = false` makes an `Option` field's column NOT NULL (None
+    // only until a default fills it in at INSERT).
+    let nullable = match &attrs.nullable {
+        Some(flag) if !flag.value.value => quote!(false),
+        _ => quote!(#column_type::NULLABLE),
+    };
     let default = default_tokens(p, field, attrs);
     quote! {
         #p::ColumnMeta {
             field: #field_name,
             name: #column_name,
             sql_type: #column_type::SQL_TYPE,
-            nullable: #column_type::NULLABLE,
+            nullable: #nullable,
             primary_key: #primary_key,
             autoincrement: #autoincrement,
             unique: #unique,

@@ -82,6 +82,7 @@ use proc_macro::TokenStream;
 /// | `index` | flag: an index on the column; `index = false` turns off the one a foreign key gets | on for foreign keys, off otherwise |
 /// | `name` | `"column_name"` | the field name |
 /// | `version` | flag on an integer field: optimistic locking (every UPDATE and DELETE checks and bumps it) | off |
+/// | `nullable` | flag: `nullable = false` makes an `Option<_>` field's column `NOT NULL` (the field is `None` only until a default fills it in at INSERT); `nullable = true` needs an `Option<_>` field | from the field type |
 /// | `server_default` | `"SQL"`: the column's `DEFAULT` in `create_all` (as written; SQLite wants an expression other than a literal or `CURRENT_TIMESTAMP` in parentheses); `Option<_>` fields only | none |
 /// | `default` | an expression of the field's inner type `T` (`default = 0`, `default = String::from("draft")`, `default = chrono::Utc::now()`): the value an INSERT writes when the field is `None`, evaluated for every such INSERT; `Option<_>` fields only | none |
 /// | `default_fn` | a path to a function returning `T` (`default_fn = uuid::Uuid::new_v4`): as `default`, calling it | none |
@@ -105,6 +106,10 @@ use proc_macro::TokenStream;
 ///   primary key (`Option<Uuid>` with `gen_random_uuid()`) is read back
 ///   before the object enters the identity map; one on a key the database
 ///   generates anyway is a compile error.
+///
+/// The column of a defaulted `Option<T>` field accepts `NULL` unless
+/// `nullable = false` makes it `NOT NULL`
+/// (`#[column(server_default = "CURRENT_TIMESTAMP", nullable = false)]`).
 ///
 /// If a flush fails, the defaults it stored into objects are taken back
 /// (the fields are `None` again). Give both `default` and `server_default`

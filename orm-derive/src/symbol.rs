@@ -11,6 +11,7 @@ pub const COLUMN_KEYS: &[&str] = &[
     "on_delete",
     "on_update",
     "index",
+    "nullable",
     "server_default",
     "default",
     "default_fn",

@@ -10,6 +10,8 @@ pub struct Article {
     pub rating: i32,
     #[column(default_fn = String::new)]
     pub slug: String,
+    #[column(nullable = true)]
+    pub note: String,
 }
 
 fn main() {}

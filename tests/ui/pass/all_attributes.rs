@@ -42,7 +42,7 @@ pub struct Post {
     #[column(foreign_key = "users.id", on_delete = "set null", on_update = "cascade")]
     pub reviewer_id: Option<i64>,
     pub draft: bool,
-    #[column(server_default = "0")]
+    #[column(server_default = "0", nullable = false)]
     pub views: Option<i64>,
     #[column(default = 1.5)]
     pub weight: Option<f64>,
