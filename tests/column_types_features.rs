@@ -56,6 +56,14 @@ pub struct Document {
     pub discount: Option<Decimal>,
 }
 
+/// A key PostgreSQL generates (`gen_random_uuid()`, built in since 13).
+#[derive(Model, Debug)]
+pub struct Token {
+    #[column(primary_key, server_default = "gen_random_uuid()")]
+    pub id: Option<Uuid>,
+    pub label: String,
+}
+
 fn registry() -> std::sync::Arc<Registry> {
     Registry::builder()
         .model::<Event>()
@@ -113,6 +121,48 @@ fn each_type_gets_its_column_type_per_backend() {
          \tbody JSONB NOT NULL,\n\tprefs JSONB NOT NULL,\n\tprice NUMERIC NOT NULL,\n\
          \tdiscount NUMERIC,\n\tPRIMARY KEY (id)\n)"
     );
+}
+
+/// PostgreSQL only: SQLite has no UUID function to put in a DEFAULT.
+#[test]
+fn a_uuid_key_postgresql_generates_is_read_back() -> orm_core::Result<()> {
+    common::run(common::Backend::Postgres, || {
+        let registry = Registry::builder().model::<Token>().build()?;
+        let (engine, session) = setup(&registry);
+        let (a, b) = (
+            Obj::new(Token {
+                id: None,
+                label: "a".into(),
+            }),
+            Obj::new(Token {
+                id: None,
+                label: "b".into(),
+            }),
+        );
+        session.add(&a)?;
+        session.add(&b)?;
+        session.commit()?;
+        assert_eq!(
+            engine
+                .take_recorded()
+                .iter()
+                .filter(|s| s.is_dml())
+                .map(|s| s.sql.clone())
+                .collect::<Vec<_>>(),
+            ["INSERT INTO token (label) VALUES ($1) RETURNING id"; 2]
+        );
+        let id = a.borrow().id.expect("generated");
+        assert_ne!(Some(id), b.borrow().id);
+        assert!(session.get::<Token>(id)?.expect("by its key").ptr_eq(&a));
+        assert_eq!(
+            rows(
+                &engine,
+                &format!("SELECT label FROM token WHERE id = '{id}'")
+            ),
+            ["'a'"]
+        );
+        Ok(())
+    })
 }
 
 backend_tests! {

@@ -46,36 +46,16 @@ mod uuid;
 #[cfg(feature = "serde_json")]
 pub use json::Json;
 
-#[cfg(any(
-    feature = "chrono",
-    feature = "time",
-    feature = "uuid",
-    feature = "serde_json",
-    feature = "rust_decimal"
-))]
-use crate::error::Error;
-#[cfg(any(
-    feature = "chrono",
-    feature = "time",
-    feature = "uuid",
-    feature = "serde_json",
-    feature = "rust_decimal"
-))]
-use crate::value::Value;
-
-#[cfg(any(
-    feature = "chrono",
-    feature = "time",
-    feature = "uuid",
-    feature = "serde_json",
-    feature = "rust_decimal"
-))]
+#[cfg(any(feature = "chrono", feature = "time", feature = "serde_json"))]
 /// The text of a value read back, or a conversion error naming what was
 /// expected.
-pub(crate) fn expect_text(value: Value, expected: &'static str) -> Result<String, Error> {
+pub(crate) fn expect_text(
+    value: crate::value::Value,
+    expected: &'static str,
+) -> Result<String, crate::error::Error> {
     match value {
-        Value::Text(text) => Ok(text),
-        other => Err(Error::Conversion {
+        crate::value::Value::Text(text) => Ok(text),
+        other => Err(crate::error::Error::Conversion {
             expected,
             found: other.kind(),
         }),
@@ -90,8 +70,8 @@ pub(crate) fn expect_text(value: Value, expected: &'static str) -> Result<String
     feature = "rust_decimal"
 ))]
 /// The error for stored text that does not parse.
-pub(crate) fn unparsable(expected: &'static str) -> Error {
-    Error::Conversion {
+pub(crate) fn unparsable(expected: &'static str) -> crate::error::Error {
+    crate::error::Error::Conversion {
         expected,
         found: "TEXT",
     }
