@@ -692,6 +692,25 @@ mod tests {
     }
 
     #[test]
+    fn column_defaults() {
+        assert_snapshot(
+            "defaults",
+            parse_quote! {
+                pub struct Loan {
+                    #[column(primary_key)]
+                    pub id: Option<i64>,
+                    #[column(server_default = "CURRENT_TIMESTAMP", nullable = false)]
+                    pub created: Option<String>,
+                    #[column(default = 0)]
+                    pub renewals: Option<i32>,
+                    #[column(default_fn = next_code)]
+                    pub code: Option<String>,
+                }
+            },
+        );
+    }
+
+    #[test]
     fn errors_come_with_a_stub_impl() {
         assert_snapshot(
             "invalid",
