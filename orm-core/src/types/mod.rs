@@ -22,7 +22,11 @@
 //! Their text sorts in time order, so `Event::at.gt(t)` and `order_by`
 //! work on SQLite as on PostgreSQL. Decimals on SQLite are text: equality
 //! is exact, but `<` and `ORDER BY` compare them as text there, not as
-//! numbers. A stored value that does not parse reads back as
+//! numbers. Text the database writes itself is read as well (SQLite's
+//! `CURRENT_TIMESTAMP` is `2024-05-06 07:08:09`, UTC without an offset),
+//! but compares in SQL as the text it is: on SQLite, a `server_default` in
+//! the library's form (`(strftime('%Y-%m-%d %H:%M:%S+00:00', 'now'))` for an
+//! instant) keeps `eq` and ordering exact. A stored value that does not parse reads back as
 //! `Error::Column` naming the column.
 //!
 //! ```toml
