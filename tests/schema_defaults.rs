@@ -269,3 +269,104 @@ backend_tests! {
         Ok(())
     }
 }
+
+/// The generated key between two server-defaulted columns, for the path of
+/// a dialect without `RETURNING`.
+#[derive(Model, Debug, Default)]
+pub struct Reading {
+    #[column(server_default = "7")]
+    pub level: Option<i64>,
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    #[column(server_default = "'x'")]
+    pub tag: Option<String>,
+    pub note: String,
+}
+
+/// SQLite's dialect, but saying it has no `RETURNING`.
+struct NoReturning;
+
+impl orm_core::Dialect for NoReturning {
+    fn name(&self) -> &'static str {
+        "sqlite-without-returning"
+    }
+    fn placeholder(&self, index: usize) -> std::borrow::Cow<'static, str> {
+        orm_sqlite::SqliteDialect.placeholder(index)
+    }
+    fn quote<'a>(&self, ident: &'a str) -> std::borrow::Cow<'a, str> {
+        orm_sqlite::SqliteDialect.quote(ident)
+    }
+    fn type_name(&self, ty: orm_core::SqlType) -> &'static str {
+        orm_sqlite::SqliteDialect.type_name(ty)
+    }
+    fn generated_key_column(&self, quoted_name: &str) -> Option<String> {
+        orm_sqlite::SqliteDialect.generated_key_column(quoted_name)
+    }
+}
+
+struct NoReturningConnection(orm_sqlite::SqliteConnection);
+
+impl orm_core::Connection for NoReturningConnection {
+    fn dialect(&self) -> &'static dyn orm_core::Dialect {
+        &NoReturning
+    }
+    fn execute(
+        &self,
+        sql: &str,
+        params: &[orm_core::Value],
+    ) -> Result<orm_core::ExecOutcome, orm_core::DbError> {
+        self.0.execute(sql, params)
+    }
+    fn query(
+        &self,
+        sql: &str,
+        params: &[orm_core::Value],
+    ) -> Result<Vec<Vec<orm_core::Value>>, orm_core::DbError> {
+        self.0.query(sql, params)
+    }
+}
+
+#[test]
+fn without_returning_server_defaults_are_left_to_the_database() -> orm_core::Result<()> {
+    let raw = rusqlite::Connection::open_in_memory()
+        .map_err(|e| orm_core::DbError::new(orm_core::DbErrorKind::Other, e.to_string()))?;
+    let engine = Engine::new(NoReturningConnection(orm_sqlite::SqliteConnection::new(
+        raw,
+    )?));
+    assert!(!engine.dialect().supports_returning());
+    let registry = Registry::builder().model::<Reading>().build()?;
+    registry.create_all(&engine)?;
+    engine.start_recording();
+    let session = Session::new(&engine, &registry);
+    let reading = Obj::new(Reading {
+        note: "first".into(),
+        ..Default::default()
+    });
+    session.add(&reading)?;
+    session.commit()?;
+    {
+        let reading = reading.borrow();
+        // The key comes back; the defaults stay unknown until a reload.
+        assert_eq!(
+            (reading.id, reading.level, reading.tag.as_deref()),
+            (Some(1), None, None)
+        );
+    }
+    assert_eq!(
+        rows(&engine, "SELECT level, id, tag, note FROM reading"),
+        ["7, 1, 'x', 'first'"]
+    );
+    // The committed row has every value in its place: changing the note
+    // updates the note alone, by the right key.
+    assert_eq!(
+        dml(&engine),
+        ["INSERT INTO reading (note) VALUES (?) ['first']"]
+    );
+    reading.borrow_mut().note = "second".into();
+    session.commit()?;
+    assert_eq!(
+        dml(&engine),
+        ["UPDATE reading SET note = ? WHERE id = ? ['second', 1]"]
+    );
+    Ok(())
+}
