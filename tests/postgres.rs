@@ -202,8 +202,17 @@ postgres_tests! {
             "{err}"
         );
         // A column type without a Value says to cast it.
-        let err = engine.query("SELECT now() AS at", &[]).unwrap_err();
-        assert!(err.message.contains("column `at` has type timestamptz"), "{err}");
+        let err = engine.query("SELECT interval '1 day' AS span", &[]).unwrap_err();
+        assert!(err.message.contains("column `span` has type interval"), "{err}");
+        // Dates, timestamps, UUIDs, JSON and numerics come back as text.
+        assert_eq!(
+            engine.query("SELECT timestamptz '2024-01-02 03:04:05.5+01:00', uuid '67E55044-10B1-426F-9247-BB680E5FE0C8', numeric '-0.50'", &[])?,
+            [vec![
+                Value::from("2024-01-02 02:04:05.500+00:00"),
+                Value::from("67e55044-10b1-426f-9247-bb680e5fe0c8"),
+                Value::from("-0.50"),
+            ]]
+        );
         assert_eq!(engine.query("SELECT now()::text IS NOT NULL", &[])?, [vec![Value::Integer(1)]]);
         Ok(())
     }

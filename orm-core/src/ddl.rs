@@ -11,7 +11,8 @@ impl Registry {
     /// first, then the association tables, with primary keys, `NOT NULL`
     /// for non-`Option` fields, `UNIQUE` and foreign key constraints
     /// with the `ON DELETE` / `ON UPDATE` rules their columns declare
-    /// (`#[column(foreign_key = "parent.id", on_delete = "cascade")]`).
+    /// (`#[column(foreign_key = "parent.id", on_delete = "cascade")]`), and
+    /// `DEFAULT <sql>` for `#[column(server_default = "<sql>")]`.
     ///
     /// ```
     /// use orm_core::prelude::*;
@@ -253,6 +254,10 @@ impl Table<'_> {
                     dialect.quote(col.name),
                     dialect.type_name(col.sql_type)
                 );
+                if let Some(sql) = col.server_default {
+                    line.push_str(" DEFAULT ");
+                    line.push_str(sql);
+                }
                 if !col.nullable || col.primary_key {
                     line.push_str(" NOT NULL");
                 }
@@ -358,10 +363,7 @@ impl Table<'_> {
     }
 }
 
-/// The indexes of one table: one per foreign key column that no primary
-/// key or `UNIQUE` constraint starts with (unless `#[column(index =
-/// false)]`), one per `#[column(index)]` column, and one per
-/// `#[model(index(..))]`.
+/// The `CREATE INDEX` statements of one table (see [`index_specs`]).
 fn indexes(
     table: &str,
     columns: &[ColumnMeta],
@@ -369,6 +371,33 @@ fn indexes(
     constraints: &[TableConstraint],
     dialect: &dyn Dialect,
 ) -> Vec<String> {
+    index_specs(table, columns, foreign_keys, constraints)
+        .into_iter()
+        .map(|(name, names)| {
+            let quoted: Vec<String> = names
+                .iter()
+                .map(|n| dialect.quote(n).into_owned())
+                .collect();
+            format!(
+                "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
+                dialect.quote(&name),
+                dialect.quote(table),
+                quoted.join(", ")
+            )
+        })
+        .collect()
+}
+
+/// The indexes of one table, as `(name, column names)`: one per foreign
+/// key column that no primary key or `UNIQUE` constraint starts with
+/// (unless `#[column(index = false)]`), one per `#[column(index)]` column,
+/// and one per `#[model(index(..))]`; named `ix_<table>_<columns>`.
+pub(crate) fn index_specs(
+    table: &str,
+    columns: &[ColumnMeta],
+    foreign_keys: &[ForeignKey],
+    constraints: &[TableConstraint],
+) -> Vec<(String, Vec<&'static str>)> {
     let primary_key: Vec<usize> = (0..columns.len())
         .filter(|&i| columns[i].primary_key)
         .collect();
@@ -385,22 +414,14 @@ fn indexes(
             single.push(c);
         }
     }
-    let create = |names: &[&str]| {
-        let quoted: Vec<String> = names
-            .iter()
-            .map(|n| dialect.quote(n).into_owned())
-            .collect();
-        format!(
-            "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
-            dialect.quote(&format!("ix_{table}_{}", names.join("_"))),
-            dialect.quote(table),
-            quoted.join(", ")
-        )
-    };
-    let mut out: Vec<String> = single.iter().map(|&c| create(&[columns[c].name])).collect();
+    let spec = |names: Vec<&'static str>| (format!("ix_{table}_{}", names.join("_")), names);
+    let mut out: Vec<_> = single
+        .iter()
+        .map(|&c| spec(vec![columns[c].name]))
+        .collect();
     for constraint in constraints {
         if let TableConstraint::Index(names) = constraint {
-            out.push(create(names));
+            out.push(spec(names.to_vec()));
         }
     }
     out

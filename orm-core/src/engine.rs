@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::error::DbError;
+use crate::introspect::{QueryFn, TableDescription};
 use crate::pool::{PoolOptions, Shared, Source};
 use crate::value::{self, SqlType, Value};
 
@@ -65,6 +66,20 @@ pub trait Dialect: Send + Sync {
         false
     }
 
+    /// Whether `INSERT ... RETURNING <columns>` works: PostgreSQL, and
+    /// SQLite from 3.35. The unit of work then reads back, in the same
+    /// statement, the values a column's `server_default` gave to a row
+    /// whose field was `None` (one row per INSERT). When false (the
+    /// default), such fields stay `None` until the object is loaded again.
+    ///
+    /// ```
+    /// use orm_core::Dialect;
+    /// assert!(orm_sqlite::SqliteDialect.supports_returning());
+    /// ```
+    fn supports_returning(&self) -> bool {
+        false
+    }
+
     /// How many rows of one table, of `columns` columns each, the unit of
     /// work may insert with one multi-row `INSERT ... VALUES (..), (..)`
     /// (SQLAlchemy's "insertmanyvalues"). 1, the default, inserts row by
@@ -95,6 +110,23 @@ pub trait Dialect: Send + Sync {
     fn add_foreign_key(&self, table: &str, constraint: &str, definition: &str) -> Option<String> {
         let _ = (table, constraint, definition);
         None
+    }
+
+    /// Describes table `table` (unquoted) from the database's catalog,
+    /// running its queries through `query`, or `None` when the table does
+    /// not exist; for [`Registry::schema_diff`](crate::Registry::schema_diff).
+    /// Type names are spelled as [`type_name`](Dialect::type_name) spells
+    /// them. The default refuses: the dialect cannot introspect.
+    fn describe_table(
+        &self,
+        query: &mut QueryFn<'_>,
+        table: &str,
+    ) -> Result<Option<TableDescription>, DbError> {
+        let _ = (query, table);
+        Err(DbError::new(
+            crate::DbErrorKind::Other,
+            format!("the {} dialect cannot describe tables", self.name()),
+        ))
     }
 
     /// The statement that drops a table if it exists (`quoted_name` is

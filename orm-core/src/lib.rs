@@ -111,6 +111,7 @@ mod error;
 mod expiry;
 mod filter;
 mod identity;
+mod introspect;
 mod join;
 mod loading;
 mod meta;
@@ -126,11 +127,13 @@ mod raw;
 mod registry;
 mod relation;
 mod retry;
+mod schema_diff;
 mod select;
 mod session;
 mod sql;
 mod state;
 mod sync;
+pub mod types;
 mod unitofwork;
 mod value;
 
@@ -145,6 +148,9 @@ pub use engine::{
 };
 pub use error::{ConfigError, DbError, DbErrorKind, Error, Result};
 pub use filter::{Condition, Filter};
+pub use introspect::{
+    ColumnDescription, ForeignKeyDescription, IndexDescription, QueryFn, TableDescription,
+};
 pub use join::{Aliased, Here, InQuery, There};
 pub use meta::{
     BackrefId, BackrefMeta, Cardinality, Cascade, ColumnMeta, Lazy, ModelMeta, PassiveDeletes,
@@ -162,6 +168,7 @@ pub use raw::{FromRow, Params};
 pub use registry::{Direction, Registry, RegistryBuilder};
 pub use relation::{Col, Many, One, Rel, RelationKind, RelationshipField};
 pub use retry::{transaction_with_retry, RetryPolicy};
+pub use schema_diff::SchemaDifference;
 pub use select::{
     HavingCondition, Select, SelectItem, SelectOrder, SelectOrdering, SelectRoot, Selectable,
     Selection, Single,
@@ -236,7 +243,11 @@ pub mod __private {
         }
     }
 
-    /// Takes the next value of a row, for `from_values`.
+    /// The value of a `default = <expr>` (typed as the field's `T`).
+    pub fn default_value<T: ColumnType + NotOption>(value: T) -> Result<Value> {
+        value.try_to_value()
+    }
+
     /// Names the column in a conversion error.
     pub fn column_error(model: &'static str, column: &'static str, source: Error) -> Error {
         Error::Column {
@@ -246,6 +257,7 @@ pub mod __private {
         }
     }
 
+    /// Takes the next value of a row, for `from_values`.
     pub fn next_value(values: &mut std::vec::IntoIter<Value>) -> Result<Value> {
         values.next().ok_or_else(|| {
             Error::Internal("row has fewer values than the model has columns".into())

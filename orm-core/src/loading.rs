@@ -174,12 +174,16 @@ pub(crate) fn register_row(
         }
         return Ok(obj);
     }
-    let obj = (m.meta.construct)(row.clone())?;
+    let obj = (m.meta.construct)(row)?;
+    // The committed row as the object writes it: a stored value in another
+    // form than the field's (SQLite's `CURRENT_TIMESTAMP` without an
+    // offset, PostgreSQL's spacing of JSON) would otherwise look changed.
+    let committed = obj.column_values()?;
     {
         let mut state = obj.state_mut()?;
         state.session = Some(Rc::downgrade(session));
         state.key = Some(key.clone());
-        state.committed = Some(row);
+        state.committed = Some(committed);
         state.committed_rels = RelSnapshots::loaded(m.meta.relationships.len());
     }
     obj.clear_modified();

@@ -120,6 +120,15 @@ pub struct ColumnMeta {
     /// (`#[column(version)]`): every UPDATE and DELETE of the row checks it
     /// and every UPDATE increments it.
     pub version: bool,
+    /// `#[column(server_default = "SQL")]`: the column's `DEFAULT` clause,
+    /// SQL as written. An INSERT of an object whose field is `None` leaves
+    /// the column out, and the value the database chose is read back into
+    /// the object where the dialect supports `RETURNING`.
+    pub server_default: Option<&'static str>,
+    /// `#[column(default = <expr>)]` or `default_fn = path`: the value an
+    /// INSERT writes, and stores into the object, when the field is `None`
+    /// (evaluated for every such INSERT).
+    pub default: Option<fn() -> Result<Value>>,
 }
 
 /// What the database does to the rows that refer to a row when that row is

@@ -144,10 +144,33 @@ pub(crate) fn insert_many(
 /// A row about to be inserted.
 struct NewRow<'o> {
     obj: &'o AnyObj,
-    /// The values of the columns written: all but `generated`.
+    /// The values of the columns written: all but `generated` and
+    /// `defaulted`.
     values: Vec<Value>,
     /// The key column the database generates, if any.
     generated: Option<usize>,
+    /// The `None` columns with a `server_default`, left out for the
+    /// database to fill in (ascending).
+    defaulted: Vec<usize>,
+}
+
+impl NewRow<'_> {
+    /// The columns written, without a list per row in the usual case (no
+    /// server default left to the database).
+    fn columns<'m>(&self, mapper: &'m Mapper) -> std::borrow::Cow<'m, [usize]> {
+        if !self.defaulted.is_empty() {
+            let width = mapper.meta.columns.len();
+            return (0..width)
+                .filter(|&c| Some(c) != self.generated && !self.defaulted.contains(&c))
+                .collect::<Vec<_>>()
+                .into();
+        }
+        // Only the autoincrement key is ever generated.
+        match self.generated {
+            None => mapper.all_columns[..].into(),
+            Some(_) => mapper.columns_but_generated[..].into(),
+        }
+    }
 }
 
 fn new_row<'o>(target: &Target<'_>, obj: &'o AnyObj, undo: &mut Undo) -> Result<NewRow<'o>> {
@@ -158,25 +181,70 @@ fn new_row<'o>(target: &Target<'_>, obj: &'o AnyObj, undo: &mut Undo) -> Result<
         undo.write(obj, version, Value::Integer(1))?;
     }
     let mut values = obj.column_values()?;
+    apply_defaults(meta, obj, &mut values, undo)?;
     let generated = mapper.autoincrement().filter(|&c| values[c].is_null());
+    let defaulted = server_defaulted(meta, &values, generated);
+    // A key a server default fills in is known once it is read back.
+    let read_back = target.engine.dialect().supports_returning();
     for &pk in &mapper.primary_key {
-        if values[pk].is_null() && Some(pk) != generated {
+        let filled = Some(pk) == generated || (read_back && defaulted.contains(&pk));
+        if values[pk].is_null() && !filled {
             return Err(Error::MissingPrimaryKey {
                 model: meta.name,
                 column: meta.columns[pk].name,
             });
         }
     }
-    // The generated key is left out of the parameters (without copying
-    // them) and put back once the database has chosen it.
-    if let Some(col) = generated {
+    // The generated key and the defaulted columns are left out of the
+    // parameters (without copying them) and put back once the database
+    // has chosen them.
+    let mut omitted: Vec<usize> = generated
+        .into_iter()
+        .chain(defaulted.iter().copied())
+        .collect();
+    omitted.sort_unstable();
+    for &col in omitted.iter().rev() {
         values.remove(col);
     }
     Ok(NewRow {
         obj,
         values,
         generated,
+        defaulted,
     })
+}
+
+/// Gives the `None` columns with a `default = <expr>` their value, in the
+/// row and in the object (SQLAlchemy's `default=`).
+fn apply_defaults(
+    meta: &crate::ModelMeta,
+    obj: &AnyObj,
+    values: &mut [Value],
+    undo: &mut Undo,
+) -> Result<()> {
+    for (c, column) in meta.columns.iter().enumerate() {
+        let Some(default) = column.default.filter(|_| values[c].is_null()) else {
+            continue;
+        };
+        let value =
+            default().map_err(|e| crate::__private::column_error(meta.name, column.name, e))?;
+        undo.write(obj, c, value.clone())?;
+        values[c] = value;
+    }
+    Ok(())
+}
+
+/// The `None` columns with a `server_default` (but not the generated key).
+fn server_defaulted(
+    meta: &crate::ModelMeta,
+    values: &[Value],
+    generated: Option<usize>,
+) -> Vec<usize> {
+    (0..values.len())
+        .filter(|&c| {
+            Some(c) != generated && values[c].is_null() && meta.columns[c].server_default.is_some()
+        })
+        .collect()
 }
 
 /// Writes the rows: runs of rows with the same columns go in multi-row
@@ -192,12 +260,15 @@ fn insert_rows(
     let mut out = Vec::with_capacity(rows.len());
     let mut rest = &mut rows[..];
     while let Some(first) = rest.first() {
-        // The columns written are all but the generated key, so rows with
-        // the same generated column have the same columns.
+        // The columns written are all but the generated key and the
+        // defaulted ones, so rows with the same generated column and no
+        // defaulted one have the same columns.
         let generated = first.generated;
-        let written = width - usize::from(generated.is_some());
-        // `INSERT ... DEFAULT VALUES` has no multi-row form.
-        let max = if written == 0 {
+        let written = width - usize::from(generated.is_some()) - first.defaulted.len();
+        // `INSERT ... DEFAULT VALUES` has no multi-row form; a row whose
+        // server defaults are read back goes alone, its `RETURNING` row
+        // then being its own.
+        let max = if written == 0 || !first.defaulted.is_empty() {
             1
         } else {
             dialect.max_insert_rows(written).max(1)
@@ -207,7 +278,7 @@ fn insert_rows(
             let same = rest
                 .iter()
                 .take(max)
-                .take_while(|r| r.generated == generated)
+                .take_while(|r| r.generated == generated && r.defaulted.is_empty())
                 .count();
             chunk = 1 << same.ilog2();
         }
@@ -235,18 +306,18 @@ fn insert_chunk(
     // The dialect says how the generated key comes back: from the row of a
     // `RETURNING` clause, or from the connection after the INSERT.
     let returning = generated.filter(|_| engine.dialect().returning_generated_key());
-    // Only the autoincrement key is ever generated.
-    let columns = match generated {
-        None => &mapper.all_columns,
-        Some(_) => &mapper.columns_but_generated,
-    };
+    if !first.defaulted.is_empty() && engine.dialect().supports_returning() {
+        out.push(insert_reading_defaults(target, rows, undo)?);
+        return Ok(());
+    }
+    let columns = first.columns(mapper);
     let sql = target.statements.insert(
         engine.dialect(),
         target.index,
         meta,
-        columns,
+        &columns,
         rows.len(),
-        returning,
+        returning.as_slice(),
     );
     let params: std::borrow::Cow<'_, [Value]> = match &rows[..] {
         [single] => (&single.values[..]).into(),
@@ -289,7 +360,12 @@ fn insert_chunk(
                 .filter(|_| keys.len() == count)
                 .ok_or_else(|| Error::Internal(format!("no generated key for {}", meta.name)))?;
             undo.write_generated_key(row.obj, col, id)?;
-            values.insert(col, Value::Integer(id));
+            // Server defaults that could not be read back stay NULL (None).
+            let before = row.defaulted.iter().filter(|&&c| c < col).count();
+            values.insert(col - before, Value::Integer(id));
+        }
+        for &col in &row.defaulted {
+            values.insert(col, Value::Null);
         }
         out.push(Inserted {
             values,
@@ -297,6 +373,54 @@ fn insert_chunk(
         });
     }
     Ok(())
+}
+
+/// One INSERT of one row with `RETURNING` the generated key (if any) and
+/// the columns its server defaults filled in, which are written into the
+/// object.
+fn insert_reading_defaults(
+    target: &Target<'_>,
+    rows: &mut [NewRow<'_>],
+    undo: &mut Undo,
+) -> Result<Inserted> {
+    let Target { engine, mapper, .. } = *target;
+    let [row] = rows else {
+        return Err(Error::Internal(
+            "server defaults are read back one row at a time".into(),
+        ));
+    };
+    let mut read: Vec<usize> = row
+        .generated
+        .into_iter()
+        .chain(row.defaulted.iter().copied())
+        .collect();
+    read.sort_unstable();
+    let sql = target.statements.insert(
+        engine.dialect(),
+        target.index,
+        mapper.meta,
+        &row.columns(mapper),
+        1,
+        &read,
+    );
+    let returned = engine
+        .query(&sql, &row.values)?
+        .into_iter()
+        .next()
+        .filter(|r| r.len() == read.len())
+        .ok_or_else(|| {
+            Error::Internal(format!("INSERT of {} returned no row", mapper.meta.name))
+        })?;
+    let mut values = std::mem::take(&mut row.values);
+    for (col, value) in read.into_iter().zip(returned) {
+        undo.write(row.obj, col, value)?;
+        // As the field writes it (the database may spell it otherwise).
+        values.insert(col, row.obj.column_value(col)?);
+    }
+    Ok(Inserted {
+        values,
+        generated_key: row.generated.is_some(),
+    })
 }
 
 /// UPDATEs the changed columns of one row; returns the new values, or

@@ -17,7 +17,7 @@ use crate::query::{IntoKey, Query};
 use crate::registry::{Direction, Mapper, Registry};
 use crate::sql::StatementCache;
 use crate::state::RelSnapshots;
-use crate::value::{SqlType, Value};
+use crate::value::Value;
 
 /// A unit of work over one [`Engine`].
 ///
@@ -1020,15 +1020,7 @@ fn check_key(mapper: &Mapper, key: &[Value]) -> Result<()> {
         )));
     }
     for (column, value) in columns.iter().zip(key) {
-        let fits = match (column.sql_type, value) {
-            (_, Value::Null) => false,
-            (SqlType::Integer | SqlType::Boolean, Value::Integer(_)) => true,
-            (SqlType::Real, Value::Real(_) | Value::Integer(_)) => true,
-            (SqlType::Text, Value::Text(_)) => true,
-            (SqlType::Blob, Value::Blob(_)) => true,
-            _ => false,
-        };
-        if !fits {
+        if !column.sql_type.fits(value) {
             return Err(invalid(format!(
                 "got {} value {value} for column {}",
                 value.kind(),

@@ -425,14 +425,14 @@ enum Within {
 }
 
 /// `INSERT INTO t (a, b) VALUES (?, ?)`, with `rows` rows of values
-/// (`VALUES (?, ?), (?, ?)`), and `RETURNING id` when `returning` names a
-/// column to read back.
+/// (`VALUES (?, ?), (?, ?)`), and `RETURNING id, b` when `returning` names
+/// columns to read back.
 pub(crate) fn insert(
     dialect: &dyn Dialect,
     meta: &ModelMeta,
     cols: &[usize],
     rows: usize,
-    returning: Option<usize>,
+    returning: &[usize],
 ) -> String {
     let mut b = Builder::new(dialect);
     b.push("INSERT INTO ").ident(meta.table);
@@ -454,8 +454,8 @@ pub(crate) fn insert(
             b.push(")");
         }
     }
-    if let Some(c) = returning {
-        b.push(" RETURNING ").ident(meta.columns[c].name);
+    if !returning.is_empty() {
+        b.push(" RETURNING ").column_list(meta, returning);
     }
     b.sql
 }
@@ -942,10 +942,10 @@ impl StatementCache {
         text
     }
 
-    /// An INSERT of `rows` rows of `cols`; `returning` is the generated key
-    /// column to read back, which for one mapper is always the same column
-    /// when it is left out of `cols`, so the columns and the row count
-    /// identify the text.
+    /// An INSERT of `rows` rows of `cols`; `returning` are the columns to
+    /// read back (the generated key, the server-defaulted columns), which
+    /// for one mapper follow from the columns left out of `cols`, so the
+    /// columns and the row count identify the text.
     pub fn insert(
         &self,
         dialect: &dyn Dialect,
@@ -953,7 +953,7 @@ impl StatementCache {
         meta: &ModelMeta,
         cols: &[usize],
         rows: usize,
-        returning: Option<usize>,
+        returning: &[usize],
     ) -> std::rc::Rc<str> {
         let key = column_mask(cols).map(|m| StatementKey::Insert(mapper, m, rows));
         self.get(key, || insert(dialect, meta, cols, rows, returning))

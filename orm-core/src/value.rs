@@ -131,13 +131,61 @@ pub enum SqlType {
     Blob,
     /// Boolean (stored as an integer where the database has no boolean).
     Boolean,
+    /// A calendar date, as [`Value::Text`] `YYYY-MM-DD` (see
+    /// [`types::text`](crate::types::text)).
+    Date,
+    /// A date and time without time zone, as text
+    /// `YYYY-MM-DD HH:MM:SS[.ffffff]`.
+    Timestamp,
+    /// An instant, as UTC text `YYYY-MM-DD HH:MM:SS[.ffffff]+00:00`.
+    TimestampTz,
+    /// A UUID, as lower-case hyphenated text.
+    Uuid,
+    /// A JSON document, as its text.
+    Json,
+    /// An exact decimal number, as its text (`-12.50`).
+    Decimal,
+}
+
+impl SqlType {
+    /// Whether a value of this kind can be stored in a column of this
+    /// type, as far as its variant tells (`NULL` never fits: it is not a
+    /// key).
+    ///
+    /// ```
+    /// use orm_core::{SqlType, Value};
+    /// assert!(SqlType::Uuid.fits(&Value::from("67e55044-10b1-426f-9247-bb680e5fe0c8")));
+    /// assert!(SqlType::Real.fits(&Value::Integer(1)));
+    /// assert!(!SqlType::Integer.fits(&Value::from("1")));
+    /// ```
+    pub fn fits(self, value: &Value) -> bool {
+        match (self, value) {
+            (_, Value::Null) => false,
+            (SqlType::Integer | SqlType::Boolean, Value::Integer(_)) => true,
+            (SqlType::Real, Value::Real(_) | Value::Integer(_)) => true,
+            (SqlType::Blob, Value::Blob(_)) => true,
+            (
+                SqlType::Text
+                | SqlType::Date
+                | SqlType::Timestamp
+                | SqlType::TimestampTz
+                | SqlType::Uuid
+                | SqlType::Json
+                | SqlType::Decimal,
+                Value::Text(_),
+            ) => true,
+            _ => false,
+        }
+    }
 }
 
 /// A Rust type that can be stored in a column.
 ///
 /// Implemented for `i64`, `i32`, `i16`, `i8`, `u32`, `u16`, `u8`, `u64`
 /// (checked: at most `i64::MAX`), `f64`, `f32`, `bool`, `String`,
-/// `Vec<u8>` and `Option<T>` of each (a nullable column).
+/// `Vec<u8>` and `Option<T>` of each (a nullable column), and, behind
+/// cargo features, for the dates, times, UUIDs, JSON documents and
+/// decimals of [`types`](crate::types).
 ///
 /// # Your own types
 ///
@@ -185,7 +233,8 @@ pub enum SqlType {
     message = "`{Self}` is not a supported column type",
     label = "unsupported column type",
     note = "supported column types: i64, i32, i16, i8, u64, u32, u16, u8, f64, f32, bool, String, Vec<u8>, \
-            Option<_> of each, and types that implement ColumnType; \
+            Option<_> of each, the types of orm-core's features (chrono, time, uuid, serde_json, rust_decimal), \
+            and types that implement ColumnType; \
             relationship fields are Many<_> or One<_> with #[relationship(...)]"
 )]
 pub trait ColumnType: Sized {

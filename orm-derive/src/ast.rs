@@ -259,6 +259,61 @@ mod tests {
     }
 
     #[test]
+    fn parses_defaults() {
+        let input: DeriveInput = parse_quote! {
+            struct Loan {
+                #[column(primary_key)]
+                id: Option<i64>,
+                #[column(server_default = "CURRENT_TIMESTAMP", nullable = false)]
+                created: Option<String>,
+                #[column(default = 1 + 2)]
+                renewals: Option<i32>,
+                #[column(default_fn = crate::codes::next)]
+                code: Option<String>,
+            }
+        };
+        let cx = Ctxt::new();
+        let model = Model::from_input(&cx, &input).unwrap();
+        crate::check::check(&cx, &model);
+        let columns: Vec<_> = model.columns().map(|(_, c)| c).collect();
+        let server = columns[1].server_default.as_ref().unwrap();
+        assert_eq!(server.value.value(), "CURRENT_TIMESTAMP");
+        assert!(!columns[1].nullable.as_ref().unwrap().value.value);
+        let default = &columns[2].default.as_ref().unwrap().value;
+        assert_eq!(quote::quote!(#default).to_string(), "1 + 2");
+        let path = &columns[3].default_fn.as_ref().unwrap().value;
+        assert_eq!(quote::quote!(#path).to_string(), "crate :: codes :: next");
+        assert!(cx.check().is_ok());
+    }
+
+    #[test]
+    fn defaults_need_option_fields() {
+        let input: DeriveInput = parse_quote! {
+            struct Loan {
+                #[column(primary_key)]
+                id: Option<i64>,
+                #[column(server_default = "0", default = 0)]
+                renewals: i32,
+                #[column(default = 0, default_fn = zero)]
+                count: Option<i32>,
+            }
+        };
+        let cx = Ctxt::new();
+        let model = Model::from_input(&cx, &input).unwrap();
+        crate::check::check(&cx, &model);
+        let errors = cx.check().unwrap_err().to_string();
+        assert!(
+            errors.contains("server_default needs an Option<_> field"),
+            "{errors}"
+        );
+        assert!(
+            errors.contains("default needs an Option<_> field"),
+            "{errors}"
+        );
+        assert!(errors.contains("not both"), "{errors}");
+    }
+
+    #[test]
     fn collects_every_attribute_error() {
         let input: DeriveInput = parse_quote! {
             struct Bad {

@@ -226,6 +226,14 @@ pub struct ColumnAttrs {
     pub on_delete: Option<Attr<LitStr>>,
     /// The foreign key's `ON UPDATE` rule.
     pub on_update: Option<Attr<LitStr>>,
+    /// `nullable = false`: NOT NULL although the field is an `Option`.
+    pub nullable: Option<Attr<LitBool>>,
+    /// `server_default = "SQL"`: the column's `DEFAULT` in `CREATE TABLE`.
+    pub server_default: Option<Attr<LitStr>>,
+    /// `default = <expr>`: the value a `None` field gets at INSERT.
+    pub default: Option<Attr<Box<Expr>>>,
+    /// `default_fn = path`: a function called for that value.
+    pub default_fn: Option<Attr<syn::Path>>,
     /// Whether parsing these attributes reported an error.
     pub had_errors: bool,
 }
@@ -259,6 +267,30 @@ pub fn column_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
         } else if key.is_ident("name") {
             let v = parse_str(meta)?;
             set_once(cx, &mut out.name, key, v);
+        } else if key.is_ident("nullable") {
+            let v = parse_flag(meta)?;
+            set_once(cx, &mut out.nullable, key, v);
+        } else if key.is_ident("server_default") {
+            let lit = parse_str(meta)?;
+            if lit.value().trim().is_empty() {
+                cx.error_spanned_by(
+                    &lit,
+                    "server_default takes SQL: server_default = \"0\" or \"CURRENT_TIMESTAMP\"",
+                );
+            }
+            set_once(cx, &mut out.server_default, key, lit);
+        } else if key.is_ident("default") {
+            let v = Box::new(meta.value()?.parse::<Expr>()?);
+            set_once(cx, &mut out.default, key, v);
+        } else if key.is_ident("default_fn") {
+            let value = meta.value()?;
+            let v = value.parse::<syn::Path>().map_err(|err| {
+                syn::Error::new(
+                    err.span(),
+                    "`default_fn` takes the path of a function: default_fn = uuid::Uuid::new_v4",
+                )
+            })?;
+            set_once(cx, &mut out.default_fn, key, v);
         } else if key.is_ident("on_delete") || key.is_ident("on_update") {
             let lit = parse_str(meta)?;
             let action = lit.value();

@@ -28,6 +28,17 @@ pub fn check_table(cx: &Ctxt, model: &Model<'_>) {
     check_column_names(cx, model);
     check_referential_actions(cx, model);
     for (_, column) in model.columns() {
+        if let Some(span) = column
+            .default
+            .as_ref()
+            .map(|d| d.span)
+            .or(column.default_fn.as_ref().map(|d| d.span))
+        {
+            cx.error_at(
+                span,
+                "an association table's rows are written from the two keys; use server_default for a default",
+            );
+        }
         if let Some(version) = column.version.as_ref().filter(|v| v.value.value) {
             cx.error_at(
                 version.span,
@@ -62,6 +73,7 @@ fn check_columns(cx: &Ctxt, model: &Model<'_>) {
     check_referential_actions(cx, model);
     check_version(cx, model);
     check_constraint_columns(cx, model);
+    check_defaults(cx, model);
     for (_, column) in model.columns() {
         if let Some(auto) = &column.autoincrement {
             let is_pk = column.primary_key.as_ref().is_some_and(|p| p.value.value);
@@ -129,6 +141,76 @@ fn check_referential_actions(cx: &Ctxt, model: &Model<'_>) {
                 );
             }
         }
+    }
+}
+
+/// `default`, `default_fn` and `server_default` fill in a field that is
+/// `None` at INSERT, so the field must be an `Option<_>`; `default` and
+/// `default_fn` exclude each other; the version counter has its own value.
+fn check_defaults(cx: &Ctxt, model: &Model<'_>) {
+    for (field, column) in model.columns() {
+        let defaults = [
+            (
+                "server_default",
+                column.server_default.as_ref().map(|d| d.span),
+            ),
+            ("default", column.default.as_ref().map(|d| d.span)),
+            ("default_fn", column.default_fn.as_ref().map(|d| d.span)),
+        ];
+        if let Some(nullable) = column.nullable.as_ref().filter(|n| n.value.value) {
+            if option_inner(field.ty).is_none() {
+                cx.error_at(
+                    nullable.span,
+                    format!(
+                        "nullable = true needs an Option<_> field: make `{}` an Option<_>",
+                        field.ident.unraw()
+                    ),
+                );
+            }
+        }
+        if let (Some(_), Some(span)) = (&column.default, &column.default_fn) {
+            cx.error_at(
+                span.span,
+                "give either `default = <expr>` or `default_fn = path`, not both",
+            );
+        }
+        for (key, span) in defaults {
+            let Some(span) = span else {
+                continue;
+            };
+            if column.version.as_ref().is_some_and(|v| v.value.value) {
+                cx.error_at(
+                    span,
+                    format!("a version column takes no {key}: the ORM sets it to 1 at INSERT"),
+                );
+            } else if option_inner(field.ty).is_none() {
+                cx.error_at(
+                    span,
+                    format!(
+                        "{key} needs an Option<_> field: `{}` is None until INSERT fills it in",
+                        field.ident.unraw()
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The `T` of a field written `Option<T>`.
+pub fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let segment = path.path.segments.last()?;
+    if segment.ident != "Option" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(inner) if args.args.len() == 1 => Some(inner),
+        _ => None,
     }
 }
 

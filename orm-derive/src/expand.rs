@@ -342,6 +342,25 @@ fn expand(model: &Model<'_>) -> TokenStream {
         })
     });
 
+    // The database generates a single nullable integer key itself; a
+    // server default there is a contradiction.
+    let server_default_checks = columns.iter().filter_map(|(field, attrs)| {
+        let default = attrs.server_default.as_ref()?;
+        let is_key = attrs.primary_key.as_ref().is_some_and(|k| k.value.value);
+        let allow_auto = attrs.autoincrement.as_ref().is_none_or(|a| a.value.value);
+        if !(is_key && primary_keys == 1 && allow_auto) {
+            return None;
+        }
+        let ty = field.ty;
+        Some(quote_spanned! {default.span=>
+            const _: () = ::std::assert!(
+                !(<#ty as #p::ColumnType>::NULLABLE
+                    && matches!(<#ty as #p::ColumnType>::SQL_TYPE, #p::SqlType::Integer)),
+                "the database generates this key (autoincrement): remove server_default, or say autoincrement = false",
+            );
+        })
+    });
+
     // A version counter is a NOT NULL integer.
     let version_checks = columns.iter().filter_map(|(field, attrs)| {
         let version = attrs.version.as_ref().filter(|v| v.value.value)?;
@@ -421,6 +440,7 @@ fn expand(model: &Model<'_>) -> TokenStream {
             #(#back_checks)*
             #(#autoincrement_checks)*
             #(#version_checks)*
+            #(#server_default_checks)*
             #(#backref_consts)*
 
             #p::inventory::submit! {
@@ -467,12 +487,20 @@ pub(crate) fn column_meta(
     } else {
         quote!(false)
     };
+    let server_default = option_tokens(attrs.server_default.as_ref().map(|d| &d.value));
+    // `nullable = false` makes an `Option` field's column NOT NULL (None
+    // only until a default fills it in at INSERT).
+    let nullable = match &attrs.nullable {
+        Some(flag) if !flag.value.value => quote!(false),
+        _ => quote!(#column_type::NULLABLE),
+    };
+    let default = default_tokens(p, field, attrs);
     quote! {
         #p::ColumnMeta {
             field: #field_name,
             name: #column_name,
             sql_type: #column_type::SQL_TYPE,
-            nullable: #column_type::NULLABLE,
+            nullable: #nullable,
             primary_key: #primary_key,
             autoincrement: #autoincrement,
             unique: #unique,
@@ -481,8 +509,40 @@ pub(crate) fn column_meta(
             on_delete: #on_delete,
             on_update: #on_update,
             version: #version,
+            server_default: #server_default,
+            default: #default,
         }
     }
+}
+
+/// `Some(fn)` computing the `default = <expr>` or `default_fn = path` value
+/// of an `Option<T>` field, typed as `T` so that the compiler checks the
+/// expression (at its tokens) against the field.
+fn default_tokens(
+    p: &TokenStream,
+    field: &crate::ast::Field<'_>,
+    attrs: &crate::attr::ColumnAttrs,
+) -> TokenStream {
+    let Some(inner) = check::option_inner(field.ty) else {
+        return quote!(::std::option::Option::None);
+    };
+    let value = match (&attrs.default, &attrs.default_fn) {
+        (Some(expr), _) => {
+            let expr = &expr.value;
+            quote_spanned!(expr.span()=> #p::default_value::<#inner>(#expr))
+        }
+        (None, Some(path)) => {
+            let path = &path.value;
+            quote_spanned!(path.span()=> #p::default_value::<#inner>(#path()))
+        }
+        (None, None) => return quote!(::std::option::Option::None),
+    };
+    quote!(::std::option::Option::Some({
+        fn default() -> #p::Result<#p::Value> {
+            #value
+        }
+        default
+    }))
 }
 
 /// `Some(ReferentialAction::Cascade)` for `on_delete = "cascade"`; the
@@ -626,6 +686,25 @@ mod tests {
                     pub parent_id: Option<i64>,
                     #[relationship(back_populates = "children", foreign_keys = "parent_id")]
                     pub parent: One<Parent>,
+                }
+            },
+        );
+    }
+
+    #[test]
+    fn column_defaults() {
+        assert_snapshot(
+            "defaults",
+            parse_quote! {
+                pub struct Loan {
+                    #[column(primary_key)]
+                    pub id: Option<i64>,
+                    #[column(server_default = "CURRENT_TIMESTAMP", nullable = false)]
+                    pub created: Option<String>,
+                    #[column(default = 0)]
+                    pub renewals: Option<i32>,
+                    #[column(default_fn = next_code)]
+                    pub code: Option<String>,
                 }
             },
         );

@@ -52,9 +52,25 @@ use proc_macro::TokenStream;
 /// # `#[column(...)]` on a plain field
 ///
 /// The field's type is the column's type (`i64`, `i32`, `i16`, `i8`, `u64`,
-/// `u32`, `u16`, `u8`, `f64`, `f32`, `bool`, `String`, `Vec<u8>`, a type
-/// implementing `ColumnType`); `Option<_>` makes it nullable. Every key is
-/// optional.
+/// `u32`, `u16`, `u8`, `f64`, `f32`, `bool`, `String`, `Vec<u8>`, an enum
+/// with `#[derive(ColumnEnum)]`, the date, time, UUID, JSON and decimal
+/// types behind `orm-core`'s cargo features (see `orm_core::types`), a
+/// type implementing `ColumnType`); `Option<_>` makes it nullable. Every
+/// key is optional.
+///
+/// ```rust,ignore
+/// #[derive(Model, Debug)]
+/// pub struct Loan {
+///     #[column(primary_key)]
+///     pub id: Option<i64>,
+///     #[column(server_default = "CURRENT_TIMESTAMP")]
+///     pub created: Option<chrono::DateTime<chrono::Utc>>, // read back after INSERT
+///     #[column(default = 0)]
+///     pub renewals: Option<i32>,                          // 0 when None at INSERT
+///     #[column(default_fn = new_code)]
+///     pub code: Option<String>,                           // new_code() when None
+/// }
+/// ```
 ///
 /// | key | value | default |
 /// |---|---|---|
@@ -66,6 +82,39 @@ use proc_macro::TokenStream;
 /// | `index` | flag: an index on the column; `index = false` turns off the one a foreign key gets | on for foreign keys, off otherwise |
 /// | `name` | `"column_name"` | the field name |
 /// | `version` | flag on an integer field: optimistic locking (every UPDATE and DELETE checks and bumps it) | off |
+/// | `nullable` | flag: `nullable = false` makes an `Option<_>` field's column `NOT NULL` (the field is `None` only until a default fills it in at INSERT); `nullable = true` needs an `Option<_>` field | from the field type |
+/// | `server_default` | `"SQL"`: the column's `DEFAULT` in `create_all` (as written; SQLite wants an expression other than a literal or `CURRENT_TIMESTAMP` in parentheses); `Option<_>` fields only | none |
+/// | `default` | an expression of the field's inner type `T` (`default = 0`, `default = String::from("draft")`, `default = chrono::Utc::now()`): the value an INSERT writes when the field is `None`, evaluated for every such INSERT; `Option<_>` fields only | none |
+/// | `default_fn` | a path to a function returning `T` (`default_fn = uuid::Uuid::new_v4`): as `default`, calling it | none |
+///
+/// ## Defaults
+///
+/// Both kinds apply only when an object is INSERTed and its field is
+/// `None`, as SQLAlchemy's `default=` and `server_default=` do; a value set
+/// by hand is written as it is, and an UPDATE never applies a default.
+/// The field is therefore an `Option<T>` (another type is a compile error
+/// at the key), and after the flush it holds the value the row got:
+///
+/// - `default` / `default_fn`: computed in Rust when the flush INSERTs the
+///   object, stored into the field, and written like any value.
+/// - `server_default`: the INSERT leaves the column out, the database
+///   fills it in, and `INSERT ... RETURNING` reads the value back into the
+///   field in the same statement (PostgreSQL, and SQLite from 3.35, the
+///   bundled version). Such a row is inserted on its own rather than in a
+///   multi-row INSERT. On a backend without `RETURNING` the field stays
+///   `None` until the object is loaded again. A `server_default` on the
+///   primary key (`Option<Uuid>` with `gen_random_uuid()`) is read back
+///   before the object enters the identity map; one on a key the database
+///   generates anyway is a compile error.
+///
+/// The column of a defaulted `Option<T>` field accepts `NULL` unless
+/// `nullable = false` makes it `NOT NULL`
+/// (`#[column(server_default = "CURRENT_TIMESTAMP", nullable = false)]`).
+///
+/// If a flush fails, the defaults it stored into objects are taken back
+/// (the fields are `None` again). Give both `default` and `server_default`
+/// to have the ORM supply the value and other writers of the table get the
+/// database's; `default` and `default_fn` exclude each other.
 ///
 /// # `#[relationship(...)]` on a `Many<T>` or `One<T>` field
 ///

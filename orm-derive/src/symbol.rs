@@ -11,6 +11,10 @@ pub const COLUMN_KEYS: &[&str] = &[
     "on_delete",
     "on_update",
     "index",
+    "nullable",
+    "server_default",
+    "default",
+    "default_fn",
 ];
 pub const RELATIONSHIP_KEYS: &[&str] = &[
     "back_populates",

@@ -174,6 +174,12 @@ impl Dialect for PgDialect {
             SqlType::Text => "TEXT",
             SqlType::Blob => "BYTEA",
             SqlType::Boolean => "BOOLEAN",
+            SqlType::Date => "DATE",
+            SqlType::Timestamp => "TIMESTAMP",
+            SqlType::TimestampTz => "TIMESTAMPTZ",
+            SqlType::Uuid => "UUID",
+            SqlType::Json => "JSONB",
+            SqlType::Decimal => "NUMERIC",
         }
     }
 
@@ -197,6 +203,10 @@ impl Dialect for PgDialect {
     /// PostgreSQL has no "last insert id" on the connection: the key comes
     /// back in the INSERT's own `RETURNING` row.
     fn returning_generated_key(&self) -> bool {
+        true
+    }
+
+    fn supports_returning(&self) -> bool {
         true
     }
 
@@ -251,6 +261,17 @@ impl Dialect for PgDialect {
         ))
     }
 
+    /// From `pg_catalog`, the table found through the search path; types
+    /// as `format_type` spells them, the timestamps shortened to
+    /// `TIMESTAMP` and `TIMESTAMPTZ`, in upper case.
+    fn describe_table(
+        &self,
+        query: &mut orm_core::QueryFn<'_>,
+        table: &str,
+    ) -> Result<Option<orm_core::TableDescription>, orm_core::DbError> {
+        crate::introspect::describe_table(query, table)
+    }
+
     /// `DROP TABLE IF EXISTS <name> CASCADE`: PostgreSQL refuses to drop a
     /// table another table's foreign key refers to, and tables may refer
     /// to each other.
@@ -289,13 +310,31 @@ mod tests {
             SqlType::Text,
             SqlType::Blob,
             SqlType::Boolean,
+            SqlType::Date,
+            SqlType::Timestamp,
+            SqlType::TimestampTz,
+            SqlType::Uuid,
+            SqlType::Json,
+            SqlType::Decimal,
         ]
         .into_iter()
         .map(|t| d.type_name(t))
         .collect();
         assert_eq!(
             names,
-            ["BIGINT", "DOUBLE PRECISION", "TEXT", "BYTEA", "BOOLEAN"]
+            [
+                "BIGINT",
+                "DOUBLE PRECISION",
+                "TEXT",
+                "BYTEA",
+                "BOOLEAN",
+                "DATE",
+                "TIMESTAMP",
+                "TIMESTAMPTZ",
+                "UUID",
+                "JSONB",
+                "NUMERIC"
+            ]
         );
     }
 }

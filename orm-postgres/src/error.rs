@@ -88,8 +88,24 @@ pub enum ConversionError {
         /// The PostgreSQL type of the parameter.
         ty: String,
     },
+    /// A text value is not in the form of the parameter's type (a date
+    /// `YYYY-MM-DD`, a UUID, a decimal number, ...; see
+    /// `orm_core::types::text`).
+    #[error("cannot bind text {text:?} to a parameter of type {ty}")]
+    Text {
+        /// The text given (its first 100 characters).
+        text: String,
+        /// The PostgreSQL type of the parameter.
+        ty: String,
+    },
+    /// The server sent a value of a typed column that is cut short.
+    #[error("malformed {ty} value from the server")]
+    Malformed {
+        /// The PostgreSQL type of the column.
+        ty: String,
+    },
     /// A result column has a type the backend does not read.
-    #[error("column `{column}` has type {ty}, which has no orm_core::Value; cast it in the query (to TEXT, BIGINT, DOUBLE PRECISION, BYTEA or BOOLEAN)")]
+    #[error("column `{column}` has type {ty}, which has no orm_core::Value; cast it in the query (to TEXT, BIGINT, DOUBLE PRECISION, BYTEA, BOOLEAN, DATE, TIMESTAMP, TIMESTAMPTZ, UUID, JSONB or NUMERIC)")]
     UnsupportedColumn {
         /// The column's name in the result.
         column: String,

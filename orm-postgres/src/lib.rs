@@ -66,8 +66,10 @@
 
 mod dialect;
 mod error;
+mod introspect;
 mod manager;
 mod options;
+mod typed;
 mod values;
 
 use std::cell::RefCell;

@@ -7,16 +7,20 @@
 //! error, never a wrap), to a `DOUBLE PRECISION` as a float. Result columns
 //! are read by their type: the integer types into `Integer`, `BOOLEAN` into
 //! `Integer` 0 or 1 (how the core stores booleans), the float types into
-//! `Real`, the text types into `Text`, `BYTEA` into `Blob`.
+//! `Real`, the text types into `Text`, `BYTEA` into `Blob`. `DATE`,
+//! `TIMESTAMP`, `TIMESTAMPTZ`, `UUID`, `JSON`, `JSONB` and `NUMERIC` travel
+//! as `Text` in the forms of `orm_core::types::text`, converted here (see
+//! the `typed` module).
 
 use std::error::Error as StdError;
 
 use bytes::BytesMut;
 use orm_core::{DbError, Value};
-use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
+use postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 use postgres::Row;
 
 use crate::error::{convert, ConversionError};
+use crate::typed;
 
 type BoxError = Box<dyn StdError + Sync + Send>;
 
@@ -64,6 +68,12 @@ impl ToSql for Param<'_> {
                 _ => Err(mismatch(self.0, ty)),
             },
             Value::Text(v) if is_text(ty) => v.as_str().to_sql(ty, out),
+            Value::Text(v) if typed::is_typed(ty) => {
+                let mut buf = Vec::new();
+                typed::encode(v, ty, &mut buf).map_err(Box::new)?;
+                out.extend_from_slice(&buf);
+                Ok(IsNull::No)
+            }
             Value::Blob(v) if *ty == Type::BYTEA => v.as_slice().to_sql(ty, out),
             other => Err(mismatch(other, ty)),
         }
@@ -83,6 +93,19 @@ fn mismatch(value: &Value, ty: &Type) -> BoxError {
         value: value.kind(),
         ty: ty.name().to_owned(),
     })
+}
+
+/// The bytes of a value as the server sent them, for [`typed::decode`].
+struct Raw<'a>(&'a [u8]);
+
+impl<'a> FromSql<'a> for Raw<'a> {
+    fn from_sql(_ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
+        Ok(Raw(raw))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        typed::is_typed(ty)
+    }
 }
 
 /// The values of a row, by the types of its columns.
@@ -116,6 +139,12 @@ pub(crate) fn read_row(row: &Row) -> Result<Vec<Value>, DbError> {
             ref t if is_text(t) => row
                 .try_get::<_, Option<String>>(i)
                 .map(|v| v.map(Value::Text)),
+            ref t if typed::is_typed(t) => {
+                let raw = row.try_get::<_, Option<Raw<'_>>>(i).map_err(convert)?;
+                let text = raw.map(|raw| typed::decode(raw.0, t)).transpose()?;
+                values.push(text.map_or(Value::Null, Value::Text));
+                continue;
+            }
             _ => {
                 return Err(ConversionError::UnsupportedColumn {
                     column: column.name().to_owned(),

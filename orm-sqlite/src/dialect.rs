@@ -193,13 +193,28 @@ impl Dialect for SqliteDialect {
         }
     }
 
+    /// Dates and timestamps are text in declared types of their own
+    /// (`DATE`, `TIMESTAMP`, `TIMESTAMPTZ`: numeric affinity, which leaves
+    /// their text alone as it never looks like a number); UUIDs, JSON and
+    /// decimals are `TEXT`, so that a JSON `5` or a decimal `1.50` is kept
+    /// as written.
+    ///
+    /// ```
+    /// use orm_core::{Dialect, SqlType};
+    /// let d = orm_sqlite::SqliteDialect;
+    /// assert_eq!(d.type_name(SqlType::TimestampTz), "TIMESTAMPTZ");
+    /// assert_eq!(d.type_name(SqlType::Decimal), "TEXT");
+    /// ```
     fn type_name(&self, ty: SqlType) -> &'static str {
         match ty {
             SqlType::Integer => "INTEGER",
             SqlType::Real => "REAL",
-            SqlType::Text => "TEXT",
+            SqlType::Text | SqlType::Uuid | SqlType::Json | SqlType::Decimal => "TEXT",
             SqlType::Blob => "BLOB",
             SqlType::Boolean => "BOOLEAN",
+            SqlType::Date => "DATE",
+            SqlType::Timestamp => "TIMESTAMP",
+            SqlType::TimestampTz => "TIMESTAMPTZ",
         }
     }
 
@@ -207,6 +222,21 @@ impl Dialect for SqliteDialect {
     /// (costs one lookup in `sqlite_sequence` per INSERT).
     fn generated_key_column(&self, quoted_name: &str) -> Option<String> {
         Some(format!("{quoted_name} INTEGER PRIMARY KEY AUTOINCREMENT"))
+    }
+
+    /// The bundled SQLite (3.35 or later) has `RETURNING`.
+    fn supports_returning(&self) -> bool {
+        true
+    }
+
+    /// From the `table_info`, `index_list`, `index_info` and
+    /// `foreign_key_list` pragmas; types as declared, in upper case.
+    fn describe_table(
+        &self,
+        query: &mut orm_core::QueryFn<'_>,
+        table: &str,
+    ) -> Result<Option<orm_core::TableDescription>, orm_core::DbError> {
+        crate::introspect::describe_table(query, table)
     }
 
     /// SQLite transactions are always serializable. `BEGIN` defers locking

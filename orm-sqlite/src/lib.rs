@@ -24,6 +24,7 @@
 
 mod dialect;
 mod error;
+mod introspect;
 mod manager;
 mod options;
 

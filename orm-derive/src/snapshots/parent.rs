@@ -26,6 +26,8 @@ const _: () = {
                     on_delete: ::std::option::Option::None,
                     on_update: ::std::option::Option::None,
                     version: false,
+                    server_default: ::std::option::Option::None,
+                    default: ::std::option::Option::None,
                 },
                 ::orm_core::__private::ColumnMeta {
                     field: "name",
@@ -40,6 +42,8 @@ const _: () = {
                     on_delete: ::std::option::Option::None,
                     on_update: ::std::option::Option::None,
                     version: false,
+                    server_default: ::std::option::Option::None,
+                    default: ::std::option::Option::None,
                 },
             ];
             static RELATIONSHIPS: [::orm_core::__private::RelationshipMeta; 1usize] = [

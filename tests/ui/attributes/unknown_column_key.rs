@@ -4,7 +4,7 @@ use orm_core::prelude::*;
 pub struct User {
     #[column(primary_key)]
     pub id: Option<i64>,
-    #[column(default = "anonymous")]
+    #[column(collation = "nocase")]
     pub name: String,
 }
 

@@ -42,6 +42,12 @@ pub struct Post {
     #[column(foreign_key = "users.id", on_delete = "set null", on_update = "cascade")]
     pub reviewer_id: Option<i64>,
     pub draft: bool,
+    #[column(server_default = "0", nullable = false)]
+    pub views: Option<i64>,
+    #[column(default = 1.5)]
+    pub weight: Option<f64>,
+    #[column(default_fn = String::new, server_default = "''")]
+    pub summary: Option<String>,
     #[relationship(back_populates = "posts", uselist = false, foreign_keys = "author_id")]
     pub author: One<User>,
     #[relationship(back_populates = "reviews", foreign_keys = ["reviewer_id"], lazy = "select")]
