@@ -15,7 +15,8 @@
 //!
 //! Workloads: `w1` / `w1-rusqlite` (N parents with 5 children each,
 //! inserted through `Parent.children`, one commit), `w3` (N children under
-//! N/5 parents loaded with `selectin`), `w5` (one column of N loaded
+//! N/5 parents loaded with `selectin`), `w3-lazy` (the same, one query per
+//! parent), `w5` (one column of N loaded
 //! children changed, one commit). Without arguments (`cargo test
 //! --benches`) each runs once at a small size.
 
@@ -114,7 +115,7 @@ fn main() {
     let registry = Registry::builder().model::<Parent>().build().unwrap();
     match args.first().map(String::as_str) {
         None => {
-            for workload in ["w1", "w1-rusqlite", "w3", "w5"] {
+            for workload in ["w1", "w1-rusqlite", "w3", "w3-lazy", "w5"] {
                 run(&registry, workload, 200);
             }
         }
@@ -132,8 +133,9 @@ fn run(registry: &Arc<Registry>, workload: &str, n: usize) {
         "w1" => w1(&engine, registry, n),
         "w1-rusqlite" => w1_rusqlite(registry, n),
         "w3" => w3(&engine, registry, n),
+        "w3-lazy" => w3_lazy(&engine, registry, n),
         "w5" => w5(&engine, registry, n),
-        other => panic!("unknown workload {other}: w1, w1-rusqlite, w3 or w5"),
+        other => panic!("unknown workload {other}: w1, w1-rusqlite, w3, w3-lazy or w5"),
     }
 }
 
@@ -252,6 +254,21 @@ fn w3(engine: &Engine, registry: &Arc<Registry>, n: usize) {
         .sum();
     assert_eq!(loaded, n);
     eprintln!("w3 {n}: selectin load {:?}", start.elapsed());
+    report("loaded", n + n / CHILDREN);
+}
+
+fn w3_lazy(engine: &Engine, registry: &Arc<Registry>, n: usize) {
+    populate(engine, n);
+    let session = Session::new(engine, registry);
+    reset_counts();
+    let start = Instant::now();
+    let parents = session.query::<Parent>().all().unwrap();
+    let loaded: usize = parents
+        .iter()
+        .map(|p| p.get(Parent::children).unwrap().len())
+        .sum();
+    assert_eq!(loaded, n);
+    eprintln!("w3-lazy {n}: lazy load {:?}", start.elapsed());
     report("loaded", n + n / CHILDREN);
 }
 
