@@ -201,10 +201,9 @@ pub mod __private {
 
     /// Builds a loaded instance of `T` from one value per column.
     pub fn construct<T: Model>(values: Vec<Value>) -> Result<crate::AnyObj> {
-        let relationships = T::meta().relationships.len();
         let data = T::from_values(values)?;
         Ok(crate::AnyObj(Rc::new(crate::obj::Instance::new(
-            crate::state::InstanceState::transient(relationships),
+            crate::state::InstanceState::transient(),
             false,
             data,
         ))))

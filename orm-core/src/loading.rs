@@ -184,7 +184,7 @@ pub(crate) fn register_row(
         state.session = Some(Rc::downgrade(session));
         state.key = Some(key.clone());
         state.committed = Some(committed);
-        state.committed_rels = RelSnapshots::loaded(m.meta.relationships.len());
+        state.committed_rels = RelSnapshots::loaded();
     }
     obj.clear_modified();
     session

@@ -453,13 +453,8 @@ impl<T: Model> Obj<T> {
 
     /// Wraps a new (transient) object; see [`Obj::new`].
     pub fn try_new(value: T) -> Result<Self> {
-        let relationships = T::meta().relationships.len();
         let obj = Obj {
-            inner: Rc::new(Instance::new(
-                InstanceState::transient(relationships),
-                true,
-                value,
-            )),
+            inner: Rc::new(Instance::new(InstanceState::transient(), true, value)),
         };
         // The temporary handle must not make the new object a candidate of
         // the cycle collector: the returned handle still holds it, and

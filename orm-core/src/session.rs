@@ -768,7 +768,7 @@ impl SessionInner {
             state.committed = backup.committed;
             state.committed_rels = backup
                 .committed_rels
-                .unwrap_or_else(|| RelSnapshots::new_object(obj.meta().relationships.len()));
+                .unwrap_or_else(RelSnapshots::new_object);
             state.deleted = backup.deleted;
             let mine = state
                 .session

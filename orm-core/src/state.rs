@@ -55,14 +55,14 @@ pub(crate) struct Backup {
 }
 
 impl InstanceState {
-    pub fn transient(relationships: usize) -> Self {
+    pub fn transient() -> Self {
         InstanceState {
             session: None,
             key: None,
             marked_for_delete: false,
             deleted: false,
             committed: None,
-            committed_rels: RelSnapshots::new_object(relationships),
+            committed_rels: RelSnapshots::new_object(),
             txn_backup: None,
             generated_key: false,
             expired: false,
@@ -135,7 +135,7 @@ impl RelSnapshots {
     /// For an object that is not in the database: everything known empty.
     /// (Relationships are stored once they differ from that default, so a
     /// new object allocates nothing here.)
-    pub fn new_object(_relationships: usize) -> Self {
+    pub fn new_object() -> Self {
         RelSnapshots {
             fields: Vec::new(),
             backrefs: Vec::new(),
@@ -144,7 +144,7 @@ impl RelSnapshots {
     }
 
     /// For an object loaded from the database: nothing known yet.
-    pub fn loaded(_relationships: usize) -> Self {
+    pub fn loaded() -> Self {
         RelSnapshots {
             fields: Vec::new(),
             backrefs: Vec::new(),
