@@ -267,8 +267,12 @@ fn insert_rows(
         let written = width - usize::from(generated.is_some()) - first.defaulted.len();
         // `INSERT ... DEFAULT VALUES` has no multi-row form; a row whose
         // server defaults are read back goes alone, its `RETURNING` row
-        // then being its own.
-        let max = if written == 0 || !first.defaulted.is_empty() {
+        // then being its own; several generated keys come back only with
+        // `RETURNING`.
+        let max = if written == 0
+            || !first.defaulted.is_empty()
+            || (generated.is_some() && !dialect.supports_returning())
+        {
             1
         } else {
             dialect.max_insert_rows(written).max(1)
@@ -304,8 +308,10 @@ fn insert_chunk(
     };
     let generated = first.generated;
     // The dialect says how the generated key comes back: from the row of a
-    // `RETURNING` clause, or from the connection after the INSERT.
-    let returning = generated.filter(|_| engine.dialect().returning_generated_key());
+    // `RETURNING` clause, or from the connection after the INSERT (of one
+    // row: the keys of several always come back with `RETURNING`).
+    let returning =
+        generated.filter(|_| rows.len() > 1 || engine.dialect().returning_generated_key());
     if !first.defaulted.is_empty() && engine.dialect().supports_returning() {
         out.push(insert_reading_defaults(target, rows, undo)?);
         return Ok(());
@@ -345,6 +351,15 @@ fn insert_chunk(
         // The database draws the keys in the order of the VALUES list;
         // `RETURNING` need not list them in that order.
         keys.sort_unstable();
+        if engine.dialect().generated_keys_consecutive()
+            && keys.windows(2).any(|pair| pair[1] != pair[0] + 1)
+        {
+            return Err(Error::Internal(format!(
+                "the database drew the keys of new {} rows out of order \
+                 (a table holding the largest integer key draws them at random)",
+                meta.name
+            )));
+        }
     } else {
         let outcome = engine.execute(&sql, &params)?;
         keys.extend(outcome.last_insert_id);
