@@ -180,10 +180,7 @@ fn push_edges(obj: &AnyObj, keep: &mut dyn FnMut(*const ()) -> bool, out: &mut V
         }
     }
     if let Ok(state) = obj.state() {
-        let backup = state
-            .txn_backup
-            .as_ref()
-            .and_then(|b| b.committed_rels.as_ref());
+        let backup = state.txn_backup.committed_rels();
         let snapshots = state
             .committed_rels
             .objects()
@@ -208,11 +205,7 @@ fn visit_edges(obj: &AnyObj, f: &mut dyn FnMut(*const ())) {
         for target in state.committed_rels.objects() {
             f(target.addr());
         }
-        if let Some(rels) = state
-            .txn_backup
-            .as_ref()
-            .and_then(|b| b.committed_rels.as_ref())
-        {
+        if let Some(rels) = state.txn_backup.committed_rels() {
             for target in rels.objects() {
                 f(target.addr());
             }
@@ -278,7 +271,7 @@ fn trial_deletion(roots: Vec<AnyObj>, dropping: Option<*const ()>) -> (usize, us
         freed += 1;
         if let Ok(mut state) = obj.state_mut() {
             state.committed_rels.forget();
-            state.txn_backup = None;
+            state.txn_backup = crate::state::TxnBackup::None;
         }
         for rel in obj.rel_refs() {
             if let Ok(mut field) = obj.rel_mut(rel) {

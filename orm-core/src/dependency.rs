@@ -69,11 +69,12 @@ pub(crate) struct KeySync {
     pub post: bool,
 }
 
-/// The assignments for one child: clears first, then sets.
+/// The assignments for one child: clears first, then sets (most children
+/// get one set, kept inline).
 #[derive(Default)]
 pub(crate) struct ChildSyncs {
     pub clears: Vec<KeySync>,
-    pub sets: Vec<KeySync>,
+    pub sets: smallvec::SmallVec<[KeySync; 1]>,
 }
 
 impl ChildSyncs {
@@ -180,10 +181,6 @@ impl Dependencies {
         });
         if known {
             return;
-        }
-        // Most children get one: no room for more until needed.
-        if syncs.sets.capacity() == 0 {
-            syncs.sets.reserve_exact(1);
         }
         syncs.sets.push(KeySync {
             pairs: rel.pairs.clone(),
@@ -533,7 +530,7 @@ fn scalar_change(obj: &AnyObj, rel: RelRef) -> Result<Option<Change>> {
         if !field.is_loaded() {
             return Ok(None);
         }
-        field.items().into_iter().next()
+        field.first()
     };
     let committed = obj.state()?.committed_rels.get(rel);
     if committed

@@ -84,7 +84,7 @@ impl SessionInner {
         self: &Rc<Self>,
         obj: &AnyObj,
         action: &'static str,
-    ) -> Result<(usize, Vec<Value>)> {
+    ) -> Result<(usize, crate::identity::Key)> {
         let mapper = self.mapper_index(obj.meta())?;
         let state = obj.state()?;
         let mine = state

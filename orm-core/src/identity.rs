@@ -5,10 +5,14 @@ use rustc_hash::FxHashMap;
 use crate::obj::AnyObj;
 use crate::value::Value;
 
+/// An identity key: the primary key values of a row, in the order of the
+/// mapper's primary key columns. Inline for a key of one column.
+pub(crate) type Key = smallvec::SmallVec<[Value; 1]>;
+
 /// Maps primary key values to the one object for that row, per mapper.
 #[derive(Default)]
 pub(crate) struct IdentityMap {
-    by_mapper: Vec<FxHashMap<Vec<Value>, AnyObj>>,
+    by_mapper: Vec<FxHashMap<Key, AnyObj>>,
     len: usize,
 }
 
@@ -18,7 +22,7 @@ impl IdentityMap {
     }
 
     /// Inserts `obj`, or returns the different object already there.
-    pub fn insert(&mut self, mapper: usize, key: Vec<Value>, obj: AnyObj) -> Result<(), AnyObj> {
+    pub fn insert(&mut self, mapper: usize, key: Key, obj: AnyObj) -> Result<(), AnyObj> {
         if self.by_mapper.len() <= mapper {
             self.by_mapper.resize_with(mapper + 1, FxHashMap::default);
         }

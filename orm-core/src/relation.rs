@@ -22,6 +22,16 @@ pub trait RelationshipField {
     fn is_loaded(&self) -> bool;
     /// The current contents (empty when not loaded).
     fn items(&self) -> Vec<AnyObj>;
+    /// The first of the current contents: a `One`'s object, without the
+    /// `Vec` of [`items`](Self::items).
+    fn first(&self) -> Option<AnyObj> {
+        self.items().into_iter().next()
+    }
+    /// Whether the current contents are empty (true when not loaded),
+    /// without the `Vec` of [`items`](Self::items).
+    fn is_empty(&self) -> bool {
+        self.items().is_empty()
+    }
     /// Whether `obj` is among the current contents or pending additions.
     fn contains(&self, obj: &AnyObj) -> bool;
     /// Adds `obj` (a `One` is replaced). Unloaded collections record it as a
@@ -172,6 +182,14 @@ impl<T: Model> RelationshipField for One<T> {
 
     fn items(&self) -> Vec<AnyObj> {
         self.get().map(Obj::erased).into_iter().collect()
+    }
+
+    fn first(&self) -> Option<AnyObj> {
+        self.get().map(Obj::erased)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.get().is_none()
     }
 
     fn contains(&self, obj: &AnyObj) -> bool {
@@ -398,6 +416,10 @@ impl<T: Model> RelationshipField for Many<T> {
 
     fn items(&self) -> Vec<AnyObj> {
         self.items.as_slice().iter().map(Obj::erased).collect()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.items.as_slice().is_empty()
     }
 
     fn contains(&self, obj: &AnyObj) -> bool {

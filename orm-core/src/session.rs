@@ -16,7 +16,7 @@ use crate::obj::{AnyObj, Obj};
 use crate::query::{IntoKey, Query};
 use crate::registry::{Direction, Mapper, Registry};
 use crate::sql::StatementCache;
-use crate::state::RelSnapshots;
+use crate::state::{RelSnapshots, TxnBackup};
 use crate::value::Value;
 
 /// A unit of work over one [`Engine`].
@@ -703,7 +703,7 @@ impl SessionInner {
     /// Registers an object's state change for `rollback`.
     pub fn touch(&self, obj: &AnyObj) -> Result<()> {
         let mut state = obj.state_mut()?;
-        if state.txn_backup.is_none() {
+        if !state.txn_backup.is_some() {
             state.backup();
             self.touched.borrow_mut().push(obj.clone());
         }
@@ -725,16 +725,14 @@ impl SessionInner {
         self.txn_undo.take();
         self.txn_unlinked.take();
         for obj in self.touched.take() {
-            let inserted = obj.state().is_ok_and(|s| {
-                s.key.is_some()
-                    && !s.deleted
-                    && s.txn_backup.as_ref().is_some_and(|b| b.key.is_none())
-            });
+            let inserted = obj
+                .state()
+                .is_ok_and(|s| s.key.is_some() && !s.deleted && s.txn_backup.was_pending());
             if inserted {
                 let _ = crate::unitofwork::reconcile::unfilled_collections(self, &obj);
             }
             if let Ok(mut state) = obj.state_mut() {
-                state.txn_backup = None;
+                state.txn_backup = TxnBackup::None;
                 state.generated_key = false;
                 if state.deleted {
                     state.session = None;
@@ -755,7 +753,7 @@ impl SessionInner {
         for obj in self.touched.take() {
             let mapper = self.mapper_index(obj.meta())?;
             let mut state = obj.state_mut()?;
-            let Some(backup) = state.txn_backup.take().map(|b| *b) else {
+            let Some(backup) = state.txn_backup.take() else {
                 continue;
             };
             if let Some(key) = &state.key {
@@ -819,8 +817,7 @@ impl SessionInner {
             let mut field = obj.rel_mut(rel)?;
             // A scalar set again since keeps its new value, and the other
             // side lets go of it (a deleted object kept its own fields).
-            let taken =
-                field.cardinality() == crate::meta::Cardinality::One && !field.items().is_empty();
+            let taken = field.cardinality() == crate::meta::Cardinality::One && !field.is_empty();
             if taken {
                 drop(field);
                 if !obj.rel(rel)?.contains(&target) {

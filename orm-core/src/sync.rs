@@ -29,7 +29,7 @@ fn current_one(obj: &AnyObj, rel: RelRef) -> Result<Option<AnyObj>> {
     {
         let field = obj.rel(rel)?;
         if field.is_loaded() {
-            return Ok(field.items().into_iter().next());
+            return Ok(field.first());
         }
     }
     match obj.session() {
@@ -352,7 +352,7 @@ fn forget_pending_orphan(owner: &AnyObj, rel: RelRef, removed: &AnyObj) -> Resul
     // Moved rather than orphaned: its own side points at a new parent.
     if let Some(reverse) = info.reverse {
         let field = removed.rel(reverse)?;
-        if field.cardinality() == Cardinality::One && !field.items().is_empty() {
+        if field.cardinality() == Cardinality::One && !field.is_empty() {
             return Ok(());
         }
     }

@@ -116,7 +116,7 @@ impl Mapper {
     }
 
     /// The primary key values within a row of this model.
-    pub fn key_of(&self, row: &[crate::value::Value]) -> Vec<crate::value::Value> {
+    pub fn key_of(&self, row: &[crate::value::Value]) -> crate::identity::Key {
         self.primary_key.iter().map(|&c| row[c].clone()).collect()
     }
 

@@ -205,7 +205,7 @@ fn needs_key_of(deps: &Dependencies, obj: &AnyObj, rows: &HashSet<&AnyObj>) -> b
     })
 }
 
-fn committed_and_key(obj: &AnyObj) -> Result<(Vec<Value>, Vec<Value>)> {
+fn committed_and_key(obj: &AnyObj) -> Result<(Vec<Value>, crate::identity::Key)> {
     let state = obj.state()?;
     match (state.committed.clone(), state.key.clone()) {
         (Some(committed), Some(key)) => Ok((committed, key)),

@@ -85,14 +85,19 @@ impl Plan {
         }
 
         // Row switches: a new row with the key of a row being deleted.
-        let mut deleted_keys: HashMap<(usize, Vec<Value>), AnyObj> = HashMap::default();
+        let mut deleted_keys: HashMap<(usize, crate::identity::Key), AnyObj> = HashMap::default();
         for obj in &deps.deleting {
             if let Some(key) = obj.state()?.key.clone() {
                 deleted_keys.insert((session.mapper_index(obj.meta())?, key), obj.clone());
             }
         }
         let mut switched: HashMap<AnyObj, AnyObj> = HashMap::default();
+        // (Only where some row of the table is deleted.)
+        let deleted_mappers: HashSet<usize> = deleted_keys.keys().map(|(m, _)| *m).collect();
         for (m, rows) in inserts.iter().enumerate() {
+            if !deleted_mappers.contains(&m) {
+                continue;
+            }
             for obj in rows {
                 if let Some(key) = prospective_key(registry, m, obj, deps)? {
                     if let Some(old) = deleted_keys.remove(&(m, key)) {
@@ -278,9 +283,9 @@ fn prospective_key(
     m: usize,
     obj: &AnyObj,
     deps: &Dependencies,
-) -> Result<Option<Vec<Value>>> {
+) -> Result<Option<crate::identity::Key>> {
     let mapper = &registry.mappers[m];
-    let mut key = Vec::with_capacity(mapper.primary_key.len());
+    let mut key = crate::identity::Key::new();
     for &pk in &mapper.primary_key {
         let mut value = obj.column_value(pk)?;
         if let Some(syncs) = deps.syncs.get(obj) {

@@ -83,7 +83,7 @@ fn many_to_one_follows_key(session: &Rc<SessionInner>, obj: &AnyObj) -> Result<(
         if resolved.direction != Direction::ManyToOne || !obj.rel(rel)?.is_loaded() {
             continue;
         }
-        let held = obj.rel(rel)?.items().into_iter().next();
+        let held = obj.rel(rel)?.first();
         if points_at(obj, held.as_ref(), &resolved.pairs)? {
             continue;
         }
@@ -127,7 +127,7 @@ pub(crate) fn unfilled_collections(session: &SessionInner, obj: &AnyObj) -> Resu
         }
         let empty = {
             let field = obj.rel(rel)?;
-            field.is_loaded() && field.items().is_empty()
+            field.is_loaded() && field.is_empty()
         };
         if empty {
             unload(obj, rel)?;
