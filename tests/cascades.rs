@@ -286,4 +286,53 @@ backend_tests! {
         }
         Ok(())
     }
+
+    /// The flush's save-update cascade skips the objects it walked since
+    /// their relationships last changed; an object that left the session in
+    /// between is found again, as a full walk finds it.
+    #[test]
+    fn the_flush_cascade_finds_what_left_the_session_after_add() -> orm_core::Result<()> {
+        let (engine, session) = setup(&registry());
+        let p = Obj::new(Parent {
+            name: "p".into(),
+            ..Default::default()
+        });
+        let a = Obj::new(Child {
+            name: "a".into(),
+            ..Default::default()
+        });
+        p.append(Parent::children, &a)?;
+        session.add(&p)?;
+        session.expunge(&a)?;
+        assert_eq!(a.state(), ObjectState::Transient);
+        assert_eq!(p.state(), ObjectState::Pending);
+        session.commit()?;
+        assert_eq!(a.state(), ObjectState::Persistent);
+        assert_eq!(rows(&engine, "SELECT name, parent_id FROM child"), ["'a', 1"]);
+        Ok(())
+    }
+
+    /// A relationship changed after `add` (or after a flush) is walked again.
+    #[test]
+    fn the_flush_cascade_walks_relationships_changed_since_add() -> orm_core::Result<()> {
+        let (engine, session) = setup(&registry());
+        let p = Obj::new(Parent {
+            name: "p".into(),
+            ..Default::default()
+        });
+        session.add(&p)?;
+        let a = Obj::new(Child {
+            name: "a".into(),
+            ..Default::default()
+        });
+        p.append(Parent::children, &a)?;
+        session.commit()?;
+        let toy = Obj::new(Toy::default());
+        a.append(Child::toys, &toy)?;
+        session.commit()?;
+        assert_eq!(toy.state(), ObjectState::Persistent);
+        assert_eq!(rows(&engine, "SELECT name, parent_id FROM child"), ["'a', 1"]);
+        assert_eq!(rows(&engine, "SELECT id, child_id FROM toy"), ["1, 1"]);
+        Ok(())
+    }
 }

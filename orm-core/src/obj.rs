@@ -25,6 +25,10 @@ pub(crate) struct Instance<T> {
     /// Set whenever the fields may have changed since the last flush
     /// (`borrow_mut`, relationship changes); the flush compares only these.
     pub(crate) modified: Cell<bool>,
+    /// The session cascade epoch at which the save-update cascade last
+    /// walked this object's relationships (0: never, or changed since);
+    /// see `SessionInner::cascade_epoch`.
+    cascaded: Cell<u64>,
     pub(crate) data: RefCell<T>,
     /// Storage for the relationships other models' `backref`s create on
     /// this one, made on first use.
@@ -42,6 +46,7 @@ impl<T: Model> Instance<T> {
         Instance {
             state: RefCell::new(state),
             modified: Cell::new(modified),
+            cascaded: Cell::new(0),
             data: RefCell::new(data),
             backrefs: RefCell::new(Vec::new()),
             buffered: Cell::new(false),
@@ -56,6 +61,7 @@ pub(crate) trait ErasedInstance {
     fn meta(&self) -> &'static ModelMeta;
     fn state(&self) -> &RefCell<InstanceState>;
     fn modified(&self) -> &Cell<bool>;
+    fn cascaded(&self) -> &Cell<u64>;
     fn column_value(&self, index: usize) -> Result<Value>;
     fn set_column_value(&self, index: usize, value: Value) -> Result<()>;
     fn rel(&self, rel: RelRef) -> Result<Ref<'_, dyn RelationshipField + 'static>>;
@@ -79,6 +85,10 @@ impl<T: Model> ErasedInstance for Instance<T> {
 
     fn modified(&self) -> &Cell<bool> {
         &self.modified
+    }
+
+    fn cascaded(&self) -> &Cell<u64> {
+        &self.cascaded
     }
 
     fn column_value(&self, index: usize) -> Result<Value> {
@@ -117,7 +127,7 @@ impl<T: Model> ErasedInstance for Instance<T> {
                     .backrefs
                     .try_borrow_mut()
                     .map_err(|_| borrowed::<T>())?;
-                self.modified.set(true);
+                self.changed();
                 Ok(RefMut::map(storage, |v| &mut *v[pos].1))
             }
         }
@@ -208,8 +218,15 @@ impl<T: Model> Instance<T> {
         let data = self.data.try_borrow_mut().map_err(|_| Error::Borrowed {
             model: T::meta().name,
         })?;
-        self.modified.set(true);
+        self.changed();
         Ok(data)
+    }
+
+    /// The fields may have changed: the next flush compares the columns and
+    /// walks the relationships again.
+    fn changed(&self) {
+        self.modified.set(true);
+        self.cascaded.set(0);
     }
 }
 
@@ -250,6 +267,19 @@ impl AnyObj {
     /// Notes that the object may differ from its committed state.
     pub(crate) fn mark_modified(&self) {
         self.0.modified().set(true);
+        self.0.cascaded().set(0);
+    }
+
+    /// The cascade epoch at which the save-update cascade last walked the
+    /// object's relationships (0 when they changed since).
+    pub(crate) fn cascade_mark(&self) -> u64 {
+        self.0.cascaded().get()
+    }
+
+    /// Records that the save-update cascade walked the object's
+    /// relationships at `epoch`.
+    pub(crate) fn set_cascade_mark(&self, epoch: u64) {
+        self.0.cascaded().set(epoch);
     }
 
     /// Whether the object may differ from its committed state.
@@ -486,7 +516,7 @@ impl<T: Model> Obj<T> {
     /// Panics if the object is already borrowed; see [`Obj::try_borrow_mut`].
     pub fn borrow_mut(&self) -> RefMut<'_, T> {
         let data = self.inner.data.borrow_mut();
-        self.inner.modified.set(true);
+        self.inner.changed();
         data
     }
 

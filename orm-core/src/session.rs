@@ -101,6 +101,13 @@ pub(crate) struct SessionInner {
     pub expire_on_commit: Cell<bool>,
     /// Savepoint counter for flushes inside an open transaction.
     pub savepoints: Cell<u64>,
+    /// Marks the objects whose relationships the save-update cascade has
+    /// walked since they last changed (`AnyObj::cascade_mark`): the flush's
+    /// cascade skips them. Drawn from a process-wide counter, so no two
+    /// sessions share a value; a new one is drawn whenever an object
+    /// leaves the session, is deleted, or a rollback restores state, which
+    /// makes the next flush walk everything again.
+    pub cascade_epoch: Cell<u64>,
     /// Statement texts built so far.
     pub statements: StatementCache,
 }
@@ -121,6 +128,7 @@ impl Session {
                 txn_unlinked: RefCell::new(Vec::new()),
                 expire_on_commit: Cell::new(false),
                 savepoints: Cell::new(0),
+                cascade_epoch: Cell::new(next_cascade_epoch()),
                 statements: StatementCache::default(),
             }),
         }
@@ -517,10 +525,25 @@ impl SessionInner {
     }
 
     /// The flush's save-update cascade: like [`cascade_add`](Self::cascade_add),
-    /// and descending into every object that may have changed.
+    /// and descending into every object whose relationships may have
+    /// changed since the cascade last walked them.
     /// Returns the objects it attached.
     pub fn cascade_add_modified(self: &Rc<Self>, roots: Vec<AnyObj>) -> Result<Vec<AnyObj>> {
-        self.cascade_walk(roots, AnyObj::is_modified)
+        let epoch = self.cascade_epoch.get();
+        self.cascade_walk(roots, |obj| {
+            obj.is_modified() && obj.cascade_mark() != epoch
+        })
+    }
+
+    /// Whether the cascade has walked `obj`'s relationships since they
+    /// last changed (and nothing left the session since).
+    pub fn cascade_current(&self, obj: &AnyObj) -> bool {
+        obj.cascade_mark() == self.cascade_epoch.get()
+    }
+
+    /// Makes the next flush's cascade walk every object again.
+    pub fn invalidate_cascades(&self) {
+        self.cascade_epoch.set(next_cascade_epoch());
     }
 
     /// Attaches what `roots` reach, in depth-first collection order,
@@ -571,12 +594,14 @@ impl SessionInner {
                 neighbours.extend(field.items());
                 neighbours.extend(field.pending().0);
             }
+            obj.set_cascade_mark(self.cascade_epoch.get());
             stack.extend(neighbours.into_iter().rev());
         }
         Ok(())
     }
 
     fn mark_deleted(self: &Rc<Self>, obj: AnyObj) -> Result<()> {
+        self.invalidate_cascades();
         let name = obj.meta().name;
         {
             let state = obj.state()?;
@@ -637,6 +662,7 @@ impl SessionInner {
                 self.identity.borrow_mut().remove(mapper, key);
             }
             state.session = None;
+            self.invalidate_cascades();
             state.marked_for_delete = false;
             drop(state);
             gone.insert(obj.clone());
@@ -736,6 +762,7 @@ impl SessionInner {
                 state.generated_key = false;
                 if state.deleted {
                     state.session = None;
+                    self.invalidate_cascades();
                 }
             }
         }
@@ -743,6 +770,7 @@ impl SessionInner {
 
     /// After ROLLBACK: every object goes back to its last committed state.
     pub fn restore_after_rollback(self: &Rc<Self>) -> Result<()> {
+        self.invalidate_cascades();
         // Every value the transaction's flushes wrote goes back first (the
         // keys copied into objects that become transient again, say);
         // persistent objects are then restored from their snapshots.
@@ -784,6 +812,7 @@ impl SessionInner {
                 None => {
                     // Inserted in this transaction: transient again.
                     state.session = None;
+                    self.invalidate_cascades();
                     drop(state);
                     now_transient.push(obj.clone());
                     if generated {
@@ -797,6 +826,7 @@ impl SessionInner {
         // Pending objects leave the session.
         for obj in self.new.take() {
             obj.state_mut()?.session = None;
+            self.invalidate_cascades();
             now_transient.push(obj);
         }
         for obj in self.deleted.take() {
@@ -858,6 +888,7 @@ impl SessionInner {
                 let mine = state.session.as_ref().is_some_and(|w| w.as_ptr() == me);
                 if mine {
                     state.session = None;
+                    self.invalidate_cascades();
                     state.marked_for_delete = false;
                 }
             }
@@ -1035,4 +1066,10 @@ pub(crate) fn render_key(key: &[Value]) -> String {
     } else {
         format!("({})", parts.join(", "))
     }
+}
+
+/// A cascade epoch no session has used (see `SessionInner::cascade_epoch`).
+fn next_cascade_epoch() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }

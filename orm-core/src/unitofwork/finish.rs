@@ -94,6 +94,7 @@ pub(super) fn after_flush(
         session.new.borrow_mut().retain(|o| !dropped.contains(o));
         for obj in &deps.dropped {
             obj.state_mut()?.session = None;
+            session.invalidate_cascades();
         }
     }
     session

@@ -27,9 +27,12 @@ impl SessionInner {
         let roots: Vec<AnyObj> = {
             let identity = self.identity.borrow();
             let new = self.new.borrow();
+            // Objects whose relationships the cascade walked since they
+            // last changed reach nothing it has not attached.
             new.iter()
+                .chain(identity.values().filter(|o| o.is_modified()))
+                .filter(|o| !self.cascade_current(o))
                 .cloned()
-                .chain(identity.values().filter(|o| o.is_modified()).cloned())
                 .collect()
         };
         // What the cascade attaches leaves again if the flush fails: a
