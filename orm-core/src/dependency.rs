@@ -223,9 +223,21 @@ pub(crate) fn process(
     let changes = collect_changes(session, saved)?;
     let mut deps = Dependencies::default();
 
-    // Which children keep (or get) a parent through some relationship.
+    // Orphans: removed from a delete-orphan collection and given no other
+    // parent, also from a parent that is being deleted itself (its delete
+    // cascade no longer sees the removed child).
+    let mut deleting: Vec<AnyObj> = marked.to_vec();
+    let mut deleting_set: HashSet<AnyObj> = marked.iter().cloned().collect();
+    let removals_of_deleted = collect_changes(session, marked)?;
+
+    // Which children keep (or get) a parent through some relationship
+    // (only needed when some child was removed from a collection).
     let mut reparented: HashSet<AnyObj> = HashSet::default();
-    for change in &changes {
+    let removals = changes
+        .iter()
+        .chain(&removals_of_deleted)
+        .any(|change| !change.removed.is_empty());
+    for change in changes.iter().filter(|_| removals) {
         let resolved = resolved(session, &change.obj, change.rel)?;
         match resolved.direction {
             Direction::OneToMany => reparented.extend(change.added.iter().cloned()),
@@ -235,13 +247,6 @@ pub(crate) fn process(
             _ => {}
         }
     }
-
-    // Orphans: removed from a delete-orphan collection and given no other
-    // parent, also from a parent that is being deleted itself (its delete
-    // cascade no longer sees the removed child).
-    let mut deleting: Vec<AnyObj> = marked.to_vec();
-    let mut deleting_set: HashSet<AnyObj> = marked.iter().cloned().collect();
-    let removals_of_deleted = collect_changes(session, marked)?;
     for change in changes.iter().chain(&removals_of_deleted) {
         let resolved = resolved(session, &change.obj, change.rel)?;
         if resolved.direction != Direction::OneToMany || !resolved.cascade.delete_orphan {

@@ -325,46 +325,27 @@ fn insert_chunk(
         rows.len(),
         returning.as_slice(),
     );
-    let params: std::borrow::Cow<'_, [Value]> = match &rows[..] {
-        [single] => (&single.values[..]).into(),
-        _ => rows
-            .iter()
-            .flat_map(|r| r.values.iter().cloned())
-            .collect::<Vec<_>>()
-            .into(),
-    };
-    let mut keys: Vec<i64> = Vec::new();
-    if returning.is_some() {
-        keys.reserve(rows.len());
-        for row in engine.query(&sql, &params)? {
-            match row.into_iter().next() {
-                Some(Value::Integer(id)) => keys.push(id),
-                Some(other) => {
-                    return Err(Error::Conversion {
-                        expected: "an integer generated key",
-                        found: other.kind(),
-                    })
-                }
-                None => {}
+    let returning = returning.is_some();
+    let keys = match &mut rows[..] {
+        [single] => run_insert(target, &sql, &single.values, returning, 1)?,
+        _ => {
+            // The rows' values are moved into one parameter list, not
+            // cloned, and moved back after the statement (the rows keep
+            // their buffers).
+            let count = rows.len();
+            let width = rows[0].values.len();
+            let mut params = Vec::with_capacity(count * width);
+            for row in rows.iter_mut() {
+                params.append(&mut row.values);
             }
+            let result = run_insert(target, &sql, &params, returning, count);
+            let mut params = params.into_iter();
+            for row in rows.iter_mut() {
+                row.values.extend(params.by_ref().take(width));
+            }
+            result?
         }
-        // The database draws the keys in the order of the VALUES list;
-        // `RETURNING` need not list them in that order.
-        keys.sort_unstable();
-        if engine.dialect().generated_keys_consecutive()
-            && keys.windows(2).any(|pair| pair[1] != pair[0] + 1)
-        {
-            return Err(Error::Internal(format!(
-                "the database drew the keys of new {} rows out of order \
-                 (a table holding the largest integer key draws them at random)",
-                meta.name
-            )));
-        }
-    } else {
-        let outcome = engine.execute(&sql, &params)?;
-        keys.extend(outcome.last_insert_id);
-    }
-    drop(params);
+    };
     let count = rows.len();
     for (i, row) in rows.iter_mut().enumerate() {
         let mut values = std::mem::take(&mut row.values);
@@ -388,6 +369,49 @@ fn insert_chunk(
         });
     }
     Ok(())
+}
+
+/// Runs one INSERT of `count` rows; returns the generated keys in the order
+/// of the rows (read with `RETURNING` when `returning`, else the
+/// connection's last insert id, for one row), or none.
+fn run_insert(
+    target: &Target<'_>,
+    sql: &str,
+    params: &[Value],
+    returning: bool,
+    count: usize,
+) -> Result<Vec<i64>> {
+    let engine = target.engine;
+    if !returning {
+        let outcome = engine.execute(sql, params)?;
+        return Ok(outcome.last_insert_id.into_iter().collect());
+    }
+    let mut keys = Vec::with_capacity(count);
+    for row in engine.query(sql, params)? {
+        match row.into_iter().next() {
+            Some(Value::Integer(id)) => keys.push(id),
+            Some(other) => {
+                return Err(Error::Conversion {
+                    expected: "an integer generated key",
+                    found: other.kind(),
+                })
+            }
+            None => {}
+        }
+    }
+    // The database draws the keys in the order of the VALUES list;
+    // `RETURNING` need not list them in that order.
+    keys.sort_unstable();
+    if engine.dialect().generated_keys_consecutive()
+        && keys.windows(2).any(|pair| pair[1] != pair[0] + 1)
+    {
+        return Err(Error::Internal(format!(
+            "the database drew the keys of new {} rows out of order \
+             (a table holding the largest integer key draws them at random)",
+            target.mapper.meta.name
+        )));
+    }
+    Ok(keys)
 }
 
 /// One INSERT of one row with `RETURNING` the generated key (if any) and
