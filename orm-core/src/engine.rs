@@ -243,6 +243,24 @@ pub trait Connection {
         }
         Ok(affected)
     }
+
+    /// Runs one statement once per parameter row, prepared once, pushing
+    /// the number of rows each run affected onto `affected` (the unit of
+    /// work checks each UPDATE matched its one row). It stops at the first
+    /// error, when `affected` holds the counts of the rows before the
+    /// failing one. The default runs [`execute`](Connection::execute) per
+    /// row; a backend overrides it to skip its per-statement lookup.
+    fn execute_each(
+        &self,
+        sql: &str,
+        rows: &[Vec<Value>],
+        affected: &mut Vec<u64>,
+    ) -> Result<(), DbError> {
+        for params in rows {
+            affected.push(self.execute(sql, params)?.rows_affected);
+        }
+        Ok(())
+    }
 }
 
 /// A statement as it was sent to the database, for echo and tests.
@@ -730,6 +748,20 @@ impl EngineConnection {
             .map_err(|e| e.with_sql(sql))
     }
 
+    /// Runs one statement once per parameter row, prepared once, and
+    /// returns the rows each run affected; each run is logged as its own
+    /// statement (after it ran), up to the failing one.
+    pub fn execute_each(&self, sql: &str, rows: &[Vec<Value>]) -> Result<Vec<u64>, DbError> {
+        let mut affected = Vec::with_capacity(rows.len());
+        let result = self.conn.execute_each(sql, rows, &mut affected);
+        let ran = (affected.len() + usize::from(result.is_err())).min(rows.len());
+        for params in &rows[..ran] {
+            self.engine.trace(sql, params);
+        }
+        result.map_err(|e| e.with_sql(sql))?;
+        Ok(affected)
+    }
+
     /// Runs a query and returns all rows.
     pub fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, DbError> {
         self.engine.trace(sql, params);
@@ -803,6 +835,10 @@ impl SessionConnection {
 
     pub fn execute_many(&self, sql: &str, rows: &[Vec<Value>]) -> Result<u64, DbError> {
         self.with(|conn| conn.execute_many(sql, rows))
+    }
+
+    pub fn execute_each(&self, sql: &str, rows: &[Vec<Value>]) -> Result<Vec<u64>, DbError> {
+        self.with(|conn| conn.execute_each(sql, rows))
     }
 
     pub fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, DbError> {

@@ -5,6 +5,7 @@
 use crate::dependency::KeySync;
 use crate::engine::SessionConnection;
 use crate::error::{Error, Result};
+use crate::identity::Key;
 use crate::obj::AnyObj;
 use crate::registry::Mapper;
 use crate::session::render_key;
@@ -462,14 +463,18 @@ fn insert_reading_defaults(
     })
 }
 
+/// An UPDATE ready to run: its text, its parameters and the values the row
+/// holds once it ran.
+pub(crate) struct PendingUpdate {
+    pub sql: std::rc::Rc<str>,
+    pub params: Vec<Value>,
+    pub values: Vec<Value>,
+    /// The key it matches, for the error when it matches no row.
+    pub key: Key,
+}
+
 /// UPDATEs the changed columns of one row; returns the new values, or
-/// `None` when nothing changed.
-///
-/// `committed` is what the row holds now. A versioned row's UPDATE also
-/// sets the version to the committed one plus one (written into the object
-/// through `undo`) and matches only the committed version, so a row changed
-/// by another transaction since it was loaded is [`Error::StaleData`]. The
-/// version field is the ORM's: a value set by hand is not written.
+/// `None` when nothing changed. See [`prepare_update`].
 pub(crate) fn update(
     target: &Target<'_>,
     obj: &AnyObj,
@@ -477,6 +482,47 @@ pub(crate) fn update(
     key: &[Value],
     undo: &mut Undo,
 ) -> Result<Option<Vec<Value>>> {
+    let Some(update) = prepare_update(target, obj, committed, key, undo)? else {
+        return Ok(None);
+    };
+    let outcome = target.engine.execute(&update.sql, &update.params)?;
+    expect_one_row(target.mapper, key, "UPDATE", outcome.rows_affected)?;
+    Ok(Some(update.values))
+}
+
+/// Runs UPDATEs of one table with the same text, the statement prepared
+/// once; each must match its one row.
+/// (Their parameters are moved out.)
+pub(crate) fn run_updates(target: &Target<'_>, updates: &mut [PendingUpdate]) -> Result<()> {
+    let Some(sql) = updates.first().map(|u| u.sql.clone()) else {
+        return Ok(());
+    };
+    let rows: Vec<Vec<Value>> = updates
+        .iter_mut()
+        .map(|u| std::mem::take(&mut u.params))
+        .collect();
+    let affected = target.engine.execute_each(&sql, &rows)?;
+    for (update, matched) in updates.iter().zip(affected) {
+        expect_one_row(target.mapper, &update.key, "UPDATE", matched)?;
+    }
+    Ok(())
+}
+
+/// The UPDATE of the changed columns of one row, or `None` when nothing
+/// changed.
+///
+/// `committed` is what the row holds now. A versioned row's UPDATE also
+/// sets the version to the committed one plus one (written into the object
+/// through `undo`) and matches only the committed version, so a row changed
+/// by another transaction since it was loaded is [`Error::StaleData`]. The
+/// version field is the ORM's: a value set by hand is not written.
+pub(crate) fn prepare_update(
+    target: &Target<'_>,
+    obj: &AnyObj,
+    committed: &[Value],
+    key: &[Value],
+    undo: &mut Undo,
+) -> Result<Option<PendingUpdate>> {
     let Target { engine, mapper, .. } = *target;
     let version = mapper.meta.version_column();
     let mut values = obj.column_values()?;
@@ -510,9 +556,12 @@ pub(crate) fn update(
         &changed,
         &key_cols,
     );
-    let outcome = engine.execute(&sql, &params)?;
-    expect_one_row(mapper, key, "UPDATE", outcome.rows_affected)?;
-    Ok(Some(values))
+    Ok(Some(PendingUpdate {
+        sql,
+        params,
+        values,
+        key: key.iter().cloned().collect(),
+    }))
 }
 
 /// The version after `current` (a NOT NULL integer column).

@@ -143,6 +143,15 @@ impl Connection for Shared {
     fn execute_many(&self, sql: &str, rows: &[Vec<Value>]) -> Result<u64, DbError> {
         self.lock().execute_many(sql, rows)
     }
+
+    fn execute_each(
+        &self,
+        sql: &str,
+        rows: &[Vec<Value>],
+        affected: &mut Vec<u64>,
+    ) -> Result<(), DbError> {
+        self.lock().execute_each(sql, rows, affected)
+    }
 }
 
 impl<M> Source for r2d2::Pool<M>
@@ -186,5 +195,14 @@ where
 
     fn execute_many(&self, sql: &str, rows: &[Vec<Value>]) -> Result<u64, DbError> {
         self.0.execute_many(sql, rows)
+    }
+
+    fn execute_each(
+        &self,
+        sql: &str,
+        rows: &[Vec<Value>],
+        affected: &mut Vec<u64>,
+    ) -> Result<(), DbError> {
+        self.0.execute_each(sql, rows, affected)
     }
 }

@@ -252,6 +252,27 @@ impl Connection for PgConnection {
         Ok(affected)
     }
 
+    /// Prepared once (or found among the prepared statements once), then
+    /// executed per row.
+    fn execute_each(
+        &self,
+        sql: &str,
+        rows: &[Vec<Value>],
+        affected: &mut Vec<u64>,
+    ) -> Result<(), DbError> {
+        let mut client = self.client.borrow_mut();
+        let stmt = self.prepare(&mut client, sql)?;
+        for values in rows {
+            let params = params(values);
+            let count = client.execute(&stmt, &refs(&params)).map_err(|e| {
+                self.forget_if_stale(sql, &e);
+                convert(e)
+            })?;
+            affected.push(count);
+        }
+        Ok(())
+    }
+
     fn query_columns(
         &self,
         sql: &str,

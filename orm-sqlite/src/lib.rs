@@ -179,14 +179,27 @@ impl Connection for SqliteConnection {
     }
 
     fn execute_many(&self, sql: &str, rows: &[Vec<Value>]) -> Result<u64, DbError> {
+        let mut affected = Vec::with_capacity(rows.len());
+        self.execute_each(sql, rows, &mut affected)?;
+        Ok(affected.iter().sum())
+    }
+
+    /// One statement from the cache for all the rows: the cache lookup is a
+    /// good part of a small statement's cost.
+    fn execute_each(
+        &self,
+        sql: &str,
+        rows: &[Vec<Value>],
+        affected: &mut Vec<u64>,
+    ) -> Result<(), DbError> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(convert)?;
-        let mut affected = 0;
         for params in rows {
-            affected += stmt
+            let count = stmt
                 .execute(rusqlite::params_from_iter(params.iter().map(Param)))
-                .map_err(convert)? as u64;
+                .map_err(convert)?;
+            affected.push(count as u64);
         }
-        Ok(affected)
+        Ok(())
     }
 
     fn query_columns(

@@ -380,6 +380,15 @@ impl orm_core::Connection for NumberedPlaceholders {
     fn execute_many(&self, sql: &str, rows: &[Vec<Value>]) -> Result<u64, orm_core::DbError> {
         self.0.execute_many(&Self::number(sql), rows)
     }
+
+    fn execute_each(
+        &self,
+        sql: &str,
+        rows: &[Vec<Value>],
+        affected: &mut Vec<u64>,
+    ) -> Result<(), orm_core::DbError> {
+        self.0.execute_each(&Self::number(sql), rows, affected)
+    }
 }
 
 /// A fresh database with the registry's tables created and SQL recording on.
@@ -441,7 +450,7 @@ pub fn normalize(sql: &str) -> String {
 }
 
 /// The statements recorded since the last call, in SQLite's spelling, a
-/// multi-row INSERT listed as its one-row INSERTs (`tests/insert_batching.rs`
+/// multi-row INSERT listed as its one-row INSERTs (`tests/batching.rs`
 /// asserts the statements as sent).
 fn recorded(engine: &Engine) -> Vec<Statement> {
     let statements = engine.take_recorded();

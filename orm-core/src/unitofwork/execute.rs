@@ -39,9 +39,18 @@ pub(super) fn run(
     // Consecutive INSERTs of one table go to the database together where
     // the dialect inserts several rows per statement.
     let batching = session.engine.dialect().max_insert_rows(1) > 1;
+    // UPDATEs wait here until a step of another kind (or of another
+    // table) comes, so that consecutive ones with the same text run as one
+    // prepared statement; the statements keep the plan's order.
+    let mut waiting = WaitingUpdates::default();
     let mut next = 0;
     while let Some(step) = plan.steps.get(next) {
         next += 1;
+        let waits =
+            matches!(step, Step::Update(m, obj) if *m == waiting.mapper && !last.contains_key(obj));
+        if !waits {
+            waiting.run(session, &revisited, &mut last, &mut outcome)?;
+        }
         match step {
             Step::Insert(m, obj) => {
                 let start = next - 1;
@@ -107,11 +116,11 @@ pub(super) fn run(
                     }
                     continue;
                 }
-                let updated = {
+                let prepared = {
                     let state = obj.state()?;
                     match (&state.committed, &state.key) {
                         (Some(committed), Some(key)) => {
-                            persistence::update(&target, obj, committed, key, undo)?
+                            persistence::prepare_update(&target, obj, committed, key, undo)?
                         }
                         _ => {
                             return Err(Error::Internal(format!(
@@ -121,13 +130,8 @@ pub(super) fn run(
                         }
                     }
                 };
-                if let Some(values) = updated {
-                    if revisited.contains(obj) {
-                        last.insert(obj.clone(), values.clone());
-                        outcome.record_update(obj, values);
-                    } else {
-                        outcome.updated.push((obj.clone(), values));
-                    }
+                if let Some(update) = prepared {
+                    waiting.push(*m, obj, update);
                 }
             }
             Step::ClearUnique(m, obj, columns) => {
@@ -193,7 +197,55 @@ pub(super) fn run(
             }
         }
     }
+    waiting.run(session, &revisited, &mut last, &mut outcome)?;
     Ok(outcome)
+}
+
+/// UPDATEs of one table prepared but not run yet.
+#[derive(Default)]
+struct WaitingUpdates {
+    mapper: usize,
+    objs: Vec<AnyObj>,
+    updates: Vec<persistence::PendingUpdate>,
+}
+
+impl WaitingUpdates {
+    fn push(&mut self, mapper: usize, obj: &AnyObj, update: persistence::PendingUpdate) {
+        self.mapper = mapper;
+        self.objs.push(obj.clone());
+        self.updates.push(update);
+    }
+
+    /// Runs the waiting UPDATEs, consecutive ones with the same text
+    /// together, and records what the rows hold now.
+    fn run(
+        &mut self,
+        session: &Rc<SessionInner>,
+        revisited: &HashSet<&AnyObj>,
+        last: &mut HashMap<AnyObj, Vec<Value>>,
+        outcome: &mut Outcome,
+    ) -> Result<()> {
+        let target = session.target(self.mapper);
+        let mut start = 0;
+        while let Some(first) = self.updates.get(start) {
+            let sql = first.sql.clone();
+            let same = self.updates[start..]
+                .iter()
+                .take_while(|u| u.sql == sql)
+                .count();
+            persistence::run_updates(&target, &mut self.updates[start..start + same])?;
+            start += same;
+        }
+        for (obj, update) in self.objs.drain(..).zip(self.updates.drain(..)) {
+            if revisited.contains(&obj) {
+                last.insert(obj.clone(), update.values.clone());
+                outcome.record_update(&obj, update.values);
+            } else {
+                outcome.updated.push((obj, update.values));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Whether a new row takes a key from one of `rows` (not yet written).

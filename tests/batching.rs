@@ -1,7 +1,9 @@
-//! Consecutive new rows of one table go to the database in multi-row
-//! `INSERT ... VALUES (..), (..) RETURNING <key>` statements (SQLAlchemy's
-//! "insertmanyvalues"), on SQLite as on PostgreSQL, and each generated key
-//! reaches its own object.
+//! Statements the flush sends together: consecutive new rows of one table
+//! go to the database in multi-row `INSERT ... VALUES (..), (..) RETURNING
+//! <key>` statements (SQLAlchemy's "insertmanyvalues"), on SQLite as on
+//! PostgreSQL, and each generated key reaches its own object; consecutive
+//! UPDATEs with the same text run as one prepared statement, each still
+//! checked to match its row.
 
 #[macro_use]
 mod common;
@@ -132,6 +134,58 @@ backend_tests! {
             ),
             ["'p0c0', 'p0'", "'p0c1', 'p0'", "'p1c0', 'p1'", "'p1c1', 'p1'", "'p2c0', 'p2'", "'p2c1', 'p2'"]
         );
+        Ok(())
+    }
+}
+
+backend_tests! {
+    #[test]
+    fn updates_with_one_text_run_together_and_each_must_match_its_row() -> orm_core::Result<()> {
+        let (engine, session) = setup(&registry());
+        let children: Vec<Obj<Child>> = (0..3)
+            .map(|i| Obj::new(Child { name: format!("c{i}"), ..Default::default() }))
+            .collect();
+        session.add_all(&children)?;
+        session.commit()?;
+        for child in &children {
+            let mut child = child.borrow_mut();
+            child.name.push('!');
+        }
+        session.commit()?;
+        assert_eq!(
+            common::dml(&engine),
+            [
+                "INSERT INTO child (name, parent_id) VALUES (?, ?) ['c0', None]",
+                "INSERT INTO child (name, parent_id) VALUES (?, ?) ['c1', None]",
+                "INSERT INTO child (name, parent_id) VALUES (?, ?) ['c2', None]",
+                "UPDATE child SET name = ? WHERE id = ? ['c0!', 1]",
+                "UPDATE child SET name = ? WHERE id = ? ['c1!', 2]",
+                "UPDATE child SET name = ? WHERE id = ? ['c2!', 3]",
+            ]
+        );
+
+        // The second row goes behind the session's back: its UPDATE matches
+        // nothing, and the flush fails with that row's key once the
+        // statement has run for every row, and rolls back.
+        engine.execute("DELETE FROM child WHERE id = 2", &[])?;
+        for child in &children {
+            child.borrow_mut().name.push('?');
+        }
+        let err = session.commit().unwrap_err();
+        assert!(
+            matches!(&err, orm_core::Error::StaleData { key, operation: "UPDATE", matched: 0, .. } if key == "2"),
+            "{err:?}"
+        );
+        assert_eq!(
+            common::dml(&engine),
+            [
+                "DELETE FROM child WHERE id = 2",
+                "UPDATE child SET name = ? WHERE id = ? ['c0!?', 1]",
+                "UPDATE child SET name = ? WHERE id = ? ['c1!?', 2]",
+                "UPDATE child SET name = ? WHERE id = ? ['c2!?', 3]",
+            ]
+        );
+        assert_eq!(rows(&engine, "SELECT id, name FROM child ORDER BY id"), ["1, 'c0!'", "3, 'c2!'"]);
         Ok(())
     }
 }
