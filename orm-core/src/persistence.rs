@@ -26,6 +26,11 @@ pub(crate) struct Target<'a> {
 #[derive(Default)]
 pub(crate) struct Undo {
     writes: Vec<Write>,
+    /// The generated keys written into new objects' key columns, which
+    /// were NULL before (kept apart: no old value to remember, and a
+    /// rollback of the transaction clears them anyway, see
+    /// `InstanceState::generated_key`).
+    generated: Vec<(AnyObj, usize)>,
 }
 
 /// One value written into an object: `(object, column, old value)`.
@@ -33,23 +38,11 @@ struct Write {
     obj: AnyObj,
     col: usize,
     old: Value,
-    /// A key the database generated: a rollback of the transaction clears
-    /// it anyway (see `InstanceState::generated_key`).
-    generated: bool,
 }
 
 impl Undo {
     /// Writes `value` into `obj.col`, remembering the old value.
     pub fn write(&mut self, obj: &AnyObj, col: usize, value: Value) -> Result<()> {
-        self.write_as(obj, col, value, false)
-    }
-
-    /// Writes the key the database generated for a new row.
-    pub fn write_generated_key(&mut self, obj: &AnyObj, col: usize, id: i64) -> Result<()> {
-        self.write_as(obj, col, Value::Integer(id), true)
-    }
-
-    fn write_as(&mut self, obj: &AnyObj, col: usize, value: Value, generated: bool) -> Result<()> {
         let old = obj.column_value(col)?;
         if old != value {
             obj.set_column_value(col, value)?;
@@ -57,9 +50,16 @@ impl Undo {
                 obj: obj.clone(),
                 col,
                 old,
-                generated,
             });
         }
+        Ok(())
+    }
+
+    /// Writes the key the database generated for a new row into its key
+    /// column (NULL until now: only a NULL key is generated).
+    pub fn write_generated_key(&mut self, obj: &AnyObj, col: usize, id: i64) -> Result<()> {
+        obj.set_column_value(col, Value::Integer(id))?;
+        self.generated.push((obj.clone(), col));
         Ok(())
     }
 
@@ -67,15 +67,19 @@ impl Undo {
     /// but for the generated keys, which the rollback of the transaction
     /// clears by itself.
     pub fn absorb(&mut self, later: Undo) {
-        self.writes
-            .extend(later.writes.into_iter().filter(|w| !w.generated));
+        self.writes.extend(later.writes);
     }
 
-    /// Puts every written value back, newest first.
+    /// Puts every written value back, newest first, and the generated
+    /// keys' NULL last (a later write into a key column remembered the
+    /// generated key as its old value).
     pub fn revert(self) {
-        for Write { obj, col, old, .. } in self.writes.into_iter().rev() {
-            // The object was writable a moment ago; nothing else runs between.
+        // The objects were writable a moment ago; nothing else runs between.
+        for Write { obj, col, old } in self.writes.into_iter().rev() {
             let _ = obj.set_column_value(col, old);
+        }
+        for (obj, col) in self.generated {
+            let _ = obj.set_column_value(col, Value::Null);
         }
     }
 }

@@ -64,7 +64,7 @@ impl SessionInner {
         plan::sort_by_key(self, &mut dirty)?;
 
         let saved: Vec<AnyObj> = pending.iter().chain(&dirty).cloned().collect();
-        let deps = dependency::process(self, &saved, &marked)?;
+        let mut deps = dependency::process(self, &saved, &marked)?;
         let plan = plan::Plan::build(self, &pending, &dirty, &deps)?;
 
         let began = !self.in_transaction.get();
@@ -80,7 +80,14 @@ impl SessionInner {
         };
 
         let mut undo = Undo::default();
-        match execute::run(self, &plan, &deps, &mut undo) {
+        let result = execute::run(self, &plan, &deps, &mut undo);
+        // The steps hold a handle on every object: gone before the
+        // committed state is recorded (the flush's peak of memory).
+        drop(plan);
+        drop((pending, dirty));
+        // So are the key syncs, which were written with the rows.
+        drop(std::mem::take(&mut deps.syncs));
+        match result {
             Ok(outcome) => {
                 if let Some(name) = &savepoint {
                     self.engine
