@@ -15,7 +15,7 @@
 use std::rc::Rc;
 use std::sync::Arc;
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::error::Result;
 use crate::loading;
@@ -137,11 +137,66 @@ impl AssociationRow {
     }
 }
 
+/// The key syncs of a flush, per child object: a table indexed by a slot
+/// each child object keeps (`AnyObj::flush_slot`), not a hash map, so that
+/// finding a child's syncs is one array access near the previous one, not a
+/// hashed, random one (which costs a cache miss per row on large graphs). A
+/// slot left from another flush or session is detected: the entry there is
+/// not the object.
+#[derive(Default)]
+pub(crate) struct SyncTable {
+    /// `(child, its syncs, still wanted)`.
+    entries: Vec<(AnyObj, ChildSyncs, bool)>,
+}
+
+impl SyncTable {
+    fn slot(&self, child: &AnyObj) -> Option<usize> {
+        let slot = child.flush_slot() as usize;
+        self.entries
+            .get(slot)
+            .filter(|(obj, _, _)| obj.ptr_eq(child))
+            .map(|_| slot)
+    }
+
+    /// The syncs of `child`, if it has any.
+    pub fn get(&self, child: &AnyObj) -> Option<&ChildSyncs> {
+        let (_, syncs, live) = &self.entries[self.slot(child)?];
+        live.then_some(syncs)
+    }
+
+    /// The syncs of `child`, made empty if it has none yet; and whether it
+    /// had none.
+    fn entry(&mut self, child: &AnyObj) -> (&mut ChildSyncs, bool) {
+        match self.slot(child) {
+            Some(slot) => (&mut self.entries[slot].1, false),
+            None => {
+                let slot = self.entries.len();
+                // (Past `u32::MAX` entries the table would hold hundreds
+                // of gigabytes: its allocation fails long before.)
+                child.set_flush_slot(u32::try_from(slot).unwrap_or(u32::MAX));
+                self.entries
+                    .push((child.clone(), ChildSyncs::default(), true));
+                let last = self.entries.len() - 1;
+                (&mut self.entries[last].1, true)
+            }
+        }
+    }
+
+    /// Forgets the syncs of `child`.
+    fn remove(&mut self, child: &AnyObj) {
+        if let Some(slot) = self.slot(child) {
+            let entry = &mut self.entries[slot];
+            entry.1 = ChildSyncs::default();
+            entry.2 = false;
+        }
+    }
+}
+
 /// Everything the relationship changes of one flush imply.
 #[derive(Default)]
 pub(crate) struct Dependencies {
     /// Key syncs per child object.
-    pub syncs: HashMap<AnyObj, ChildSyncs>,
+    pub syncs: SyncTable,
     /// Children first seen through a sync, in discovery order (they may need
     /// an UPDATE though they were not modified).
     pub sync_targets: Vec<AnyObj>,
@@ -160,13 +215,11 @@ pub(crate) struct Dependencies {
 
 impl Dependencies {
     fn entry(&mut self, child: &AnyObj) -> &mut ChildSyncs {
-        match self.syncs.entry(child.clone()) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                self.sync_targets.push(child.clone());
-                e.insert(ChildSyncs::default())
-            }
+        let (syncs, new) = self.syncs.entry(child);
+        if new {
+            self.sync_targets.push(child.clone());
         }
+        syncs
     }
 
     fn set(&mut self, child: &AnyObj, rel: &ResolvedRelationship, parent: &AnyObj) {

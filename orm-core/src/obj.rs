@@ -29,6 +29,9 @@ pub(crate) struct Instance<T> {
     /// walked this object's relationships (0: never, or changed since);
     /// see `SessionInner::cascade_epoch`.
     cascaded: Cell<u64>,
+    /// The object's entry in the current flush's tables (see
+    /// `dependency::SyncTable`); stale between flushes, and checked.
+    flush_slot: Cell<u32>,
     pub(crate) data: RefCell<T>,
     /// Storage for the relationships other models' `backref`s create on
     /// this one, made on first use.
@@ -47,6 +50,7 @@ impl<T: Model> Instance<T> {
             state: RefCell::new(state),
             modified: Cell::new(modified),
             cascaded: Cell::new(0),
+            flush_slot: Cell::new(0),
             data: RefCell::new(data),
             backrefs: RefCell::new(Vec::new()),
             buffered: Cell::new(false),
@@ -62,6 +66,7 @@ pub(crate) trait ErasedInstance {
     fn state(&self) -> &RefCell<InstanceState>;
     fn modified(&self) -> &Cell<bool>;
     fn cascaded(&self) -> &Cell<u64>;
+    fn flush_slot(&self) -> &Cell<u32>;
     fn column_value(&self, index: usize) -> Result<Value>;
     fn set_column_value(&self, index: usize, value: Value) -> Result<()>;
     fn rel(&self, rel: RelRef) -> Result<Ref<'_, dyn RelationshipField + 'static>>;
@@ -89,6 +94,10 @@ impl<T: Model> ErasedInstance for Instance<T> {
 
     fn cascaded(&self) -> &Cell<u64> {
         &self.cascaded
+    }
+
+    fn flush_slot(&self) -> &Cell<u32> {
+        &self.flush_slot
     }
 
     fn column_value(&self, index: usize) -> Result<Value> {
@@ -280,6 +289,17 @@ impl AnyObj {
     /// relationships at `epoch`.
     pub(crate) fn set_cascade_mark(&self, epoch: u64) {
         self.0.cascaded().set(epoch);
+    }
+
+    /// The object's position in a table of the current flush (meaningful
+    /// only where the table's entry there is this object).
+    pub(crate) fn flush_slot(&self) -> u32 {
+        self.0.flush_slot().get()
+    }
+
+    /// Records the object's position in a table of the current flush.
+    pub(crate) fn set_flush_slot(&self, slot: u32) {
+        self.0.flush_slot().set(slot);
     }
 
     /// Whether the object may differ from its committed state.

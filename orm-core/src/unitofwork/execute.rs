@@ -74,7 +74,7 @@ pub(super) fn run(
                     .collect();
                 let target = session.target(*m);
                 for obj in &batch {
-                    if let Some(syncs) = deps.syncs.get(*obj) {
+                    if let Some(syncs) = deps.syncs.get(obj) {
                         persistence::apply_syncs(target.mapper, obj, syncs.immediate(), undo)?;
                     }
                 }
