@@ -32,6 +32,9 @@ pub(crate) struct Instance<T> {
     /// The object's entry in the current flush's tables (see
     /// `dependency::SyncTable`); stale between flushes, and checked.
     flush_slot: Cell<u32>,
+    /// The stamp of the last walk that visited the object (see
+    /// `AnyObj::first_visit`).
+    visited: Cell<u64>,
     pub(crate) data: RefCell<T>,
     /// Storage for the relationships other models' `backref`s create on
     /// this one, made on first use.
@@ -51,6 +54,7 @@ impl<T: Model> Instance<T> {
             modified: Cell::new(modified),
             cascaded: Cell::new(0),
             flush_slot: Cell::new(0),
+            visited: Cell::new(0),
             data: RefCell::new(data),
             backrefs: RefCell::new(Vec::new()),
             buffered: Cell::new(false),
@@ -67,6 +71,7 @@ pub(crate) trait ErasedInstance {
     fn modified(&self) -> &Cell<bool>;
     fn cascaded(&self) -> &Cell<u64>;
     fn flush_slot(&self) -> &Cell<u32>;
+    fn visited(&self) -> &Cell<u64>;
     fn column_value(&self, index: usize) -> Result<Value>;
     fn set_column_value(&self, index: usize, value: Value) -> Result<()>;
     fn rel(&self, rel: RelRef) -> Result<Ref<'_, dyn RelationshipField + 'static>>;
@@ -98,6 +103,10 @@ impl<T: Model> ErasedInstance for Instance<T> {
 
     fn flush_slot(&self) -> &Cell<u32> {
         &self.flush_slot
+    }
+
+    fn visited(&self) -> &Cell<u64> {
+        &self.visited
     }
 
     fn column_value(&self, index: usize) -> Result<Value> {
@@ -302,6 +311,25 @@ impl AnyObj {
         self.0.flush_slot().set(slot);
     }
 
+    /// Marks the object visited by the walk of `stamp` (from
+    /// [`Visit::new`]); true the first time. Instead of a hash set of the
+    /// objects a walk has seen: no hashing, and no random access into a
+    /// large table. Walks with different stamps must not interleave on the
+    /// same objects.
+    pub(crate) fn first_visit(&self, visit: &Visit) -> bool {
+        let cell = self.0.visited();
+        if cell.get() == visit.0 {
+            return false;
+        }
+        cell.set(visit.0);
+        true
+    }
+
+    /// Whether the walk of `visit` has visited the object.
+    pub(crate) fn was_visited(&self, visit: &Visit) -> bool {
+        self.0.visited().get() == visit.0
+    }
+
     /// Whether the object may differ from its committed state.
     pub(crate) fn is_modified(&self) -> bool {
         self.0.modified().get()
@@ -393,6 +421,17 @@ impl AnyObj {
         // SAFETY: `this` is never used or dropped again, so its `Rc` is
         // moved out, and released, exactly once.
         drop(unsafe { std::ptr::read(&this.0) });
+    }
+}
+
+/// One walk over objects, for [`AnyObj::first_visit`]: a stamp no other
+/// walk in the process has used.
+pub(crate) struct Visit(u64);
+
+impl Visit {
+    pub(crate) fn new() -> Visit {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        Visit(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
     }
 }
 

@@ -571,9 +571,9 @@ impl SessionInner {
         attached: &mut Vec<AnyObj>,
     ) -> Result<()> {
         let mut stack: Vec<AnyObj> = roots.into_iter().rev().collect();
-        let mut visited = FxHashSet::default();
+        let visited = crate::obj::Visit::new();
         while let Some(obj) = stack.pop() {
-            if !visited.insert(obj.clone()) {
+            if !obj.first_visit(&visited) {
                 continue;
             }
             let fresh = self.attach(&obj)?;

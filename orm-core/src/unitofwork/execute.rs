@@ -55,13 +55,13 @@ pub(super) fn run(
             Step::Insert(m, obj) => {
                 let start = next - 1;
                 if batching {
-                    let mut members: HashSet<&AnyObj> = HashSet::default();
-                    members.insert(obj);
+                    let members = crate::obj::Visit::new();
+                    obj.first_visit(&members);
                     while let Some(Step::Insert(other, obj)) = plan.steps.get(next) {
                         if other != m || needs_key_of(deps, obj, &members) {
                             break;
                         }
-                        members.insert(obj);
+                        obj.first_visit(&members);
                         next += 1;
                     }
                 }
@@ -249,11 +249,11 @@ impl WaitingUpdates {
 }
 
 /// Whether a new row takes a key from one of `rows` (not yet written).
-fn needs_key_of(deps: &Dependencies, obj: &AnyObj, rows: &HashSet<&AnyObj>) -> bool {
+fn needs_key_of(deps: &Dependencies, obj: &AnyObj, rows: &crate::obj::Visit) -> bool {
     deps.syncs.get(obj).is_some_and(|syncs| {
         syncs
             .immediate()
-            .any(|sync| sync.parent.as_ref().is_some_and(|p| rows.contains(p)))
+            .any(|sync| sync.parent.as_ref().is_some_and(|p| p.was_visited(rows)))
     })
 }
 

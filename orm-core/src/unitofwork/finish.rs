@@ -121,7 +121,7 @@ pub(super) fn after_flush(
     }
 
     // The relationship contents are now what the database holds.
-    let mut snapshotted: HashSet<&AnyObj> = HashSet::default();
+    let snapshotted = crate::obj::Visit::new();
     let association_objects = deps
         .association_inserts
         .iter()
@@ -133,7 +133,7 @@ pub(super) fn after_flush(
         .chain(deps.orphaned.iter().map(|(c, _)| c))
         .chain(association_objects)
     {
-        if !snapshotted.insert(obj) || obj.state()?.deleted || obj.state()?.key.is_none() {
+        if !obj.first_visit(&snapshotted) || obj.state()?.deleted || obj.state()?.key.is_none() {
             continue;
         }
         session.touch(obj)?;

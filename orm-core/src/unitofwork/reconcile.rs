@@ -36,9 +36,9 @@ pub(super) fn after_flush(
 ) -> Result<()> {
     // Every object whose row the flush may have written: the saved ones and
     // those it copied keys into (loaded by the flush to clear them, say).
-    let mut seen: HashSet<&AnyObj> = HashSet::default();
+    let seen = crate::obj::Visit::new();
     for obj in saved.iter().chain(&deps.sync_targets) {
-        if !seen.insert(obj) {
+        if !obj.first_visit(&seen) {
             continue;
         }
         if obj.state()?.key.is_some() && !obj.state()?.deleted {
