@@ -45,19 +45,24 @@ fn current_one(obj: &AnyObj, rel: RelRef) -> Result<Option<AnyObj>> {
 /// (`obj.borrow()` while calling `set`); checking them all first is what
 /// keeps a failed `set`/`append`/`remove` from leaving one side changed and
 /// the other not. Reads need no check: the planning reads them already.
+/// Nothing changes while an operation is planned, so each slot is checked
+/// as it is found (no handles kept, no list).
 #[derive(Default)]
-struct Writes(Vec<(AnyObj, RelRef)>);
+struct Writes {
+    /// The first slot that cannot be written.
+    refused: Option<crate::error::Error>,
+}
 
 impl Writes {
     fn add(&mut self, obj: &AnyObj, rel: RelRef) {
-        self.0.push((obj.clone(), rel));
+        if self.refused.is_none() {
+            self.refused = obj.check_writable(rel).err();
+        }
     }
 
     /// Fails with [`Error::Borrowed`] if any slot cannot be written now.
-    fn check(&self) -> Result<()> {
-        self.0
-            .iter()
-            .try_for_each(|(obj, rel)| obj.check_writable(*rel))
+    fn check(self) -> Result<()> {
+        self.refused.map_or(Ok(()), Err)
     }
 }
 
