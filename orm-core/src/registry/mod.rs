@@ -208,6 +208,10 @@ pub struct Registry {
     pub(crate) mappers: Vec<Mapper>,
     pub(crate) tables: Vec<TableDef>,
     by_meta: rustc_hash::FxHashMap<usize, usize>,
+    /// The models' metadata addresses, by mapper index: a few models (the
+    /// usual registry) are found by scanning this instead of hashing, on
+    /// the flush's per-object path.
+    meta_keys: Vec<usize>,
     /// Mapper indices, referenced tables before referencing ones.
     pub(crate) table_order: Vec<usize>,
 }
@@ -295,7 +299,11 @@ impl Registry {
     }
 
     pub(crate) fn mapper_of(&self, meta: &'static ModelMeta) -> Option<usize> {
-        self.by_meta.get(&meta_key(meta)).copied()
+        let key = meta_key(meta);
+        if self.meta_keys.len() <= 16 {
+            return self.meta_keys.iter().position(|&k| k == key);
+        }
+        self.by_meta.get(&key).copied()
     }
 
     fn configure(
@@ -364,10 +372,12 @@ impl Registry {
         }
         validate::secondary_mapped_twice(&mappers, &tables)?;
         let table_order = table_order(&mappers)?;
+        let meta_keys = mappers.iter().map(|m| meta_key(m.meta)).collect();
         Ok(Registry {
             mappers,
             tables,
             by_meta,
+            meta_keys,
             table_order,
         })
     }
