@@ -455,9 +455,11 @@ pub(crate) fn downcast<T: Model>(obj: &AnyObj) -> Result<Obj<T>> {
 
 impl SessionInner {
     pub fn mapper_index(&self, meta: &'static ModelMeta) -> Result<usize> {
-        self.registry
-            .mapper_of(meta)
-            .ok_or(Error::UnregisteredModel { model: meta.name })
+        // (Not `ok_or`: it would build, and drop, an error on every call.)
+        match self.registry.mapper_of(meta) {
+            Some(mapper) => Ok(mapper),
+            None => Err(Error::UnregisteredModel { model: meta.name }),
+        }
     }
 
     pub fn mapper(&self, meta: &'static ModelMeta) -> Result<&Mapper> {
