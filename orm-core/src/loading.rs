@@ -8,6 +8,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::{Error, Result};
 use crate::filter::Condition;
+use crate::identity::Key;
 use crate::meta::{Lazy, RelRef};
 use crate::obj::AnyObj;
 use crate::operators::OrderTerm;
@@ -312,8 +313,8 @@ pub(crate) fn by_mapper(
 }
 
 /// Key values of `obj` at columns `cols`, or `None` if one is NULL.
-fn key_of(obj: &AnyObj, cols: impl Iterator<Item = usize>) -> Result<Option<Vec<Value>>> {
-    let mut key = Vec::new();
+fn key_of(obj: &AnyObj, cols: impl Iterator<Item = usize>) -> Result<Option<Key>> {
+    let mut key = Key::new();
     for c in cols {
         let v = obj.column_value(c)?;
         if v.is_null() {
@@ -350,18 +351,19 @@ fn query_related(
             .map(|l| l.local.iter().map(|&(own, _)| own).collect())
             .unwrap_or_default(),
     };
-    let mut keys: Vec<Option<Vec<Value>>> = Vec::with_capacity(owners.len());
+    let mut keys: Vec<Option<Key>> = Vec::with_capacity(owners.len());
     for owner in owners {
         keys.push(key_of(owner, owner_key_cols.iter().copied())?);
     }
-    let mut found: FxHashMap<Vec<Value>, Vec<AnyObj>> = FxHashMap::default();
+    // Keys of one column (the usual case) need no heap block.
+    let mut found: FxHashMap<Key, Vec<AnyObj>> = FxHashMap::default();
 
     // Many-to-one onto the primary key: the identity map may already know.
     // (Not with a filter: the object found might not pass it.)
     let onto_key = resolved.direction == Direction::ManyToOne
         && resolved.filter.is_empty()
         && resolved.pairs.iter().map(|&(p, _)| p).collect::<Vec<_>>() == target.primary_key;
-    let mut wanted: Vec<Vec<Value>> = Vec::new();
+    let mut wanted: Vec<Key> = Vec::new();
     let mut wanted_set = FxHashSet::default();
     for key in keys.iter().flatten() {
         if found.contains_key(key) || wanted_set.contains(key) {
@@ -427,7 +429,7 @@ fn query_related(
         for mut row in session.engine.query(&sql, &params)? {
             // The group key: the association columns selected first, or the
             // target's own key columns.
-            let group: Vec<Value> = if secondary.is_some() {
+            let group: Key = if secondary.is_some() {
                 row.drain(..key_columns.len()).collect()
             } else {
                 key_columns.iter().map(|&c| row[c].clone()).collect()
