@@ -653,6 +653,8 @@ impl SessionInner {
     /// Expunges several objects with one pass over the pending and deleted
     /// lists (undoing a large cascade stays linear).
     pub fn expunge_all(self: &Rc<Self>, objects: &[AnyObj]) -> Result<()> {
+        // Objects leave: every cascade mark is stale.
+        self.invalidate_cascades();
         let mut gone: FxHashSet<AnyObj> = FxHashSet::default();
         for obj in objects {
             if !self.is_mine(obj)? {
@@ -664,7 +666,6 @@ impl SessionInner {
                 self.identity.borrow_mut().remove(mapper, key);
             }
             state.session = None;
-            self.invalidate_cascades();
             state.marked_for_delete = false;
             drop(state);
             gone.insert(obj.clone());
@@ -752,6 +753,8 @@ impl SessionInner {
     pub fn end_transaction(&self) {
         self.txn_undo.take();
         self.txn_unlinked.take();
+        // Whether a deleted object left the session.
+        let mut left = false;
         for obj in self.touched.take() {
             let inserted = obj
                 .state()
@@ -764,9 +767,12 @@ impl SessionInner {
                 state.generated_key = false;
                 if state.deleted {
                     state.session = None;
-                    self.invalidate_cascades();
+                    left = true;
                 }
             }
+        }
+        if left {
+            self.invalidate_cascades();
         }
     }
 
@@ -814,7 +820,6 @@ impl SessionInner {
                 None => {
                     // Inserted in this transaction: transient again.
                     state.session = None;
-                    self.invalidate_cascades();
                     drop(state);
                     now_transient.push(obj.clone());
                     if generated {
@@ -828,7 +833,6 @@ impl SessionInner {
         // Pending objects leave the session.
         for obj in self.new.take() {
             obj.state_mut()?.session = None;
-            self.invalidate_cascades();
             now_transient.push(obj);
         }
         for obj in self.deleted.take() {
@@ -880,6 +884,7 @@ impl SessionInner {
     /// Detaches every object and frees the reference cycles among the ones
     /// nobody else holds.
     fn detach_all(&self) {
+        self.invalidate_cascades();
         let mut objects: Vec<AnyObj> = self.identity.borrow_mut().drain().collect();
         objects.extend(self.new.take());
         objects.extend(self.deleted.take());
@@ -890,7 +895,6 @@ impl SessionInner {
                 let mine = state.session.as_ref().is_some_and(|w| w.as_ptr() == me);
                 if mine {
                     state.session = None;
-                    self.invalidate_cascades();
                     state.marked_for_delete = false;
                 }
             }

@@ -92,9 +92,11 @@ pub(super) fn after_flush(
     {
         let dropped: HashSet<&AnyObj> = deps.dropped.iter().collect();
         session.new.borrow_mut().retain(|o| !dropped.contains(o));
+        if !deps.dropped.is_empty() {
+            session.invalidate_cascades();
+        }
         for obj in &deps.dropped {
             obj.state_mut()?.session = None;
-            session.invalidate_cascades();
         }
     }
     session
