@@ -7,7 +7,7 @@ mod common;
 
 use common::{rows, setup};
 use orm_core::prelude::*;
-use orm_core::{Error, Value};
+use orm_core::{Error, ObjectState, Value};
 
 #[derive(Model, Debug, Default)]
 #[model(table = "node")]
@@ -165,6 +165,61 @@ backend_tests! {
         assert_eq!(rows(&engine, "SELECT id, parent_id FROM node"), ["1, 1"]);
         Ok(())
     }
+}
+
+/// `Session::commit` sends COMMIT from its flush, before recording what
+/// the flush wrote. A COMMIT that fails (a deferred foreign key, checked
+/// only then) still leaves the flush recorded, with its backups, and the
+/// transaction open: a rollback then takes the objects back to before it,
+/// and the corrected object commits.
+#[test]
+fn a_failed_commit_is_rolled_back_like_a_flushed_transaction() -> orm_core::Result<()> {
+    let registry = Registry::builder().model::<Node>().build()?;
+    let engine = orm_sqlite::memory()?;
+    registry.create_all(&engine)?;
+    let session = Session::new(&engine, &registry);
+    let kept = node("kept");
+    session.add(&kept)?;
+    session.commit()?;
+
+    session.begin()?;
+    // Foreign keys are checked at COMMIT until this transaction ends.
+    engine.execute("PRAGMA defer_foreign_keys = ON", &[])?;
+    kept.borrow_mut().name = "renamed".into();
+    let orphan = Obj::new(Node {
+        name: "orphan".into(),
+        parent_id: Some(99),
+        ..Default::default()
+    });
+    session.add(&orphan)?;
+    let err = session.commit().unwrap_err();
+    assert_eq!(
+        err.db_kind(),
+        Some(orm_core::DbErrorKind::ForeignKeyViolation),
+        "{err}"
+    );
+    // The flush is recorded: the new row has its key, the transaction is open.
+    assert!(session.in_transaction());
+    assert_eq!(orphan.borrow().id, Some(2));
+    assert_eq!(orphan.state(), ObjectState::Persistent);
+
+    session.rollback()?;
+    assert_eq!(orphan.borrow().id, None);
+    assert_eq!(orphan.state(), ObjectState::Transient);
+    assert_eq!(kept.borrow().name, "kept");
+    assert_eq!(
+        rows(&engine, "SELECT id, name, parent_id FROM node"),
+        ["1, 'kept', None"]
+    );
+
+    orphan.borrow_mut().parent_id = None;
+    session.add(&orphan)?;
+    session.commit()?;
+    assert_eq!(
+        rows(&engine, "SELECT id, name, parent_id FROM node ORDER BY id"),
+        ["1, 'kept', None", "2, 'orphan', None"]
+    );
+    Ok(())
 }
 
 #[derive(Model, Debug, Default)]

@@ -37,6 +37,15 @@ pub trait Model: Sized + 'static {
     /// the database cannot store.
     fn column_value(&self, index: usize) -> Result<Value>;
 
+    /// Whether column `index` holds `value` (what the database holds): the
+    /// flush compares each column of a loaded object this way to find the
+    /// ones to UPDATE. The generated code compares the field in place
+    /// ([`ColumnType::holds`](crate::ColumnType::holds)); the default
+    /// converts it with [`column_value`](Model::column_value).
+    fn column_holds(&self, index: usize, value: &Value) -> bool {
+        self.column_value(index).is_ok_and(|v| v == *value)
+    }
+
     /// Writes column `index` from a database value.
     fn set_column_value(&mut self, index: usize, value: Value) -> Result<()>;
 

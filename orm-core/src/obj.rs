@@ -74,6 +74,7 @@ pub(crate) trait ErasedInstance {
     fn visited(&self) -> &Cell<u64>;
     fn column_value(&self, index: usize) -> Result<Value>;
     fn set_column_value(&self, index: usize, value: Value) -> Result<()>;
+    fn column_holds(&self, index: usize, value: &Value) -> Result<bool>;
     fn rel(&self, rel: RelRef) -> Result<Ref<'_, dyn RelationshipField + 'static>>;
     fn rel_mut(&self, rel: RelRef) -> Result<RefMut<'_, dyn RelationshipField + 'static>>;
     /// Fails with `Borrowed` if `rel_mut(rel)` would fail now.
@@ -115,6 +116,10 @@ impl<T: Model> ErasedInstance for Instance<T> {
 
     fn set_column_value(&self, index: usize, value: Value) -> Result<()> {
         self.try_data_mut()?.set_column_value(index, value)
+    }
+
+    fn column_holds(&self, index: usize, value: &Value) -> Result<bool> {
+        Ok(self.try_data()?.column_holds(index, value))
     }
 
     fn rel(&self, rel: RelRef) -> Result<Ref<'_, dyn RelationshipField + 'static>> {
@@ -364,6 +369,12 @@ impl AnyObj {
 
     pub(crate) fn set_column_value(&self, index: usize, value: Value) -> Result<()> {
         self.0.set_column_value(index, value)
+    }
+
+    /// Whether column `index` of the object holds `value`, compared in
+    /// place.
+    pub(crate) fn column_holds(&self, index: usize, value: &Value) -> Result<bool> {
+        self.0.column_holds(index, value)
     }
 
     pub(crate) fn column_values(&self) -> Result<Vec<Value>> {

@@ -2,6 +2,8 @@
 //! row, and the key copying that precedes them (SQLAlchemy's
 //! `persistence.py` and `sync.py`).
 
+use smallvec::SmallVec;
+
 use crate::dependency::KeySync;
 use crate::engine::SessionConnection;
 use crate::error::{Error, Result};
@@ -467,14 +469,37 @@ fn insert_reading_defaults(
     })
 }
 
-/// An UPDATE ready to run: its text, its parameters and the values the row
-/// holds once it ran.
+/// An UPDATE ready to run: its text, its parameters and the columns it
+/// sets.
 pub(crate) struct PendingUpdate {
     pub sql: std::rc::Rc<str>,
+    /// The values of `columns`, in that order, then the key (and the
+    /// version the row must still have).
     pub params: Vec<Value>,
-    pub values: Vec<Value>,
+    /// The columns set, a versioned row's version last.
+    pub columns: SmallVec<[usize; 4]>,
     /// The key it matches, for the error when it matches no row.
     pub key: Key,
+}
+
+impl PendingUpdate {
+    /// The columns set and their values (the parameters, moved).
+    pub fn into_columns(mut self) -> (SmallVec<[usize; 4]>, Vec<Value>) {
+        self.params.truncate(self.columns.len());
+        (self.columns, self.params)
+    }
+
+    /// The row after the UPDATE, from what it held before.
+    pub fn into_row(self, before: &[Value]) -> Vec<Value> {
+        let mut row = before.to_vec();
+        let (columns, values) = self.into_columns();
+        for (column, value) in columns.into_iter().zip(values) {
+            if let Some(slot) = row.get_mut(column) {
+                *slot = value;
+            }
+        }
+        row
+    }
 }
 
 /// UPDATEs the changed columns of one row; returns the new values, or
@@ -491,12 +516,11 @@ pub(crate) fn update(
     };
     let outcome = target.engine.execute(&update.sql, &update.params)?;
     expect_one_row(target.mapper, key, "UPDATE", outcome.rows_affected)?;
-    Ok(Some(update.values))
+    Ok(Some(update.into_row(committed)))
 }
 
 /// Runs UPDATEs of one table with the same text, the statement prepared
 /// once; each must match its one row.
-/// (Their parameters are moved out.)
 pub(crate) fn run_updates(target: &Target<'_>, updates: &mut [PendingUpdate]) -> Result<()> {
     let Some(sql) = updates.first().map(|u| u.sql.clone()) else {
         return Ok(());
@@ -506,8 +530,9 @@ pub(crate) fn run_updates(target: &Target<'_>, updates: &mut [PendingUpdate]) ->
         .map(|u| std::mem::take(&mut u.params))
         .collect();
     let affected = target.engine.execute_each(&sql, &rows)?;
-    for (update, matched) in updates.iter().zip(affected) {
+    for ((update, params), matched) in updates.iter_mut().zip(rows).zip(affected) {
         expect_one_row(target.mapper, &update.key, "UPDATE", matched)?;
+        update.params = params;
     }
     Ok(())
 }
@@ -515,7 +540,9 @@ pub(crate) fn run_updates(target: &Target<'_>, updates: &mut [PendingUpdate]) ->
 /// The UPDATE of the changed columns of one row, or `None` when nothing
 /// changed.
 ///
-/// `committed` is what the row holds now. A versioned row's UPDATE also
+/// `committed` is what the row holds now; each column is compared with
+/// the field in place ([`ColumnType::holds`](crate::ColumnType::holds)),
+/// and only the changed ones are read out. A versioned row's UPDATE also
 /// sets the version to the committed one plus one (written into the object
 /// through `undo`) and matches only the committed version, so a row changed
 /// by another transaction since it was loaded is [`Error::StaleData`]. The
@@ -529,41 +556,47 @@ pub(crate) fn prepare_update(
 ) -> Result<Option<PendingUpdate>> {
     let Target { engine, mapper, .. } = *target;
     let version = mapper.meta.version_column();
-    let mut values = obj.column_values()?;
-    let mut changed: Vec<usize> = (0..values.len())
-        .filter(|&c| Some(c) != version && values[c] != committed[c])
-        .collect();
-    if changed.is_empty() {
-        if let Some(v) = version.filter(|&v| values[v] != committed[v]) {
-            undo.write(obj, v, committed[v].clone())?;
+    let mut columns: SmallVec<[usize; 4]> = SmallVec::new();
+    for (column, value) in committed.iter().enumerate() {
+        if Some(column) != version && !obj.column_holds(column, value)? {
+            columns.push(column);
+        }
+    }
+    if columns.is_empty() {
+        if let Some(v) = version {
+            if !obj.column_holds(v, &committed[v])? {
+                undo.write(obj, v, committed[v].clone())?;
+            }
         }
         return Ok(None);
+    }
+    let mut params: Vec<Value> = Vec::with_capacity(columns.len() + key.len() + 2);
+    for &column in &columns {
+        params.push(obj.column_value(column)?);
     }
     let mut key_cols = std::borrow::Cow::Borrowed(&mapper.primary_key[..]);
     let mut matched_version = None;
     if let Some(v) = version {
         let next = next_version(&committed[v])?;
         undo.write(obj, v, next.clone())?;
-        values[v] = next;
-        changed.push(v);
+        params.push(next);
+        columns.push(v);
         key_cols.to_mut().push(v);
         matched_version = Some(committed[v].clone());
     }
-    let mut params: Vec<Value> = Vec::with_capacity(changed.len() + key.len() + 1);
-    params.extend(changed.iter().map(|&c| values[c].clone()));
     params.extend_from_slice(key);
     params.extend(matched_version);
     let sql = target.statements.update(
         engine.dialect(),
         target.index,
         mapper.meta,
-        &changed,
+        &columns,
         &key_cols,
     );
     Ok(Some(PendingUpdate {
         sql,
         params,
-        values,
+        columns,
         key: key.iter().cloned().collect(),
     }))
 }

@@ -97,6 +97,10 @@ pub(crate) struct SessionInner {
     /// was deleted: `(object, relationship, the object it held)`. A rollback
     /// puts them back on objects it does not restore from a snapshot.
     pub txn_unlinked: RefCell<Vec<(AnyObj, RelRef, AnyObj)>>,
+    /// Set while a flush records the state it leaves after its own COMMIT
+    /// (the flush of [`Session::commit`]): the transaction has ended, so
+    /// nothing it changes needs a backup for `rollback`.
+    pub committed_flush: Cell<bool>,
     /// Whether `commit` expires every object (`Session::set_expire_on_commit`).
     pub expire_on_commit: Cell<bool>,
     /// Savepoint counter for flushes inside an open transaction.
@@ -124,6 +128,7 @@ impl Session {
                 deleted: RefCell::new(Vec::new()),
                 in_transaction: Cell::new(false),
                 touched: RefCell::new(Vec::new()),
+                committed_flush: Cell::new(false),
                 txn_undo: RefCell::new(crate::persistence::Undo::default()),
                 txn_unlinked: RefCell::new(Vec::new()),
                 expire_on_commit: Cell::new(false),
@@ -274,7 +279,8 @@ impl Session {
 
     /// Flushes, then commits the transaction.
     pub fn commit(&self) -> Result<()> {
-        self.inner.flush()?;
+        // The flush sends COMMIT itself once its statements succeeded.
+        self.inner.flush_committing(true)?;
         if self.inner.in_transaction.get() {
             self.inner.engine.execute("COMMIT", &[])?;
             self.inner.in_transaction.set(false);
@@ -731,6 +737,9 @@ impl SessionInner {
 
     /// Registers an object's state change for `rollback`.
     pub fn touch(&self, obj: &AnyObj) -> Result<()> {
+        if self.committed_flush.get() {
+            return Ok(());
+        }
         let mut state = obj.state_mut()?;
         if !state.txn_backup.is_some() {
             state.backup();
@@ -743,8 +752,37 @@ impl SessionInner {
     /// for `rollback` like [`touch`](Self::touch) (the backup takes the
     /// values replaced, without a copy).
     pub fn commit_values(&self, obj: &AnyObj, values: Vec<Value>) -> Result<()> {
+        if self.committed_flush.get() {
+            obj.state_mut()?.committed = Some(values);
+            return Ok(());
+        }
         if obj.state_mut()?.replace_committed(values) {
             self.touched.borrow_mut().push(obj.clone());
+        }
+        Ok(())
+    }
+
+    /// Writes `values` into the committed values of `columns` of a
+    /// persistent `obj` (what one UPDATE set), registering the change for
+    /// `rollback` like [`touch`](Self::touch).
+    pub fn commit_columns(
+        &self,
+        obj: &AnyObj,
+        columns: &[usize],
+        values: Vec<Value>,
+    ) -> Result<()> {
+        self.touch(obj)?;
+        let mut state = obj.state_mut()?;
+        let Some(committed) = state.committed.as_mut() else {
+            return Err(Error::Internal(format!(
+                "{} object updated without committed values",
+                obj.meta().name
+            )));
+        };
+        for (&column, value) in columns.iter().zip(values) {
+            if let Some(slot) = committed.get_mut(column) {
+                *slot = value;
+            }
         }
         Ok(())
     }

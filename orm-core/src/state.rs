@@ -276,8 +276,20 @@ impl RelSnapshots {
     }
 
     pub fn set(&mut self, rel: RelRef, value: Option<Vec<AnyObj>>) {
+        if value.is_none() && !self.new_object && !self.is_stored(rel) {
+            // Unknown already, without storing it.
+            return;
+        }
         if let Some(slot) = self.get_mut(rel) {
             *slot = value;
+        }
+    }
+
+    /// Whether a value of `rel` is stored (not the default).
+    fn is_stored(&self, rel: RelRef) -> bool {
+        match rel {
+            RelRef::Field(i) => i < self.fields.len(),
+            RelRef::Backref(id) => self.backrefs.iter().any(|(k, _)| *k == id),
         }
     }
 

@@ -257,6 +257,20 @@ pub trait ColumnType: Sized {
     /// does not fit is [`Error::Conversion`], never a wrapped or
     /// truncated field.
     fn from_value(value: Value) -> Result<Self>;
+    /// Whether the field holds `value`: equal to what
+    /// [`try_to_value`](ColumnType::try_to_value) gives (never equal when
+    /// that fails). The flush compares loaded columns this way to find the
+    /// changed ones; the built-in types compare without converting.
+    ///
+    /// ```
+    /// use orm_core::{ColumnType, Value};
+    /// assert!(String::from("a").holds(&Value::Text("a".into())));
+    /// assert!(!Some(3_i32).holds(&Value::Null));
+    /// assert!(None::<i32>.holds(&Value::Null));
+    /// ```
+    fn holds(&self, value: &Value) -> bool {
+        self.try_to_value().is_ok_and(|v| v == *value)
+    }
 }
 
 fn mismatch(expected: &'static str, got: &Value) -> Error {
@@ -278,6 +292,9 @@ impl ColumnType for i64 {
             other => Err(mismatch("i64", &other)),
         }
     }
+    fn holds(&self, value: &Value) -> bool {
+        matches!(value, Value::Integer(v) if v == self)
+    }
 }
 
 /// Integers narrower than 64 bits: stored as INTEGER, range-checked when
@@ -289,6 +306,9 @@ macro_rules! narrow_integer {
             const NULLABLE: bool = false;
             fn to_value(&self) -> Value {
                 Value::Integer(i64::from(*self))
+            }
+            fn holds(&self, value: &Value) -> bool {
+                matches!(value, Value::Integer(v) if *v == i64::from(*self))
             }
             fn from_value(value: Value) -> Result<Self> {
                 match value {
@@ -313,6 +333,7 @@ narrow_integer!(i8, i16, i32, u8, u16, u32);
 /// use orm_core::{ColumnType, Value};
 /// assert_eq!(7_u64.try_to_value().unwrap(), Value::Integer(7));
 /// assert!(u64::MAX.try_to_value().is_err());
+/// assert!(Some(u64::MAX).try_to_value().is_err());
 /// assert!(u64::from_value(Value::Integer(-1)).is_err());
 /// ```
 impl ColumnType for u64 {
@@ -352,6 +373,9 @@ impl ColumnType for f32 {
     fn to_value(&self) -> Value {
         Value::Real(f64::from(*self))
     }
+    fn holds(&self, value: &Value) -> bool {
+        matches!(value, Value::Real(v) if *v == f64::from(*self))
+    }
     fn from_value(value: Value) -> Result<Self> {
         let wide = f64::from_value(value).map_err(|_| Error::Conversion {
             expected: "f32",
@@ -375,6 +399,9 @@ impl ColumnType for f64 {
     fn to_value(&self) -> Value {
         Value::Real(*self)
     }
+    fn holds(&self, value: &Value) -> bool {
+        matches!(value, Value::Real(v) if v == self)
+    }
     fn from_value(value: Value) -> Result<Self> {
         match value {
             Value::Real(v) => Ok(v),
@@ -391,6 +418,9 @@ impl ColumnType for bool {
     fn to_value(&self) -> Value {
         Value::Integer(i64::from(*self))
     }
+    fn holds(&self, value: &Value) -> bool {
+        matches!(value, Value::Integer(v) if *v == i64::from(*self))
+    }
     fn from_value(value: Value) -> Result<Self> {
         match value {
             Value::Integer(v) => Ok(v != 0),
@@ -405,6 +435,9 @@ impl ColumnType for String {
     fn to_value(&self) -> Value {
         Value::Text(self.clone())
     }
+    fn holds(&self, value: &Value) -> bool {
+        matches!(value, Value::Text(v) if v == self)
+    }
     fn from_value(value: Value) -> Result<Self> {
         match value {
             Value::Text(v) => Ok(v),
@@ -418,6 +451,9 @@ impl ColumnType for Vec<u8> {
     const NULLABLE: bool = false;
     fn to_value(&self) -> Value {
         Value::Blob(self.clone())
+    }
+    fn holds(&self, value: &Value) -> bool {
+        matches!(value, Value::Blob(v) if v == self)
     }
     fn from_value(value: Value) -> Result<Self> {
         match value {
@@ -434,6 +470,18 @@ impl<T: ColumnType + NotOption> ColumnType for Option<T> {
         match self {
             Some(v) => v.to_value(),
             None => Value::Null,
+        }
+    }
+    fn try_to_value(&self) -> Result<Value> {
+        match self {
+            Some(v) => v.try_to_value(),
+            None => Ok(Value::Null),
+        }
+    }
+    fn holds(&self, value: &Value) -> bool {
+        match self {
+            Some(v) => v.holds(value),
+            None => value.is_null(),
         }
     }
     fn from_value(value: Value) -> Result<Self> {

@@ -237,6 +237,11 @@ fn expand(model: &Model<'_>) -> TokenStream {
         let call = quote_spanned!(ty_span(ty)=> <#ty as #p::ColumnType>::try_to_value(&self.#f));
         quote!(#i => #call.map_err(|e| #p::column_error(#name, #column, e)),)
     });
+    let column_holds_arms = columns.iter().enumerate().map(|(i, (field, _))| {
+        let (f, ty) = (field.ident, field.ty);
+        let call = quote_spanned!(ty_span(ty)=> <#ty as #p::ColumnType>::holds(&self.#f, value));
+        quote!(#i => #call,)
+    });
     let set_column_arms = columns.iter().enumerate().map(|(i, (field, _))| {
         let (f, ty) = (field.ident, field.ty);
         let column = &column_names[i];
@@ -397,6 +402,13 @@ fn expand(model: &Model<'_>) -> TokenStream {
                     match index {
                         #(#column_value_arms)*
                         _ => ::std::result::Result::Ok(#p::Value::Null),
+                    }
+                }
+
+                fn column_holds(&self, index: usize, value: &#p::Value) -> bool {
+                    match index {
+                        #(#column_holds_arms)*
+                        _ => value.is_null(),
                     }
                 }
 

@@ -117,6 +117,12 @@ impl Mapper {
 
     /// The primary key values within a row of this model.
     pub fn key_of(&self, row: &[crate::value::Value]) -> crate::identity::Key {
+        if let [column] = self.primary_key[..] {
+            // Most keys: one value, stored inline.
+            let mut key = crate::identity::Key::new();
+            key.push(row[column].clone());
+            return key;
+        }
         self.primary_key.iter().map(|&c| row[c].clone()).collect()
     }
 

@@ -36,16 +36,34 @@ pub(super) fn after_flush(
     // row may take the key one of them left. All old keys go first, so a
     // chain of moves never finds its next key still taken.
     let mut rekeyed = Vec::new();
-    for (obj, values) in outcome.updated {
-        let mapper = session.mapper_index(obj.meta())?;
-        let new_key = session.registry.mappers[mapper].key_of(&values);
-        session.commit_values(&obj, values)?;
+    let mut rekey = |mapper: usize, obj: &AnyObj| -> Result<()> {
         let mut state = obj.state_mut()?;
+        let new_key = match &state.committed {
+            Some(values) => session.registry.mappers[mapper].key_of(values),
+            None => return Ok(()),
+        };
         if state.key.as_ref() != Some(&new_key) {
             if let Some(old_key) = state.key.replace(new_key.clone()) {
                 session.identity.borrow_mut().remove(mapper, &old_key);
                 rekeyed.push((mapper, new_key, obj.clone()));
             }
+        }
+        Ok(())
+    };
+    for (obj, values) in outcome.updated {
+        let mapper = session.mapper_index(obj.meta())?;
+        session.commit_values(&obj, values)?;
+        rekey(mapper, &obj)?;
+    }
+    for (obj, columns, values) in outcome.updated_columns {
+        let mapper = session.mapper_index(obj.meta())?;
+        let key_changed = {
+            let primary_key = &session.registry.mappers[mapper].primary_key;
+            columns.iter().any(|c| primary_key.contains(c))
+        };
+        session.commit_columns(&obj, &columns, values)?;
+        if key_changed {
+            rekey(mapper, &obj)?;
         }
     }
     for (mapper, key, obj) in rekeyed {
@@ -62,19 +80,18 @@ pub(super) fn after_flush(
         }
     }
 
+    // After the flush's own COMMIT, what `end_transaction` does for the
+    // objects a transaction changed is done here for this flush's (they
+    // are not registered: they need no backup).
+    let committed = session.committed_flush.get();
+    let mut inserted = Vec::new();
     for (obj, values, generated) in outcome.inserted {
+        if committed {
+            inserted.push(obj.clone());
+        }
         session.touch(&obj)?;
         let mapper = session.mapper_index(obj.meta())?;
         let key = session.registry.mappers[mapper].key_of(&values);
-        {
-            let mut state = obj.state_mut()?;
-            state.key = Some(key.clone());
-            state.committed = Some(values);
-            state.generated_key = generated;
-            state
-                .committed_rels
-                .mark_persistent(obj.meta().relationships.len());
-        }
         if session
             .identity
             .borrow_mut()
@@ -86,6 +103,13 @@ pub(super) fn after_flush(
                 key: render_key(&key),
             });
         }
+        let mut state = obj.state_mut()?;
+        state.key = Some(key);
+        state.committed = Some(values);
+        state.generated_key = generated && !committed;
+        state
+            .committed_rels
+            .mark_persistent(obj.meta().relationships.len());
     }
 
     // Orphans that were never inserted leave the session.
@@ -149,7 +173,22 @@ pub(super) fn after_flush(
         }
         obj.clear_modified();
     }
-    super::reconcile::after_flush(session, saved, &outcome.deleted, deps)
+    super::reconcile::after_flush(session, saved, &outcome.deleted, deps)?;
+    if committed {
+        for obj in &inserted {
+            let filled = obj.state().is_ok_and(|s| s.key.is_some() && !s.deleted);
+            if filled {
+                super::reconcile::unfilled_collections(session, obj)?;
+            }
+        }
+        if !outcome.deleted.is_empty() {
+            for obj in &outcome.deleted {
+                obj.state_mut()?.session = None;
+            }
+            session.invalidate_cascades();
+        }
+    }
+    Ok(())
 }
 
 /// Takes an object whose row a bulk DELETE removed out of the loaded

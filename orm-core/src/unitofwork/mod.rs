@@ -24,6 +24,16 @@ use crate::session::SessionInner;
 
 impl SessionInner {
     pub(crate) fn flush(self: &Rc<Self>) -> Result<()> {
+        self.flush_committing(false)
+    }
+
+    /// The flush; with `commit`, the flush of [`Session::commit`]
+    /// (crate::Session::commit): once its statements succeeded it sends
+    /// COMMIT itself, before recording the state it leaves, which then
+    /// needs no backup for `rollback`. (If COMMIT fails, the state is
+    /// recorded as by a flush, with backups, and the error returned: the
+    /// transaction stays open for the caller to retry or roll back.)
+    pub(crate) fn flush_committing(self: &Rc<Self>, commit: bool) -> Result<()> {
         let roots: Vec<AnyObj> = {
             let identity = self.identity.borrow();
             let new = self.new.borrow();
@@ -38,7 +48,7 @@ impl SessionInner {
         // What the cascade attaches leaves again if the flush fails: a
         // failed flush leaves every object as it was.
         let attached = self.cascade_add_modified(roots)?;
-        let result = self.write_changes();
+        let result = self.write_changes(commit);
         if result.is_err() {
             let _ = self.expunge_all(&attached);
         }
@@ -46,7 +56,7 @@ impl SessionInner {
     }
 
     /// The flush after its cascade: dependencies, plan, statements.
-    fn write_changes(self: &Rc<Self>) -> Result<()> {
+    fn write_changes(self: &Rc<Self>, commit: bool) -> Result<()> {
         let pending: Vec<AnyObj> = self.new.borrow().clone();
         let marked: Vec<AnyObj> = self.deleted.borrow().clone();
         let mut dirty: Vec<AnyObj> = {
@@ -93,8 +103,28 @@ impl SessionInner {
                     self.engine
                         .execute(&format!("RELEASE SAVEPOINT {name}"), &[])?;
                 }
+                let commit_failed = if commit {
+                    match self.engine.execute("COMMIT", &[]) {
+                        Ok(_) => {
+                            self.in_transaction.set(false);
+                            None
+                        }
+                        Err(err) => Some(err),
+                    }
+                } else {
+                    None
+                };
+                if commit && commit_failed.is_none() {
+                    // The flush's writes into objects are final.
+                    drop(undo);
+                    self.committed_flush.set(true);
+                    let recorded = finish::after_flush(self, outcome, &saved, &deps);
+                    self.committed_flush.set(false);
+                    return recorded;
+                }
                 self.txn_undo.borrow_mut().absorb(undo);
-                finish::after_flush(self, outcome, &saved, &deps)
+                finish::after_flush(self, outcome, &saved, &deps)?;
+                commit_failed.map_or(Ok(()), |err| Err(err.into()))
             }
             Err(err) => {
                 undo.revert();

@@ -345,38 +345,46 @@ pub(super) fn post_update_columns(registry: &Registry, m: usize) -> Vec<usize> {
 
 /// Sorts persistent objects by model, then primary key, so that UPDATEs
 /// come out in a stable order.
+///
+/// Most keys are one integer: those sort as `(model, integer, position)`
+/// triples, compared inline, and the objects are then moved into that
+/// order; any other key sorts through [`compare_keys`].
 pub(super) fn sort_by_key(session: &SessionInner, objects: &mut [AnyObj]) -> Result<()> {
-    /// A key to sort by: a single integer (most keys) without copying it
-    /// out of the object's state, or the whole key.
-    enum SortKey {
-        Integer(i64),
-        Values(Vec<Value>),
-    }
-    impl SortKey {
-        fn compare(&self, other: &SortKey) -> Ordering {
-            match (self, other) {
-                (SortKey::Integer(a), SortKey::Integer(b)) => a.cmp(b),
-                (a, b) => compare_keys(&a.values(), &b.values()),
-            }
-        }
-        fn values(&self) -> std::borrow::Cow<'_, [Value]> {
-            match self {
-                SortKey::Integer(i) => vec![Value::Integer(*i)].into(),
-                SortKey::Values(values) => values.as_slice().into(),
-            }
+    let mut integer_keys = Vec::with_capacity(objects.len());
+    for (position, obj) in objects.iter().enumerate() {
+        let mapper = session.mapper_index(obj.meta())?;
+        match obj.state()?.key.as_deref() {
+            Some([Value::Integer(i)]) => integer_keys.push((mapper, *i, position)),
+            _ => break,
         }
     }
+    if integer_keys.len() < objects.len() {
+        return sort_by_any_key(session, objects);
+    }
+    if integer_keys.is_sorted() {
+        return Ok(());
+    }
+    // Keys are unique within a model: no two entries compare equal.
+    integer_keys.sort_unstable();
+    let order: Vec<AnyObj> = integer_keys
+        .iter()
+        .map(|&(_, _, position)| objects[position].clone())
+        .collect();
+    for (slot, obj) in objects.iter_mut().zip(order) {
+        *slot = obj;
+    }
+    Ok(())
+}
+
+/// [`sort_by_key`] for keys of any shape.
+fn sort_by_any_key(session: &SessionInner, objects: &mut [AnyObj]) -> Result<()> {
     let mut keyed = Vec::with_capacity(objects.len());
     for obj in objects.iter() {
-        let key = match obj.state()?.key.as_deref() {
-            Some([Value::Integer(i)]) => SortKey::Integer(*i),
-            Some(key) => SortKey::Values(key.to_vec()),
-            None => SortKey::Values(Vec::new()),
-        };
+        let key: Vec<Value> = obj.state()?.key.as_deref().unwrap_or_default().to_vec();
         keyed.push((session.mapper_index(obj.meta())?, key, obj.clone()));
     }
     // Keys are unique within a model: no two entries compare equal.
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.compare(&b.1)));
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| compare_keys(&a.1, &b.1)));
     for (slot, (_, _, obj)) in objects.iter_mut().zip(keyed) {
         *slot = obj;
     }

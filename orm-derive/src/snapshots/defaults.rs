@@ -162,6 +162,35 @@ const _: () = {
                 _ => ::std::result::Result::Ok(::orm_core::__private::Value::Null),
             }
         }
+        fn column_holds(
+            &self,
+            index: usize,
+            value: &::orm_core::__private::Value,
+        ) -> bool {
+            match index {
+                0usize => {
+                    <Option<
+                        i64,
+                    > as ::orm_core::__private::ColumnType>::holds(&self.id, value)
+                }
+                1usize => {
+                    <Option<
+                        String,
+                    > as ::orm_core::__private::ColumnType>::holds(&self.created, value)
+                }
+                2usize => {
+                    <Option<
+                        i32,
+                    > as ::orm_core::__private::ColumnType>::holds(&self.renewals, value)
+                }
+                3usize => {
+                    <Option<
+                        String,
+                    > as ::orm_core::__private::ColumnType>::holds(&self.code, value)
+                }
+                _ => value.is_null(),
+            }
+        }
         fn set_column_value(
             &mut self,
             index: usize,

@@ -103,6 +103,26 @@ const _: () = {
                 _ => ::std::result::Result::Ok(::orm_core::__private::Value::Null),
             }
         }
+        fn column_holds(
+            &self,
+            index: usize,
+            value: &::orm_core::__private::Value,
+        ) -> bool {
+            match index {
+                0usize => {
+                    <Option<
+                        i64,
+                    > as ::orm_core::__private::ColumnType>::holds(&self.id, value)
+                }
+                1usize => {
+                    <String as ::orm_core::__private::ColumnType>::holds(
+                        &self.name,
+                        value,
+                    )
+                }
+                _ => value.is_null(),
+            }
+        }
         fn set_column_value(
             &mut self,
             index: usize,
