@@ -28,9 +28,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use rustc_hash::FxHashMap as HashMap;
-
-use crate::obj::{AnyObj, ErasedInstance};
+use crate::obj::{AnyObj, ErasedInstance, ObjRef};
 
 /// Candidates gathered before the first automatic collection (and the
 /// least the threshold ever is).
@@ -171,9 +169,40 @@ impl Collector {
     }
 }
 
-/// Pushes onto `out` every object `obj` holds a reference to whose address
-/// `keep` accepts.
-fn push_edges(obj: &AnyObj, keep: &mut dyn FnMut(*const ()) -> bool, out: &mut Vec<AnyObj>) {
+/// The objects one collection looks at, one handle each. Each object
+/// keeps its position on itself (`ErasedInstance::collector_slot`), so
+/// finding an object is an index and a pointer comparison, not a hash
+/// lookup; a position left by an earlier collection points at another
+/// object (or past the end) and is not taken for membership.
+#[derive(Default)]
+struct Graph {
+    objects: Vec<AnyObj>,
+}
+
+impl Graph {
+    /// The position of `obj`, if it is in the graph.
+    fn position(&self, obj: ObjRef<'_>) -> Option<usize> {
+        let slot = obj.0.collector_slot().get() as usize;
+        let here = self.objects.get(slot)?;
+        std::ptr::addr_eq(Rc::as_ptr(&here.0), obj.0 as *const dyn ErasedInstance).then_some(slot)
+    }
+
+    fn contains(&self, obj: ObjRef<'_>) -> bool {
+        self.position(obj).is_some()
+    }
+
+    fn insert(&mut self, obj: AnyObj) {
+        // Past u32::MAX objects a position no longer fits: such objects
+        // are looked up by a scan (never in practice).
+        let slot = u32::try_from(self.objects.len()).unwrap_or(u32::MAX);
+        obj.0.collector_slot().set(slot);
+        self.objects.push(obj);
+    }
+}
+
+/// Pushes onto `out` every object `obj` holds a reference to that `keep`
+/// accepts.
+fn push_edges(obj: &AnyObj, keep: &mut dyn FnMut(ObjRef<'_>) -> bool, out: &mut Vec<AnyObj>) {
     for rel in obj.rel_refs() {
         if let Ok(field) = obj.rel(rel) {
             field.collect_into(keep, out);
@@ -186,28 +215,28 @@ fn push_edges(obj: &AnyObj, keep: &mut dyn FnMut(*const ()) -> bool, out: &mut V
             .objects()
             .chain(backup.into_iter().flat_map(|rels| rels.objects()));
         for target in snapshots {
-            if keep(target.addr()) {
+            if keep(ObjRef(&*target.0)) {
                 out.push(target.clone());
             }
         }
     }
 }
 
-/// Calls `f` with the address of every object `obj` holds a reference to
-/// (once per reference), without cloning handles.
-fn visit_edges(obj: &AnyObj, f: &mut dyn FnMut(*const ())) {
+/// Calls `f` with every object `obj` holds a reference to (once per
+/// reference), without cloning handles.
+fn visit_edges(obj: &AnyObj, f: &mut dyn FnMut(ObjRef<'_>)) {
     for rel in obj.rel_refs() {
         if let Ok(field) = obj.rel(rel) {
-            field.visit_addrs(f);
+            field.visit_objects(f);
         }
     }
     if let Ok(state) = obj.state() {
         for target in state.committed_rels.objects() {
-            f(target.addr());
+            f(ObjRef(&*target.0));
         }
         if let Some(rels) = state.txn_backup.committed_rels() {
             for target in rels.objects() {
-                f(target.addr());
+                f(ObjRef(&*target.0));
             }
         }
     }
@@ -218,26 +247,26 @@ fn visit_edges(obj: &AnyObj, f: &mut dyn FnMut(*const ())) {
 fn trial_deletion(roots: Vec<AnyObj>, dropping: Option<*const ()>) -> (usize, usize) {
     // The graph, one handle per object, not entering objects of a live
     // session (they are live, and so is what they reach).
-    let mut index: HashMap<*const (), usize> = HashMap::default();
-    let mut graph: Vec<AnyObj> = Vec::new();
+    let mut graph = Graph::default();
     let mut stack = roots;
     while let Some(obj) = stack.pop() {
-        if index.contains_key(&obj.addr()) || in_live_session(&*obj.0) {
+        if graph.contains(ObjRef(&*obj.0)) || in_live_session(&*obj.0) {
             // A collection is running: dropping the handle needs no notice.
             obj.drop_untracked();
             continue;
         }
-        index.insert(obj.addr(), graph.len());
-        push_edges(&obj, &mut |target| !index.contains_key(&target), &mut stack);
-        graph.push(obj);
+        push_edges(&obj, &mut |target| !graph.contains(target), &mut stack);
+        graph.insert(obj);
     }
     drop(stack);
+    let graph = graph;
+    let objects = &graph.objects;
 
     // References held by objects of the graph, per object.
-    let mut internal = vec![0usize; graph.len()];
-    for obj in &graph {
+    let mut internal = vec![0usize; objects.len()];
+    for obj in objects {
         visit_edges(obj, &mut |target| {
-            if let Some(&j) = index.get(&target) {
+            if let Some(j) = graph.position(target) {
                 internal[j] += 1;
             }
         });
@@ -245,19 +274,19 @@ fn trial_deletion(roots: Vec<AnyObj>, dropping: Option<*const ()>) -> (usize, us
     // `graph` holds one handle to each object (and the handle being dropped
     // one more); more than that plus the internal ones means a holder
     // outside the graph.
-    let mut live = vec![false; graph.len()];
-    let mut stack: Vec<usize> = (0..graph.len())
+    let mut live = vec![false; objects.len()];
+    let mut stack: Vec<usize> = (0..objects.len())
         .filter(|&i| {
-            let held_here = 1 + usize::from(dropping == Some(graph[i].addr()));
-            Rc::strong_count(&graph[i].0) > internal[i] + held_here
+            let held_here = 1 + usize::from(dropping == Some(objects[i].addr()));
+            Rc::strong_count(&objects[i].0) > internal[i] + held_here
         })
         .collect();
     for &i in &stack {
         live[i] = true;
     }
     while let Some(i) = stack.pop() {
-        visit_edges(&graph[i], &mut |target| {
-            if let Some(&j) = index.get(&target) {
+        visit_edges(&objects[i], &mut |target| {
+            if let Some(j) = graph.position(target) {
                 if !live[j] {
                     live[j] = true;
                     stack.push(j);
@@ -267,7 +296,7 @@ fn trial_deletion(roots: Vec<AnyObj>, dropping: Option<*const ()>) -> (usize, us
     }
 
     let mut freed = 0;
-    for (obj, _) in graph.iter().zip(&live).filter(|(_, live)| !**live) {
+    for (obj, _) in objects.iter().zip(&live).filter(|(_, live)| !**live) {
         freed += 1;
         if let Ok(mut state) = obj.state_mut() {
             state.committed_rels.forget();

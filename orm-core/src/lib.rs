@@ -158,7 +158,7 @@ pub use meta::{
 };
 pub use model::Model;
 pub use model::Table;
-pub use obj::{AnyObj, Obj, WeakObj};
+pub use obj::{AnyObj, Obj, ObjRef, WeakObj};
 pub use operators::{Operand, Order, TextColumn};
 pub use orm_derive::{ColumnEnum, Model, Table};
 pub use pool::{r2d2, PoolOptions};

@@ -41,6 +41,9 @@ pub(crate) struct Instance<T> {
     pub(crate) backrefs: RefCell<Vec<(BackrefId, Box<dyn RelationshipField>)>>,
     /// Whether the cycle collector already holds it as a candidate.
     buffered: Cell<bool>,
+    /// The object's position in the graph of the running collection (see
+    /// `cycles::Graph`); stale otherwise, and checked.
+    collector_slot: Cell<u32>,
     /// Type-erases a weak handle (kept here so that dropping an `Obj<T>`,
     /// whose type has no `Model` bound, can reach the collector).
     erase: fn(Weak<Instance<T>>) -> Weak<dyn ErasedInstance>,
@@ -58,6 +61,7 @@ impl<T: Model> Instance<T> {
             data: RefCell::new(data),
             backrefs: RefCell::new(Vec::new()),
             buffered: Cell::new(false),
+            collector_slot: Cell::new(0),
             erase: |weak| weak,
             as_dyn: |instance| instance,
         }
@@ -82,6 +86,8 @@ pub(crate) trait ErasedInstance {
     fn backref_ids(&self) -> Vec<BackrefId>;
     /// Whether the cycle collector holds the object as a candidate.
     fn buffered(&self) -> &Cell<bool>;
+    /// The object's position in the cycle collector's graph.
+    fn collector_slot(&self) -> &Cell<u32>;
     fn into_any(self: Rc<Self>) -> Rc<dyn Any>;
 }
 
@@ -181,6 +187,10 @@ impl<T: Model> ErasedInstance for Instance<T> {
         &self.buffered
     }
 
+    fn collector_slot(&self) -> &Cell<u32> {
+        &self.collector_slot
+    }
+
     fn into_any(self: Rc<Self>) -> Rc<dyn Any> {
         self
     }
@@ -252,6 +262,12 @@ impl<T: Model> Instance<T> {
         self.cascaded.set(0);
     }
 }
+
+/// An object of any model, borrowed without a handle of its own: what a
+/// relationship field shows of its contents to the cycle collector's walk
+/// ([`RelationshipField::visit_objects`](crate::RelationshipField::visit_objects)).
+#[derive(Clone, Copy)]
+pub struct ObjRef<'a>(pub(crate) &'a dyn ErasedInstance);
 
 /// A handle to an object of any model, compared and hashed by identity.
 #[derive(Clone)]
@@ -615,6 +631,11 @@ impl<T: Model> Obj<T> {
         WeakObj {
             inner: Rc::downgrade(&self.inner),
         }
+    }
+
+    /// The object, type-erased, without a new handle.
+    pub(crate) fn instance(&self) -> ObjRef<'_> {
+        ObjRef(&*self.inner)
     }
 
     /// A type-erased handle to the same object.

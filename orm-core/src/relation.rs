@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 use crate::error::{Error, Result};
 use crate::meta::{BackrefId, Cardinality, ModelMeta, RelRef};
 use crate::model::Model;
-use crate::obj::{AnyObj, Obj};
+use crate::obj::{AnyObj, Obj, ObjRef};
 use crate::objlist::ObjList;
 
 /// The type-erased interface of a relationship field, used by the session.
@@ -53,22 +53,22 @@ pub trait RelationshipField {
     fn reset(&mut self, items: Vec<AnyObj>) -> Result<()>;
     /// Drops the contents and marks the field unloaded.
     fn unload(&mut self);
-    /// Calls `f` with the address of every object the field refers to, its
-    /// contents and pending changes, without cloning handles (the cycle
-    /// collector's walk).
-    fn visit_addrs(&self, f: &mut dyn FnMut(*const ())) {
+    /// Calls `f` with every object the field refers to, its contents and
+    /// pending changes, without cloning handles (the cycle collector's
+    /// walk).
+    fn visit_objects(&self, f: &mut dyn FnMut(ObjRef<'_>)) {
         let (added, removed) = self.pending();
         for obj in self.items().iter().chain(&added).chain(&removed) {
-            f(obj.addr());
+            f(ObjRef(&*obj.0));
         }
     }
     /// Pushes onto `out` a handle to every object the field refers to (its
-    /// contents and pending changes) whose address `keep` accepts, without
-    /// copying the others (the cycle collector's walk).
-    fn collect_into(&self, keep: &mut dyn FnMut(*const ()) -> bool, out: &mut Vec<AnyObj>) {
+    /// contents and pending changes) that `keep` accepts, without copying
+    /// the others (the cycle collector's walk).
+    fn collect_into(&self, keep: &mut dyn FnMut(ObjRef<'_>) -> bool, out: &mut Vec<AnyObj>) {
         let (added, removed) = self.pending();
         for obj in self.items().into_iter().chain(added).chain(removed) {
-            if keep(obj.addr()) {
+            if keep(ObjRef(&*obj.0)) {
                 out.push(obj);
             }
         }
@@ -196,14 +196,14 @@ impl<T: Model> RelationshipField for One<T> {
         self.get().is_some_and(|o| o.addr() == obj.addr())
     }
 
-    fn visit_addrs(&self, f: &mut dyn FnMut(*const ())) {
+    fn visit_objects(&self, f: &mut dyn FnMut(ObjRef<'_>)) {
         if let Some(obj) = self.get() {
-            f(obj.addr());
+            f(obj.instance());
         }
     }
 
-    fn collect_into(&self, keep: &mut dyn FnMut(*const ()) -> bool, out: &mut Vec<AnyObj>) {
-        if let Some(obj) = self.get().filter(|o| keep(o.addr())) {
+    fn collect_into(&self, keep: &mut dyn FnMut(ObjRef<'_>) -> bool, out: &mut Vec<AnyObj>) {
+        if let Some(obj) = self.get().filter(|o| keep(o.instance())) {
             out.push(obj.erased());
         }
     }
@@ -426,23 +426,23 @@ impl<T: Model> RelationshipField for Many<T> {
         self.items.contains(obj.addr()) || self.pending_contains(obj.addr()).0
     }
 
-    fn visit_addrs(&self, f: &mut dyn FnMut(*const ())) {
+    fn visit_objects(&self, f: &mut dyn FnMut(ObjRef<'_>)) {
         let pending = self
             .pending
             .iter()
             .flat_map(|p| p.add.as_slice().iter().chain(p.remove.as_slice()));
         for obj in self.items.as_slice().iter().chain(pending) {
-            f(obj.addr());
+            f(obj.instance());
         }
     }
 
-    fn collect_into(&self, keep: &mut dyn FnMut(*const ()) -> bool, out: &mut Vec<AnyObj>) {
+    fn collect_into(&self, keep: &mut dyn FnMut(ObjRef<'_>) -> bool, out: &mut Vec<AnyObj>) {
         let pending = self
             .pending
             .iter()
             .flat_map(|p| p.add.as_slice().iter().chain(p.remove.as_slice()));
         for obj in self.items.as_slice().iter().chain(pending) {
-            if keep(obj.addr()) {
+            if keep(obj.instance()) {
                 out.push(obj.erased());
             }
         }
