@@ -16,6 +16,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use rustc_hash::FxHashSet as HashSet;
+use smallvec::SmallVec;
 
 use crate::error::Result;
 use crate::loading;
@@ -261,8 +262,9 @@ impl Dependencies {
 struct Change {
     obj: AnyObj,
     rel: RelRef,
-    added: Vec<AnyObj>,
-    removed: Vec<AnyObj>,
+    /// (Inline for a scalar's change: at most one object each.)
+    added: SmallVec<[AnyObj; 1]>,
+    removed: SmallVec<[AnyObj; 1]>,
     /// A many-to-one set to `None` whose previous value is not known.
     cleared: bool,
 }
@@ -533,8 +535,8 @@ fn collection_change(
         let field = obj.rel(rel)?;
         (field.is_loaded(), field.items(), field.pending())
     };
-    let (added, removed) = if !loaded {
-        pending
+    let (added, removed): (SmallVec<[AnyObj; 1]>, SmallVec<[AnyObj; 1]>) = if !loaded {
+        (SmallVec::from_vec(pending.0), SmallVec::from_vec(pending.1))
     } else {
         let committed = obj.state()?.committed_rels.get(rel);
         let committed = match committed {
@@ -551,7 +553,7 @@ fn collection_change(
         };
         if committed.is_empty() {
             // A new object, or an empty collection: everything is added.
-            (current, Vec::new())
+            (SmallVec::from_vec(current), SmallVec::new())
         } else {
             let committed_set: HashSet<&AnyObj> = committed.iter().collect();
             let current_set: HashSet<&AnyObj> = current.iter().collect();
@@ -597,7 +599,7 @@ fn scalar_change(obj: &AnyObj, rel: RelRef) -> Result<Option<Change>> {
     {
         return Ok(None);
     }
-    let removed = committed.unwrap_or_default();
+    let removed = SmallVec::from_vec(committed.unwrap_or_default());
     Ok(Some(Change {
         obj: obj.clone(),
         rel,

@@ -570,7 +570,10 @@ pub(crate) fn prepare_update(
         }
         return Ok(None);
     }
-    let mut params: Vec<Value> = Vec::with_capacity(columns.len() + key.len() + 2);
+    // The values, the key, and for a versioned row the new and the
+    // matched version.
+    let versions = if version.is_some() { 2 } else { 0 };
+    let mut params: Vec<Value> = Vec::with_capacity(columns.len() + key.len() + versions);
     for &column in &columns {
         params.push(obj.column_value(column)?);
     }

@@ -53,6 +53,12 @@ pub trait RelationshipField {
     fn reset(&mut self, items: Vec<AnyObj>) -> Result<()>;
     /// Drops the contents and marks the field unloaded.
     fn unload(&mut self);
+    /// The loaded contents as a committed snapshot (a scalar's one object
+    /// inline). The flush's, not part of the public contract.
+    #[doc(hidden)]
+    fn snapshot(&self) -> crate::state::Snapshot {
+        smallvec::SmallVec::from_vec(self.items())
+    }
     /// Calls `f` with every object the field refers to, its contents and
     /// pending changes, without cloning handles (the cycle collector's
     /// walk).
@@ -186,6 +192,10 @@ impl<T: Model> RelationshipField for One<T> {
 
     fn first(&self) -> Option<AnyObj> {
         self.get().map(Obj::erased)
+    }
+
+    fn snapshot(&self) -> crate::state::Snapshot {
+        self.get().map(Obj::erased).into_iter().collect()
     }
 
     fn is_empty(&self) -> bool {

@@ -1,5 +1,7 @@
 //! Per-object state: lifecycle, identity key and committed snapshot.
 
+use smallvec::SmallVec;
+
 use crate::identity::Key;
 use crate::meta::{BackrefId, RelRef};
 use crate::obj::{AnyObj, SessionRef};
@@ -179,12 +181,16 @@ impl InstanceState {
     }
 }
 
+/// One relationship's committed contents (inline for the one object of a
+/// scalar, so most snapshots need no heap block of their own).
+pub(crate) type Snapshot = SmallVec<[AnyObj; 1]>;
+
 /// The committed contents of an object's relationships: `Some(objects)`
 /// where known, `None` for a relationship never loaded.
 #[derive(Clone)]
 pub(crate) struct RelSnapshots {
-    fields: Vec<Option<Vec<AnyObj>>>,
-    backrefs: Vec<(BackrefId, Option<Vec<AnyObj>>)>,
+    fields: Vec<Option<Snapshot>>,
+    backrefs: Vec<(BackrefId, Option<Snapshot>)>,
     /// A new object's relationships are known to be empty in the database.
     new_object: bool,
 }
@@ -211,8 +217,8 @@ impl RelSnapshots {
     }
 
     /// The value of a relationship not stored yet.
-    fn default_value(&self) -> Option<Vec<AnyObj>> {
-        self.new_object.then(Vec::new)
+    fn default_value(&self) -> Option<Snapshot> {
+        self.new_object.then(SmallVec::new)
     }
 
     /// Whether these are a new object's snapshots as made: every
@@ -234,24 +240,24 @@ impl RelSnapshots {
     pub fn mark_persistent(&mut self, relationships: usize) {
         if self.new_object && self.fields.len() < relationships {
             self.fields.reserve_exact(relationships - self.fields.len());
-            self.fields.resize(relationships, Some(Vec::new()));
+            self.fields.resize(relationships, Some(SmallVec::new()));
         }
         self.new_object = false;
     }
 
+    /// A copy of the committed contents of `rel`, `None` where unknown.
     pub fn get(&self, rel: RelRef) -> Option<Vec<AnyObj>> {
-        let default = || self.default_value();
-        match rel {
-            RelRef::Field(i) => self.fields.get(i).cloned().unwrap_or_else(default),
-            RelRef::Backref(id) => self
-                .backrefs
-                .iter()
-                .find(|(k, _)| *k == id)
-                .map_or_else(default, |(_, v)| v.clone()),
+        let stored = match rel {
+            RelRef::Field(i) => self.fields.get(i),
+            RelRef::Backref(id) => self.backrefs.iter().find(|(k, _)| *k == id).map(|(_, v)| v),
+        };
+        match stored {
+            Some(value) => value.as_ref().map(|v| v.to_vec()),
+            None => self.new_object.then(Vec::new),
         }
     }
 
-    pub fn get_mut(&mut self, rel: RelRef) -> Option<&mut Option<Vec<AnyObj>>> {
+    pub fn get_mut(&mut self, rel: RelRef) -> Option<&mut Option<Snapshot>> {
         match rel {
             RelRef::Field(i) => {
                 if self.fields.len() <= i {
@@ -276,6 +282,10 @@ impl RelSnapshots {
     }
 
     pub fn set(&mut self, rel: RelRef, value: Option<Vec<AnyObj>>) {
+        self.set_snapshot(rel, value.map(SmallVec::from_vec));
+    }
+
+    pub fn set_snapshot(&mut self, rel: RelRef, value: Option<Snapshot>) {
         if value.is_none() && !self.new_object && !self.is_stored(rel) {
             // Unknown already, without storing it.
             return;
@@ -294,7 +304,7 @@ impl RelSnapshots {
     }
 
     /// Every snapshot, with the relationship it belongs to.
-    pub fn iter(&self) -> impl Iterator<Item = (RelRef, &Option<Vec<AnyObj>>)> {
+    pub fn iter(&self) -> impl Iterator<Item = (RelRef, &Option<Snapshot>)> {
         self.fields
             .iter()
             .enumerate()

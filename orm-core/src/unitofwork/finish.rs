@@ -167,9 +167,9 @@ pub(super) fn after_flush(
             let snapshot = {
                 let mut field = obj.rel_mut(rel)?;
                 field.clear_pending();
-                field.is_loaded().then(|| field.items())
+                field.is_loaded().then(|| field.snapshot())
             };
-            obj.state_mut()?.committed_rels.set(rel, snapshot);
+            obj.state_mut()?.committed_rels.set_snapshot(rel, snapshot);
         }
         obj.clear_modified();
     }
