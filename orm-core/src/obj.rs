@@ -20,30 +20,37 @@ use crate::sync;
 use crate::value::Value;
 
 /// One model instance with its state.
+///
+/// The layout is fixed (`repr(C)`) so that what every pass of a flush
+/// reads for each object (the flags and marks, and whether it has backref
+/// storage) sits right after the reference counts, in the cache line a
+/// handle's clone or drop touches anyway; the state and the user's struct
+/// follow.
+#[repr(C)]
 pub(crate) struct Instance<T> {
-    pub(crate) state: RefCell<InstanceState>,
     /// Set whenever the fields may have changed since the last flush
     /// (`borrow_mut`, relationship changes); the flush compares only these.
     pub(crate) modified: Cell<bool>,
+    /// Whether the cycle collector already holds it as a candidate.
+    buffered: Cell<bool>,
+    /// The object's entry in the current flush's tables (see
+    /// `dependency::SyncTable`); stale between flushes, and checked.
+    flush_slot: Cell<u32>,
+    /// The object's position in the graph of the running collection (see
+    /// `cycles::Graph`); stale otherwise, and checked.
+    collector_slot: Cell<u32>,
     /// The session cascade epoch at which the save-update cascade last
     /// walked this object's relationships (0: never, or changed since);
     /// see `SessionInner::cascade_epoch`.
     cascaded: Cell<u64>,
-    /// The object's entry in the current flush's tables (see
-    /// `dependency::SyncTable`); stale between flushes, and checked.
-    flush_slot: Cell<u32>,
     /// The stamp of the last walk that visited the object (see
     /// `AnyObj::first_visit`).
     visited: Cell<u64>,
-    pub(crate) data: RefCell<T>,
     /// Storage for the relationships other models' `backref`s create on
     /// this one, made on first use.
     pub(crate) backrefs: RefCell<Vec<(BackrefId, Box<dyn RelationshipField>)>>,
-    /// Whether the cycle collector already holds it as a candidate.
-    buffered: Cell<bool>,
-    /// The object's position in the graph of the running collection (see
-    /// `cycles::Graph`); stale otherwise, and checked.
-    collector_slot: Cell<u32>,
+    pub(crate) state: RefCell<InstanceState>,
+    pub(crate) data: RefCell<T>,
     /// Type-erases a weak handle (kept here so that dropping an `Obj<T>`,
     /// whose type has no `Model` bound, can reach the collector).
     erase: fn(Weak<Instance<T>>) -> Weak<dyn ErasedInstance>,
@@ -177,10 +184,10 @@ impl<T: Model> ErasedInstance for Instance<T> {
     }
 
     fn backref_ids(&self) -> Vec<BackrefId> {
-        self.backrefs
-            .try_borrow()
-            .map(|v| v.iter().map(|(id, _)| *id).collect())
-            .unwrap_or_default()
+        match self.backrefs.try_borrow() {
+            Ok(storage) if !storage.is_empty() => storage.iter().map(|(id, _)| *id).collect(),
+            _ => Vec::new(),
+        }
     }
 
     fn buffered(&self) -> &Cell<bool> {
