@@ -1,6 +1,9 @@
 //! The identity map: one object per (model, primary key) within a session.
 
-use rustc_hash::FxHashMap;
+use indexmap::map::Entry;
+use rustc_hash::FxBuildHasher;
+
+type FxIndexMap<K, V> = indexmap::IndexMap<K, V, FxBuildHasher>;
 
 use crate::obj::AnyObj;
 use crate::value::Value;
@@ -10,9 +13,14 @@ use crate::value::Value;
 pub(crate) type Key = smallvec::SmallVec<[Value; 1]>;
 
 /// Maps primary key values to the one object for that row, per mapper.
+///
+/// An insertion-ordered map: a flush scans it for modified objects, and
+/// in load order each object it touches lies beside the last one (in the
+/// hash order of a plain map, every one is a cache miss). A removal moves
+/// the last entry into the hole.
 #[derive(Default)]
 pub(crate) struct IdentityMap {
-    by_mapper: Vec<FxHashMap<Key, AnyObj>>,
+    by_mapper: Vec<FxIndexMap<Key, AnyObj>>,
     len: usize,
 }
 
@@ -24,14 +32,12 @@ impl IdentityMap {
     /// Inserts `obj`, or returns the different object already there.
     pub fn insert(&mut self, mapper: usize, key: Key, obj: AnyObj) -> Result<(), AnyObj> {
         if self.by_mapper.len() <= mapper {
-            self.by_mapper.resize_with(mapper + 1, FxHashMap::default);
+            self.by_mapper.resize_with(mapper + 1, FxIndexMap::default);
         }
         match self.by_mapper[mapper].entry(key) {
-            std::collections::hash_map::Entry::Occupied(e) if !e.get().ptr_eq(&obj) => {
-                Err(e.get().clone())
-            }
-            std::collections::hash_map::Entry::Occupied(_) => Ok(()),
-            std::collections::hash_map::Entry::Vacant(e) => {
+            Entry::Occupied(e) if !e.get().ptr_eq(&obj) => Err(e.get().clone()),
+            Entry::Occupied(_) => Ok(()),
+            Entry::Vacant(e) => {
                 e.insert(obj);
                 self.len += 1;
                 Ok(())
@@ -40,7 +46,7 @@ impl IdentityMap {
     }
 
     pub fn remove(&mut self, mapper: usize, key: &[Value]) -> Option<AnyObj> {
-        let removed = self.by_mapper.get_mut(mapper)?.remove(key);
+        let removed = self.by_mapper.get_mut(mapper)?.swap_remove(key);
         if removed.is_some() {
             self.len -= 1;
         }
@@ -67,6 +73,6 @@ impl IdentityMap {
         self.len = 0;
         self.by_mapper
             .iter_mut()
-            .flat_map(|m| m.drain().map(|(_, v)| v))
+            .flat_map(|m| m.drain(..).map(|(_, v)| v))
     }
 }
