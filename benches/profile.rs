@@ -17,7 +17,8 @@
 //! inserted through `Parent.children`, one commit), `w3` (N children under
 //! N/5 parents loaded with `selectin`), `w3-lazy` (the same, one query per
 //! parent), `w5` (one column of N loaded
-//! children changed, one commit). Without arguments (`cargo test
+//! children changed, one commit), `w5-one` (one row of N loaded changed,
+//! committed, 100 times: a small flush in a large session). Without arguments (`cargo test
 //! --benches`) each runs once at a small size.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -115,7 +116,7 @@ fn main() {
     let registry = Registry::builder().model::<Parent>().build().unwrap();
     match args.first().map(String::as_str) {
         None => {
-            for workload in ["w1", "w1-rusqlite", "w3", "w3-lazy", "w5"] {
+            for workload in ["w1", "w1-rusqlite", "w3", "w3-lazy", "w5", "w5-one"] {
                 run(&registry, workload, 200);
             }
         }
@@ -135,7 +136,8 @@ fn run(registry: &Arc<Registry>, workload: &str, n: usize) {
         "w3" => w3(&engine, registry, n),
         "w3-lazy" => w3_lazy(&engine, registry, n),
         "w5" => w5(&engine, registry, n),
-        other => panic!("unknown workload {other}: w1, w1-rusqlite, w3, w3-lazy or w5"),
+        "w5-one" => w5_one(&engine, registry, n),
+        other => panic!("unknown workload {other}: w1, w1-rusqlite, w3, w3-lazy, w5 or w5-one"),
     }
 }
 
@@ -288,5 +290,24 @@ fn w5(engine: &Engine, registry: &Arc<Registry>, n: usize) {
     eprintln!(
         "w5 {n}: load {loaded:?}, change and commit {:?}",
         start.elapsed() - loaded
+    );
+}
+
+/// One changed row among `n` loaded ones, committed 100 times: what a
+/// small flush costs in a large session (the flush scans the identity map
+/// for modified objects).
+fn w5_one(engine: &Engine, registry: &Arc<Registry>, n: usize) {
+    const COMMITS: u32 = 100;
+    populate(engine, n);
+    let session = Session::new(engine, registry);
+    let children = session.query::<Child>().all().unwrap();
+    let start = Instant::now();
+    for round in 0..COMMITS {
+        children[0].borrow_mut().name = format!("round {round}");
+        session.commit().unwrap();
+    }
+    eprintln!(
+        "w5-one {n}: one changed row of {n} loaded, per commit {:?}",
+        start.elapsed() / COMMITS
     );
 }

@@ -276,6 +276,9 @@ pub(crate) fn load_related(
 /// Loads the `lazy = "selectin"` relationships of freshly loaded objects,
 /// level by level, until a level loads nothing new.
 pub(crate) fn load_eager_defaults(session: &Rc<SessionInner>, objs: &[AnyObj]) -> Result<()> {
+    if !session.registry.eager_defaults {
+        return Ok(());
+    }
     let mut level: Vec<AnyObj> = objs.to_vec();
     let mut guard = 0;
     while !level.is_empty() && guard < 64 {

@@ -220,6 +220,9 @@ pub struct Registry {
     meta_keys: Vec<usize>,
     /// Mapper indices, referenced tables before referencing ones.
     pub(crate) table_order: Vec<usize>,
+    /// Whether some relationship loads with `selectin` by default (else
+    /// freshly loaded objects have nothing to load eagerly).
+    pub(crate) eager_defaults: bool,
 }
 
 /// Collects the models and tables of a [`Registry`].
@@ -379,12 +382,17 @@ impl Registry {
         validate::secondary_mapped_twice(&mappers, &tables)?;
         let table_order = table_order(&mappers)?;
         let meta_keys = mappers.iter().map(|m| meta_key(m.meta)).collect();
+        let eager_defaults = mappers.iter().any(|m| {
+            m.all_relationships()
+                .any(|(_, r)| r.lazy == crate::meta::Lazy::Selectin)
+        });
         Ok(Registry {
             mappers,
             tables,
             by_meta,
             meta_keys,
             table_order,
+            eager_defaults,
         })
     }
 }
