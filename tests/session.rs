@@ -382,6 +382,66 @@ backend_tests! {
         Ok(())
     }
 
+    /// The flush finds changed persistent objects from what registered
+    /// itself as it changed, not by scanning every object: a change the
+    /// flush did not write (it failed), a change made while detached, a
+    /// change after a rollback and a change made through a relationship
+    /// are all written.
+    #[test]
+    fn every_kind_of_change_to_a_persistent_object_is_flushed() -> orm_core::Result<()> {
+        let (engine, session) = setup(&registry());
+        let red = team("red");
+        let blue = team("blue");
+        let ann = player("ann");
+        red.append(Team::players, &ann)?;
+        session.add(&red)?;
+        session.add(&blue)?;
+        session.commit()?;
+
+        // A failed flush leaves the changes registered.
+        red.borrow_mut().code = "maroon".into();
+        blue.borrow_mut().code = "maroon".into();
+        assert!(session.commit().is_err());
+        blue.borrow_mut().code = "navy".into();
+        session.commit()?;
+        assert_eq!(
+            rows(&engine, "SELECT code FROM team ORDER BY id"),
+            ["'maroon'", "'navy'"]
+        );
+
+        // Changed while detached, then added back.
+        session.expunge(&blue)?;
+        blue.borrow_mut().code = "azure".into();
+        session.add(&blue)?;
+        session.commit()?;
+        assert_eq!(
+            rows(&engine, "SELECT code FROM team ORDER BY id"),
+            ["'maroon'", "'azure'"]
+        );
+
+        // Changed, rolled back, changed again.
+        red.borrow_mut().code = "crimson".into();
+        session.flush()?;
+        session.rollback()?;
+        assert_eq!(red.borrow().code, "maroon");
+        red.borrow_mut().code = "scarlet".into();
+        session.commit()?;
+        assert_eq!(
+            rows(&engine, "SELECT code FROM team ORDER BY id"),
+            ["'scarlet'", "'azure'"]
+        );
+
+        // Changed through a relationship only (the player moves), and
+        // through `try_borrow_mut`.
+        blue.append(Team::players, &ann)?;
+        session.commit()?;
+        assert_eq!(rows(&engine, "SELECT name, team_id FROM player"), ["'ann', 2"]);
+        ann.try_borrow_mut()?.name = "anna".into();
+        session.commit()?;
+        assert_eq!(rows(&engine, "SELECT name, team_id FROM player"), ["'anna', 2"]);
+        Ok(())
+    }
+
     #[test]
     fn unreachable_objects_are_freed_when_the_session_ends() -> orm_core::Result<()> {
         let (_engine, session) = setup(&registry());

@@ -312,8 +312,9 @@ impl AnyObj {
 
     /// Notes that the object may differ from its committed state.
     pub(crate) fn mark_modified(&self) {
-        self.0.modified().set(true);
+        let was_modified = self.0.modified().replace(true);
         self.0.cascaded().set(0);
+        self.registered_if_modified(was_modified);
     }
 
     /// The cascade epoch at which the save-update cascade last walked the
@@ -391,7 +392,18 @@ impl AnyObj {
     }
 
     pub(crate) fn set_column_value(&self, index: usize, value: Value) -> Result<()> {
-        self.0.set_column_value(index, value)
+        let was_modified = self.is_modified();
+        let written = self.0.set_column_value(index, value);
+        self.registered_if_modified(was_modified);
+        written
+    }
+
+    /// After an operation that may have set the `modified` flag: when it
+    /// was not set before, the object's session learns of it.
+    fn registered_if_modified(&self, was_modified: bool) {
+        if !was_modified && self.is_modified() {
+            crate::session::register_modified(self.0.state(), || self.clone());
+        }
     }
 
     /// Whether column `index` of the object holds `value`, compared in
@@ -429,7 +441,10 @@ impl AnyObj {
         &self,
         rel: RelRef,
     ) -> Result<RefMut<'_, dyn RelationshipField + 'static>> {
-        self.0.rel_mut(rel)
+        let was_modified = self.is_modified();
+        let field = self.0.rel_mut(rel);
+        self.registered_if_modified(was_modified);
+        field
     }
 
     /// The session the object belongs to, if it is still alive.
@@ -609,7 +624,11 @@ impl<T: Model> Obj<T> {
     /// Panics if the object is already borrowed; see [`Obj::try_borrow_mut`].
     pub fn borrow_mut(&self) -> RefMut<'_, T> {
         let data = self.inner.data.borrow_mut();
+        let was_modified = self.inner.modified.get();
         self.inner.changed();
+        if !was_modified {
+            crate::session::register_modified(&self.inner.state, || self.erased());
+        }
         data
     }
 
@@ -620,7 +639,12 @@ impl<T: Model> Obj<T> {
 
     /// Borrows the object's fields mutably, or says that it is borrowed.
     pub fn try_borrow_mut(&self) -> Result<RefMut<'_, T>> {
-        self.inner.try_data_mut()
+        let was_modified = self.inner.modified.get();
+        let data = self.inner.try_data_mut()?;
+        if !was_modified {
+            crate::session::register_modified(&self.inner.state, || self.erased());
+        }
+        Ok(data)
     }
 
     /// Whether both handles point at the same object.

@@ -112,6 +112,18 @@ pub(crate) struct SessionInner {
     /// leaves the session, is deleted, or a rollback restores state, which
     /// makes the next flush walk everything again.
     pub cascade_epoch: Cell<u64>,
+    /// Persistent objects registered as they became modified (see
+    /// [`note_modified`](SessionInner::note_modified)); may hold objects
+    /// no longer modified, or twice. The flush reads this instead of
+    /// scanning the identity map.
+    /// (Weak: an object that leaves the session is not kept alive here.)
+    pub modified: RefCell<Vec<std::rc::Weak<dyn crate::obj::ErasedInstance>>>,
+    /// The next flush scans the identity map for modified objects (after
+    /// a rollback, or when a registration could not be made).
+    pub scan_modified: Cell<bool>,
+    /// The thread's count of registrations that could not be made, as of
+    /// this session's last scan (see [`missed_registration`]).
+    pub missed_seen: Cell<u64>,
     /// Statement texts built so far.
     pub statements: StatementCache,
 }
@@ -134,6 +146,9 @@ impl Session {
                 expire_on_commit: Cell::new(false),
                 savepoints: Cell::new(0),
                 cascade_epoch: Cell::new(next_cascade_epoch()),
+                modified: RefCell::new(Vec::new()),
+                scan_modified: Cell::new(false),
+                missed_seen: Cell::new(missed_registrations()),
                 statements: StatementCache::default(),
             }),
         }
@@ -513,6 +528,9 @@ impl SessionInner {
                     });
                 }
                 state.session = Some(Rc::downgrade(self));
+                if obj.is_modified() {
+                    self.note_modified(obj);
+                }
             }
         }
         Ok(true)
@@ -735,6 +753,67 @@ impl SessionInner {
         Ok(self.identity.borrow().get(resolved.target, &key).cloned())
     }
 
+    /// Registers a persistent object of this session that just became
+    /// modified, for the next flush.
+    pub fn note_modified(&self, obj: &AnyObj) {
+        match self.modified.try_borrow_mut() {
+            Ok(mut list) => list.push(Rc::downgrade(&obj.0)),
+            Err(_) => self.scan_modified.set(true),
+        }
+    }
+
+    /// The persistent modified objects of the session, in the order they
+    /// registered (see [`note_modified`](Self::note_modified)); from a
+    /// scan of the identity map when a registration may be missing. The
+    /// list keeps them (a failed flush leaves them modified).
+    pub fn modified_objects(self: &Rc<Self>) -> Result<Vec<AnyObj>> {
+        let missed = missed_registrations();
+        let scan = self.scan_modified.replace(false) | (self.missed_seen.replace(missed) != missed);
+        let mut list = self.modified.borrow_mut();
+        if scan {
+            let identity = self.identity.borrow();
+            let all: Vec<AnyObj> = identity
+                .values()
+                .filter(|o| o.is_modified())
+                .cloned()
+                .collect();
+            *list = all.iter().map(|o| Rc::downgrade(&o.0)).collect();
+            return Ok(all);
+        }
+        let registered = std::mem::take(&mut *list);
+        let seen = crate::obj::Visit::new();
+        let mut found = Vec::with_capacity(registered.len());
+        for obj in registered.iter().filter_map(|w| w.upgrade()).map(AnyObj) {
+            // Still modified, once, and still a persistent object of this
+            // session (the identity map's objects, deleted ones aside).
+            if !obj.is_modified() || !obj.first_visit(&seen) {
+                continue;
+            }
+            let held = {
+                let state = obj.state()?;
+                state.key.is_some()
+                    && !state.deleted
+                    && state
+                        .session
+                        .as_ref()
+                        .is_some_and(|s| std::ptr::eq(s.as_ptr(), Rc::as_ptr(self)))
+            };
+            if held {
+                list.push(Rc::downgrade(&obj.0));
+                found.push(obj);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Whether no object registered itself (nor failed to) since
+    /// [`modified_objects`](Self::modified_objects) returned `modified`.
+    pub fn modified_unchanged_since(&self, modified: &[AnyObj]) -> bool {
+        !self.scan_modified.get()
+            && self.missed_seen.get() == missed_registrations()
+            && self.modified.borrow().len() == modified.len()
+    }
+
     /// Registers an object's state change for `rollback`.
     pub fn touch(&self, obj: &AnyObj) -> Result<()> {
         if self.committed_flush.get() {
@@ -817,6 +896,9 @@ impl SessionInner {
     /// After ROLLBACK: every object goes back to its last committed state.
     pub fn restore_after_rollback(self: &Rc<Self>) -> Result<()> {
         self.invalidate_cascades();
+        // Restoring sets and clears flags wholesale: the next flush looks
+        // at every object.
+        self.scan_modified.set(true);
         // Every value the transaction's flushes wrote goes back first (the
         // keys copied into objects that become transient again, say);
         // persistent objects are then restored from their snapshots.
@@ -1116,4 +1198,37 @@ pub(crate) fn render_key(key: &[Value]) -> String {
 fn next_cascade_epoch() -> u64 {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+thread_local! {
+    /// Registrations of a modified object with its session that could not
+    /// be made (its state was borrowed at that moment): every session of
+    /// the thread scans its identity map at its next flush.
+    static MISSED_REGISTRATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many registrations the thread has missed so far.
+fn missed_registrations() -> u64 {
+    MISSED_REGISTRATIONS.with(Cell::get)
+}
+
+/// An object became modified: registers it with its session if it is a
+/// persistent object of a live one (new objects are flushed from the
+/// session's list of pending ones).
+pub(crate) fn register_modified(
+    state: &RefCell<crate::state::InstanceState>,
+    handle: impl FnOnce() -> AnyObj,
+) {
+    let session = match state.try_borrow() {
+        Ok(state) if state.key.is_none() => return,
+        Ok(state) => match state.session.as_ref().and_then(|s| s.upgrade()) {
+            Some(session) => session,
+            None => return,
+        },
+        Err(_) => {
+            MISSED_REGISTRATIONS.with(|missed| missed.set(missed.get() + 1));
+            return;
+        }
+    };
+    session.note_modified(&handle());
 }

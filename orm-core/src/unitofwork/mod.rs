@@ -34,13 +34,13 @@ impl SessionInner {
     /// recorded as by a flush, with backups, and the error returned: the
     /// transaction stays open for the caller to retry or roll back.)
     pub(crate) fn flush_committing(self: &Rc<Self>, commit: bool) -> Result<()> {
+        let modified = self.modified_objects()?;
         let roots: Vec<AnyObj> = {
-            let identity = self.identity.borrow();
             let new = self.new.borrow();
             // Objects whose relationships the cascade walked since they
             // last changed reach nothing it has not attached.
             new.iter()
-                .chain(identity.values().filter(|o| o.is_modified()))
+                .chain(&modified)
                 .filter(|o| !self.cascade_current(o))
                 .cloned()
                 .collect()
@@ -48,7 +48,14 @@ impl SessionInner {
         // What the cascade attaches leaves again if the flush fails: a
         // failed flush leaves every object as it was.
         let attached = self.cascade_add_modified(roots)?;
-        let result = self.write_changes(commit);
+        // The cascade may have attached modified persistent objects (they
+        // registered themselves): then the list is asked again.
+        let modified = if self.modified_unchanged_since(&modified) {
+            modified
+        } else {
+            self.modified_objects()?
+        };
+        let result = self.write_changes(commit, modified);
         if result.is_err() {
             let _ = self.expunge_all(&attached);
         }
@@ -56,18 +63,10 @@ impl SessionInner {
     }
 
     /// The flush after its cascade: dependencies, plan, statements.
-    fn write_changes(self: &Rc<Self>, commit: bool) -> Result<()> {
+    fn write_changes(self: &Rc<Self>, commit: bool, mut dirty: Vec<AnyObj>) -> Result<()> {
         let pending: Vec<AnyObj> = self.new.borrow().clone();
         let marked: Vec<AnyObj> = self.deleted.borrow().clone();
-        let mut dirty: Vec<AnyObj> = {
-            let identity = self.identity.borrow();
-            identity
-                .values()
-                .filter(|o| o.is_modified())
-                .filter(|o| o.state().map(|s| !s.marked_for_delete).unwrap_or(true))
-                .cloned()
-                .collect()
-        };
+        dirty.retain(|o| o.state().map(|s| !s.marked_for_delete).unwrap_or(true));
         if pending.is_empty() && marked.is_empty() && dirty.is_empty() {
             return Ok(());
         }
