@@ -806,6 +806,19 @@ impl SessionInner {
         Ok(found)
     }
 
+    /// Drops the registrations of objects no longer modified (after a
+    /// successful flush: what it wrote, and flags the library set and
+    /// reset), so that the list holds no weak handle longer than needed
+    /// (a weak handle keeps a dropped object's memory block allocated).
+    pub fn prune_modified(&self) {
+        if let Ok(mut list) = self.modified.try_borrow_mut() {
+            list.retain(|w| w.upgrade().is_some_and(|o| o.modified().get()));
+            if list.capacity() > 2 * list.len() + 64 {
+                list.shrink_to_fit();
+            }
+        }
+    }
+
     /// Whether no object registered itself (nor failed to) since
     /// [`modified_objects`](Self::modified_objects) returned `modified`.
     pub fn modified_unchanged_since(&self, modified: &[AnyObj]) -> bool {

@@ -56,8 +56,11 @@ impl SessionInner {
             self.modified_objects()?
         };
         let result = self.write_changes(commit, modified);
-        if result.is_err() {
-            let _ = self.expunge_all(&attached);
+        match &result {
+            Ok(()) => self.prune_modified(),
+            Err(_) => {
+                let _ = self.expunge_all(&attached);
+            }
         }
         result
     }
