@@ -499,18 +499,16 @@ fn synchronize_update(
     values: &[Value],
 ) -> Result<()> {
     inner.touch(obj)?;
-    let was_modified = obj.is_modified();
-    for ((column, _), value) in set.iter().zip(values) {
-        obj.set_column_value(*column, value.clone())?;
-        let mut state = obj.state_mut()?;
-        if let Some(committed) = state.committed.as_mut() {
-            if let Some(slot) = committed.get_mut(*column) {
-                *slot = value.clone();
+    obj.keeping_modified_flag(|| {
+        for ((column, _), value) in set.iter().zip(values) {
+            obj.set_column_value(*column, value.clone())?;
+            let mut state = obj.state_mut()?;
+            if let Some(committed) = state.committed.as_mut() {
+                if let Some(slot) = committed.get_mut(*column) {
+                    *slot = value.clone();
+                }
             }
         }
-    }
-    if !was_modified {
-        obj.clear_modified();
-    }
-    Ok(())
+        Ok(())
+    })
 }

@@ -257,12 +257,11 @@ pub(crate) fn load_related(
     }
     let groups = query_related(session, &unloaded, rel)?;
     for (owner, group) in unloaded.iter().zip(groups) {
-        let was_modified = owner.is_modified();
-        owner.rel_mut(rel)?.load(group.clone())?;
-        owner.state_mut()?.committed_rels.set(rel, Some(group));
-        if !was_modified {
-            owner.clear_modified();
-        }
+        owner.keeping_modified_flag(|| {
+            owner.rel_mut(rel)?.load(group.clone())?;
+            owner.state_mut()?.committed_rels.set(rel, Some(group));
+            Ok(())
+        })?;
         for t in owner.rel(rel)?.items() {
             if seen.insert(t.clone()) {
                 targets.push(t.clone());

@@ -398,6 +398,19 @@ impl AnyObj {
         written
     }
 
+    /// Runs `update`, a change the library makes so that the object agrees
+    /// with the database (a load, an unload, a row another statement
+    /// changed): the `modified` flag is as it was before, and a flag that
+    /// was clear does not register the object with its session.
+    pub(crate) fn keeping_modified_flag<R>(&self, update: impl FnOnce() -> Result<R>) -> Result<R> {
+        let was_modified = self.0.modified().replace(true);
+        let result = update();
+        if !was_modified {
+            self.0.modified().set(false);
+        }
+        result
+    }
+
     /// After an operation that may have set the `modified` flag: when it
     /// was not set before, the object's session learns of it.
     fn registered_if_modified(&self, was_modified: bool) {

@@ -121,6 +121,9 @@ pub(crate) struct SessionInner {
     /// The next flush scans the identity map for modified objects (after
     /// a rollback, or when a registration could not be made).
     pub scan_modified: Cell<bool>,
+    /// The length of `modified` at which a registration first drops the
+    /// entries of objects no longer modified.
+    pub prune_modified_at: Cell<usize>,
     /// The thread's count of registrations that could not be made, as of
     /// this session's last scan (see [`missed_registration`]).
     pub missed_seen: Cell<u64>,
@@ -148,6 +151,7 @@ impl Session {
                 cascade_epoch: Cell::new(next_cascade_epoch()),
                 modified: RefCell::new(Vec::new()),
                 scan_modified: Cell::new(false),
+                prune_modified_at: Cell::new(MIN_PRUNE),
                 missed_seen: Cell::new(missed_registrations()),
                 statements: StatementCache::default(),
             }),
@@ -757,7 +761,16 @@ impl SessionInner {
     /// modified, for the next flush.
     pub fn note_modified(&self, obj: &AnyObj) {
         match self.modified.try_borrow_mut() {
-            Ok(mut list) => list.push(Rc::downgrade(&obj.0)),
+            Ok(mut list) => {
+                // Registrations of objects no longer modified go when the
+                // list doubles, so a session that never flushes does not
+                // grow it without bound.
+                if list.len() >= self.prune_modified_at.get() {
+                    list.retain(|w| w.upgrade().is_some_and(|o| o.modified().get()));
+                    self.prune_modified_at.set(MIN_PRUNE.max(2 * list.len()));
+                }
+                list.push(Rc::downgrade(&obj.0));
+            }
             Err(_) => self.scan_modified.set(true),
         }
     }
@@ -1212,6 +1225,9 @@ fn next_cascade_epoch() -> u64 {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
+
+/// The shortest list of modified objects that a registration prunes.
+const MIN_PRUNE: usize = 1024;
 
 thread_local! {
     /// Registrations of a modified object with its session that could not

@@ -213,23 +213,22 @@ fn forget_deleted(session: &SessionInner, obj: &AnyObj, dropped: &HashSet<&AnyOb
             if target.state()?.deleted {
                 continue;
             }
-            let was_modified = target.is_modified();
             session.touch(&target)?;
-            // An unloaded collection will not find the row when loaded.
-            if target.rel(reverse)?.is_loaded() && target.rel_mut(reverse)?.remove(obj) {
-                session.unlinked(&target, reverse, obj);
-                // A dropped object is transient again and lets go too, so
-                // both sides agree (a rollback relinks both).
-                if dropped.contains(obj) && obj.rel_mut(rel)?.remove(&target) {
-                    session.unlinked(obj, rel, &target);
+            target.keeping_modified_flag(|| {
+                // An unloaded collection will not find the row when loaded.
+                if target.rel(reverse)?.is_loaded() && target.rel_mut(reverse)?.remove(obj) {
+                    session.unlinked(&target, reverse, obj);
+                    // A dropped object is transient again and lets go too, so
+                    // both sides agree (a rollback relinks both).
+                    if dropped.contains(obj) && obj.rel_mut(rel)?.remove(&target) {
+                        session.unlinked(obj, rel, &target);
+                    }
                 }
-            }
-            if let Some(Some(committed)) = target.state_mut()?.committed_rels.get_mut(reverse) {
-                committed.retain(|o| !o.ptr_eq(obj));
-            }
-            if !was_modified {
-                target.clear_modified();
-            }
+                if let Some(Some(committed)) = target.state_mut()?.committed_rels.get_mut(reverse) {
+                    committed.retain(|o| !o.ptr_eq(obj));
+                }
+                Ok(())
+            })?;
         }
     }
     Ok(())

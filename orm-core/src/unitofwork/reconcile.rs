@@ -193,11 +193,9 @@ fn viewonly(
 /// Unloads `obj.rel` and forgets its committed contents, keeping the
 /// object's modified flag as it was.
 fn unload(obj: &AnyObj, rel: RelRef) -> Result<()> {
-    let was_modified = obj.is_modified();
-    obj.rel_mut(rel)?.unload();
-    obj.state_mut()?.committed_rels.set(rel, None);
-    if !was_modified {
-        obj.clear_modified();
-    }
-    Ok(())
+    obj.keeping_modified_flag(|| {
+        obj.rel_mut(rel)?.unload();
+        obj.state_mut()?.committed_rels.set(rel, None);
+        Ok(())
+    })
 }
