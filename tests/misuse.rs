@@ -222,6 +222,51 @@ fn a_failed_commit_is_rolled_back_like_a_flushed_transaction() -> orm_core::Resu
     Ok(())
 }
 
+/// The flush of `commit` records its state after COMMIT. When that fails
+/// (the program holds a borrow of an object the flush must update), the
+/// error says so, the rows are committed, and memory still agrees with
+/// them: a rollback restores nothing of the committed transaction, and
+/// the next commit finishes the recording.
+#[test]
+fn a_borrow_held_across_commit_leaves_memory_agreeing_with_the_committed_rows(
+) -> orm_core::Result<()> {
+    let registry = Registry::builder().model::<Node>().build()?;
+    let engine = orm_sqlite::memory()?;
+    registry.create_all(&engine)?;
+    let session = Session::new(&engine, &registry);
+    let parent = node("parent");
+    session.add(&parent)?;
+    // An earlier flush of the same transaction keeps a rollback backup.
+    session.flush()?;
+    parent.borrow_mut().name = "renamed".into();
+    let child = node("child");
+    parent.append(Node::children, &child)?;
+    let guard = parent.borrow();
+    let err = session.commit().unwrap_err();
+    assert!(matches!(err, Error::Borrowed { model: "Node" }), "{err}");
+    drop(guard);
+    assert!(!session.in_transaction());
+    assert_eq!(
+        rows(&engine, "SELECT id, name, parent_id FROM node ORDER BY id"),
+        ["1, 'renamed', None", "2, 'child', 1"]
+    );
+    // Nothing to roll back: the transaction committed.
+    session.rollback()?;
+    assert_eq!(parent.state(), ObjectState::Persistent);
+    assert_eq!(parent.borrow().name, "renamed");
+    assert_eq!(child.borrow().id, Some(2));
+    assert_eq!(children(&parent), ["child"]);
+    // The next commit writes only what changed since.
+    child.borrow_mut().name = "kid".into();
+    engine.start_recording();
+    session.commit()?;
+    assert_eq!(
+        rows(&engine, "SELECT id, name, parent_id FROM node ORDER BY id"),
+        ["1, 'renamed', None", "2, 'kid', 1"]
+    );
+    Ok(())
+}
+
 #[derive(Model, Debug, Default)]
 #[model(table = "pair")]
 pub struct Pair {

@@ -122,6 +122,15 @@ impl SessionInner {
                     self.committed_flush.set(true);
                     let recorded = finish::after_flush(self, outcome, &saved, &deps);
                     self.committed_flush.set(false);
+                    if recorded.is_err() {
+                        // The transaction has ended all the same (an object
+                        // borrowed by the program, say, could not take its
+                        // new state): what its earlier flushes kept for a
+                        // rollback goes, as after any commit, and the next
+                        // flush records what this one could not.
+                        self.engine.release();
+                        self.end_transaction();
+                    }
                     return recorded;
                 }
                 self.txn_undo.borrow_mut().absorb(undo);
