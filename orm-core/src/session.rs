@@ -124,8 +124,11 @@ pub(crate) struct SessionInner {
     /// The length of `modified` at which a registration first drops the
     /// entries of objects no longer modified.
     pub prune_modified_at: Cell<usize>,
+    /// How many registrations the session has taken (the flush asks again
+    /// for the modified objects only when its cascade added one).
+    pub registrations: Cell<u64>,
     /// The thread's count of registrations that could not be made, as of
-    /// this session's last scan (see [`missed_registration`]).
+    /// this session's last scan (see [`missed_registrations`]).
     pub missed_seen: Cell<u64>,
     /// Statement texts built so far.
     pub statements: StatementCache,
@@ -152,6 +155,7 @@ impl Session {
                 modified: RefCell::new(Vec::new()),
                 scan_modified: Cell::new(false),
                 prune_modified_at: Cell::new(MIN_PRUNE),
+                registrations: Cell::new(0),
                 missed_seen: Cell::new(missed_registrations()),
                 statements: StatementCache::default(),
             }),
@@ -770,6 +774,7 @@ impl SessionInner {
                     self.prune_modified_at.set(MIN_PRUNE.max(2 * list.len()));
                 }
                 list.push(Rc::downgrade(&obj.0));
+                self.registrations.set(self.registrations.get() + 1);
             }
             Err(_) => self.scan_modified.set(true),
         }
@@ -832,12 +837,12 @@ impl SessionInner {
         }
     }
 
-    /// Whether no object registered itself (nor failed to) since
-    /// [`modified_objects`](Self::modified_objects) returned `modified`.
-    pub fn modified_unchanged_since(&self, modified: &[AnyObj]) -> bool {
+    /// Whether no object registered itself (nor failed to) since the
+    /// session had taken `registrations` of them.
+    pub fn modified_unchanged_since(&self, registrations: u64) -> bool {
         !self.scan_modified.get()
             && self.missed_seen.get() == missed_registrations()
-            && self.modified.borrow().len() == modified.len()
+            && self.registrations.get() == registrations
     }
 
     /// Registers an object's state change for `rollback`.

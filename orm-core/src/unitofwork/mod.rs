@@ -35,6 +35,7 @@ impl SessionInner {
     /// transaction stays open for the caller to retry or roll back.)
     pub(crate) fn flush_committing(self: &Rc<Self>, commit: bool) -> Result<()> {
         let modified = self.modified_objects()?;
+        let registrations = self.registrations.get();
         let roots: Vec<AnyObj> = {
             let new = self.new.borrow();
             // Objects whose relationships the cascade walked since they
@@ -50,7 +51,7 @@ impl SessionInner {
         let attached = self.cascade_add_modified(roots)?;
         // The cascade may have attached modified persistent objects (they
         // registered themselves): then the list is asked again.
-        let modified = if self.modified_unchanged_since(&modified) {
+        let modified = if self.modified_unchanged_since(registrations) {
             modified
         } else {
             self.modified_objects()?
