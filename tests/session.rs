@@ -443,6 +443,77 @@ backend_tests! {
     }
 
     #[test]
+    fn a_loaded_or_flushed_row_is_compared_with_what_the_database_holds() -> orm_core::Result<()> {
+        // A loaded or flushed object keeps its committed row in its fields
+        // until a column is written: each write below must still be
+        // compared with the row as the database holds it.
+        let registry = registry();
+        let (engine, session) = setup(&registry);
+        let red = team("red");
+        red.append(Team::players, &player("ann"))?;
+        session.add(&red)?;
+        session.add(&team("blue"))?;
+        session.commit()?;
+        drop(session);
+        let session = Session::new(&engine, &registry);
+        let teams = session.query::<Team>().order_by(Team::id).all()?;
+        let (red, blue) = (&teams[0], &teams[1]);
+        let ann = red.get(Team::players)?[0].clone();
+        dml(&engine);
+
+        // The same value, or a change undone before the flush: no UPDATE.
+        red.borrow_mut().code = "red".into();
+        red.borrow_mut().code = "rose".into();
+        red.borrow_mut().code = "red".into();
+        session.commit()?;
+        assert!(dml(&engine).is_empty());
+
+        // A change, then the change undone in the next commit: two UPDATEs
+        // (after the first, the committed row is the one just written).
+        red.borrow_mut().code = "rose".into();
+        session.commit()?;
+        red.borrow_mut().code = "red".into();
+        session.commit()?;
+        assert_eq!(
+            dml(&engine),
+            [
+                "UPDATE team SET code = ? WHERE id = ? ['rose', 1]",
+                "UPDATE team SET code = ? WHERE id = ? ['red', 1]",
+            ]
+        );
+
+        // Flushed, then changed back within the transaction.
+        red.borrow_mut().code = "rose".into();
+        session.flush()?;
+        red.borrow_mut().code = "red".into();
+        session.commit()?;
+        assert_eq!(dml(&engine).len(), 2);
+        assert_eq!(rows(&engine, "SELECT code FROM team ORDER BY id"), ["'red'", "'blue'"]);
+
+        // A key the flush writes (the player moves), flushed and rolled
+        // back: the loaded values come back, and nothing is left to write.
+        blue.append(Team::players, &ann)?;
+        red.borrow_mut().code = "rose".into();
+        session.flush()?;
+        assert_eq!(ann.borrow().team_id, Some(2));
+        session.rollback()?;
+        assert_eq!(ann.borrow().team_id, Some(1));
+        assert_eq!(red.borrow().code, "red");
+        dml(&engine);
+        session.commit()?;
+        assert!(dml(&engine).is_empty());
+        assert_eq!(rows(&engine, "SELECT name, team_id FROM player"), ["'ann', 1"]);
+
+        // Expired after a change: the loaded value comes back.
+        blue.borrow_mut().code = "navy".into();
+        session.expire(blue)?;
+        assert_eq!(blue.borrow().code, "blue");
+        session.commit()?;
+        assert!(dml(&engine).is_empty());
+        Ok(())
+    }
+
+    #[test]
     fn unreachable_objects_are_freed_when_the_session_ends() -> orm_core::Result<()> {
         let (_engine, session) = setup(&registry());
         let red = team("red");

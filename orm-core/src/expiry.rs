@@ -13,6 +13,7 @@ use std::rc::Rc;
 use crate::error::{Error, Result};
 use crate::obj::AnyObj;
 use crate::session::{render_key, SessionInner};
+use crate::state::Committed;
 use crate::value::Value;
 
 impl SessionInner {
@@ -50,7 +51,11 @@ impl SessionInner {
     /// and marks its columns to be overwritten by the next load of its row.
     pub(crate) fn expire(self: &Rc<Self>, obj: &AnyObj) -> Result<()> {
         self.persistent_key(obj, "expire()")?;
-        let committed = obj.state()?.committed.clone();
+        // (Fields that hold the committed row have nothing to discard.)
+        let committed = match &obj.state()?.committed {
+            Committed::Row(values) => Some(values.clone()),
+            Committed::None | Committed::InFields => None,
+        };
         if let Some(values) = committed {
             for (i, value) in values.into_iter().enumerate() {
                 if obj.column_value(i)? != value {
@@ -114,7 +119,8 @@ pub(crate) fn overwrite(obj: &AnyObj, row: Vec<Value>) -> Result<()> {
     unload_relationships(obj)?;
     {
         let mut state = obj.state_mut()?;
-        state.committed = Some(row);
+        // The fields hold the row now, as the object writes it.
+        state.committed = Committed::InFields;
         state.expired = false;
     }
     obj.clear_modified();

@@ -15,7 +15,7 @@ use crate::operators::OrderTerm;
 use crate::registry::Direction;
 use crate::session::SessionInner;
 use crate::sql::{Output, RelatedSelect, SelectShape};
-use crate::state::RelSnapshots;
+use crate::state::{Committed, RelSnapshots};
 use crate::value::Value;
 
 /// How many keys one `IN (...)` carries at most.
@@ -176,15 +176,16 @@ pub(crate) fn register_row(
         return Ok(obj);
     }
     let obj = (m.meta.construct)(row)?;
-    // The committed row as the object writes it: a stored value in another
-    // form than the field's (SQLite's `CURRENT_TIMESTAMP` without an
-    // offset, PostgreSQL's spacing of JSON) would otherwise look changed.
-    let committed = obj.column_values()?;
     {
         let mut state = obj.state_mut()?;
         state.session = Some(Rc::downgrade(session));
         state.key = Some(key.clone());
-        state.committed = Some(committed);
+        // The committed row is the one the fields hold, as the object
+        // writes it (a stored value in another form than the field's,
+        // SQLite's `CURRENT_TIMESTAMP` without an offset or PostgreSQL's
+        // spacing of JSON, would otherwise look changed); it is copied out
+        // only when a column is written.
+        state.committed = Committed::InFields;
         state.committed_rels = RelSnapshots::loaded();
     }
     obj.clear_modified();

@@ -15,7 +15,7 @@ use crate::meta::{BackrefId, ModelMeta, RelRef};
 use crate::model::Model;
 use crate::relation::{Many, One, Rel, RelationKind, RelationshipField};
 use crate::session::SessionInner;
-use crate::state::{InstanceState, ObjectState};
+use crate::state::{Committed, InstanceState, ObjectState};
 use crate::sync;
 use crate::value::Value;
 
@@ -85,6 +85,11 @@ pub(crate) trait ErasedInstance {
     fn visited(&self) -> &Cell<u64>;
     fn column_value(&self, index: usize) -> Result<Value>;
     fn set_column_value(&self, index: usize, value: Value) -> Result<()>;
+    /// Copies the committed row out of the fields if they hold it, before
+    /// a column changes.
+    fn keep_committed_row(&self) -> Result<()>;
+    /// The column values as the fields hold them.
+    fn column_values(&self) -> Result<Vec<Value>>;
     fn column_holds(&self, index: usize, value: &Value) -> Result<bool>;
     fn rel(&self, rel: RelRef) -> Result<Ref<'_, dyn RelationshipField + 'static>>;
     fn rel_mut(&self, rel: RelRef) -> Result<RefMut<'_, dyn RelationshipField + 'static>>;
@@ -128,7 +133,32 @@ impl<T: Model> ErasedInstance for Instance<T> {
     }
 
     fn set_column_value(&self, index: usize, value: Value) -> Result<()> {
+        self.keep_committed_row()?;
         self.try_data_mut()?.set_column_value(index, value)
+    }
+
+    fn keep_committed_row(&self) -> Result<()> {
+        let in_fields = self
+            .state
+            .try_borrow()
+            .map_err(|_| borrowed::<T>())?
+            .committed
+            .in_fields();
+        if in_fields {
+            let row = self.column_values()?;
+            self.state
+                .try_borrow_mut()
+                .map_err(|_| borrowed::<T>())?
+                .committed = Committed::Row(row);
+        }
+        Ok(())
+    }
+
+    fn column_values(&self) -> Result<Vec<Value>> {
+        let data = self.try_data()?;
+        (0..T::meta().columns.len())
+            .map(|i| data.column_value(i))
+            .collect()
     }
 
     fn column_holds(&self, index: usize, value: &Value) -> Result<bool> {
@@ -426,9 +456,12 @@ impl AnyObj {
     }
 
     pub(crate) fn column_values(&self) -> Result<Vec<Value>> {
-        (0..self.meta().columns.len())
-            .map(|i| self.column_value(i))
-            .collect()
+        self.0.column_values()
+    }
+
+    /// A copy of the object's committed row, if it has one.
+    pub(crate) fn committed_row(&self) -> Result<Option<Vec<Value>>> {
+        self.state()?.committed.to_row(|| self.column_values())
     }
 
     pub(crate) fn rel(&self, rel: RelRef) -> Result<Ref<'_, dyn RelationshipField + 'static>> {
@@ -631,18 +664,18 @@ impl<T: Model> Obj<T> {
     /// Column changes are found by comparison with the committed state at the
     /// next flush. Relationship fields must be changed through
     /// [`set`](Obj::set), [`append`](Obj::append) and [`remove`](Obj::remove).
+    /// The first mutable borrow of a loaded (or flushed) object copies its
+    /// committed row out of the fields, which hold it until then.
     ///
     /// # Panics
     ///
-    /// Panics if the object is already borrowed; see [`Obj::try_borrow_mut`].
+    /// Panics if the object is already borrowed, or a column of a loaded
+    /// object cannot be read for that copy; see [`Obj::try_borrow_mut`].
     pub fn borrow_mut(&self) -> RefMut<'_, T> {
-        let data = self.inner.data.borrow_mut();
-        let was_modified = self.inner.modified.get();
-        self.inner.changed();
-        if !was_modified {
-            crate::session::register_modified(&self.inner.state, || self.erased());
+        match self.try_borrow_mut() {
+            Ok(data) => data,
+            Err(err) => panic!("{err}"),
         }
-        data
     }
 
     /// Borrows the object's fields, or says that it is mutably borrowed.
@@ -652,6 +685,8 @@ impl<T: Model> Obj<T> {
 
     /// Borrows the object's fields mutably, or says that it is borrowed.
     pub fn try_borrow_mut(&self) -> Result<RefMut<'_, T>> {
+        // The committed row leaves the fields before they change.
+        self.inner.keep_committed_row()?;
         let was_modified = self.inner.modified.get();
         let data = self.inner.try_data_mut()?;
         if !was_modified {

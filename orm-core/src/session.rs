@@ -16,7 +16,7 @@ use crate::obj::{AnyObj, Obj};
 use crate::query::{IntoKey, Query};
 use crate::registry::{Direction, Mapper, Registry};
 use crate::sql::StatementCache;
-use crate::state::{RelSnapshots, TxnBackup};
+use crate::state::{Committed, RelSnapshots, TxnBackup};
 use crate::value::Value;
 
 /// A unit of work over one [`Engine`].
@@ -852,47 +852,23 @@ impl SessionInner {
         }
         let mut state = obj.state_mut()?;
         if !state.txn_backup.is_some() {
-            state.backup();
+            state.backup(|| obj.column_values())?;
             self.touched.borrow_mut().push(obj.clone());
         }
         Ok(())
     }
 
-    /// Makes `values` the committed values of `obj`, registering the change
-    /// for `rollback` like [`touch`](Self::touch) (the backup takes the
-    /// values replaced, without a copy).
-    pub fn commit_values(&self, obj: &AnyObj, values: Vec<Value>) -> Result<()> {
+    /// Records that the fields of `obj` hold its committed row (a flush
+    /// wrote it from them), registering the change for `rollback` like
+    /// [`touch`](Self::touch) (the backup takes the row replaced, without
+    /// a copy).
+    pub fn commit_fields(&self, obj: &AnyObj) -> Result<()> {
         if self.committed_flush.get() {
-            obj.state_mut()?.committed = Some(values);
+            obj.state_mut()?.committed = Committed::InFields;
             return Ok(());
         }
-        if obj.state_mut()?.replace_committed(values) {
+        if obj.state_mut()?.commit_fields(|| obj.column_values())? {
             self.touched.borrow_mut().push(obj.clone());
-        }
-        Ok(())
-    }
-
-    /// Writes `values` into the committed values of `columns` of a
-    /// persistent `obj` (what one UPDATE set), registering the change for
-    /// `rollback` like [`touch`](Self::touch).
-    pub fn commit_columns(
-        &self,
-        obj: &AnyObj,
-        columns: &[usize],
-        values: Vec<Value>,
-    ) -> Result<()> {
-        self.touch(obj)?;
-        let mut state = obj.state_mut()?;
-        let Some(committed) = state.committed.as_mut() else {
-            return Err(Error::Internal(format!(
-                "{} object updated without committed values",
-                obj.meta().name
-            )));
-        };
-        for (&column, value) in columns.iter().zip(values) {
-            if let Some(slot) = committed.get_mut(column) {
-                *slot = value;
-            }
         }
         Ok(())
     }
@@ -950,7 +926,7 @@ impl SessionInner {
             }
             let generated = std::mem::take(&mut state.generated_key);
             state.key = backup.key;
-            state.committed = backup.committed;
+            state.committed = backup.committed.into();
             state.committed_rels = backup
                 .committed_rels
                 .unwrap_or_else(RelSnapshots::new_object);
@@ -1058,7 +1034,12 @@ impl SessionInner {
 fn restore_committed(obj: &AnyObj) -> Result<()> {
     let (committed, rels) = {
         let state = obj.state()?;
-        (state.committed.clone(), state.committed_rels.clone())
+        // (Fields that hold the committed row have nothing to restore.)
+        let committed = match &state.committed {
+            Committed::Row(values) => Some(values.clone()),
+            Committed::None | Committed::InFields => None,
+        };
+        (committed, state.committed_rels.clone())
     };
     if let Some(values) = committed {
         for (i, value) in values.into_iter().enumerate() {

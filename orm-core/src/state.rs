@@ -33,7 +33,7 @@ pub(crate) struct InstanceState {
     /// The DELETE has been flushed.
     pub deleted: bool,
     /// The column values as the database holds them (persistent objects).
-    pub committed: Option<Vec<Value>>,
+    pub committed: Committed,
     /// The relationship contents as the database holds them, where known.
     pub committed_rels: RelSnapshots,
     /// The committed state at the start of the current transaction, kept the
@@ -43,6 +43,50 @@ pub(crate) struct InstanceState {
     pub generated_key: bool,
     /// The next load of the row overwrites the columns (`Session::expire`).
     pub expired: bool,
+}
+
+/// The column values of an object's row as the database holds them.
+///
+/// An object loaded (or flushed) holds its row in its fields until a
+/// column is written: the row is copied out of the fields only then
+/// (`ErasedInstance::keep_committed_row`), so objects that
+/// are only read cost no copy.
+#[derive(Debug, Default)]
+pub(crate) enum Committed {
+    /// No row: a transient or pending object.
+    #[default]
+    None,
+    /// The row, kept apart from the fields, which may differ from it.
+    Row(Vec<Value>),
+    /// The fields hold the row: no column was written since it was loaded
+    /// or flushed.
+    InFields,
+}
+
+impl Committed {
+    /// Whether the row is the one the fields hold.
+    pub fn in_fields(&self) -> bool {
+        matches!(self, Committed::InFields)
+    }
+
+    /// A copy of the row; `fields` reads it from the fields when they hold
+    /// it.
+    pub fn to_row(
+        &self,
+        fields: impl FnOnce() -> crate::error::Result<Vec<Value>>,
+    ) -> crate::error::Result<Option<Vec<Value>>> {
+        match self {
+            Committed::None => Ok(None),
+            Committed::Row(row) => Ok(Some(row.clone())),
+            Committed::InFields => fields().map(Some),
+        }
+    }
+}
+
+impl From<Option<Vec<Value>>> for Committed {
+    fn from(row: Option<Vec<Value>>) -> Self {
+        row.map_or(Committed::None, Committed::Row)
+    }
 }
 
 /// What `rollback` restores, kept the first time a transaction changes an
@@ -117,7 +161,7 @@ impl InstanceState {
             key: None,
             marked_for_delete: false,
             deleted: false,
-            committed: None,
+            committed: Committed::None,
             committed_rels: RelSnapshots::new_object(),
             txn_backup: TxnBackup::None,
             generated_key: false,
@@ -136,24 +180,40 @@ impl InstanceState {
         }
     }
 
-    /// Saves the committed state for `rollback`, once per transaction.
-    pub fn backup(&mut self) {
+    /// Saves the committed state for `rollback`, once per transaction;
+    /// `fields` reads the row from the fields when they hold it (a backup
+    /// must not depend on fields that may change before the rollback).
+    pub fn backup(
+        &mut self,
+        fields: impl FnOnce() -> crate::error::Result<Vec<Value>>,
+    ) -> crate::error::Result<()> {
         if !self.txn_backup.is_some() {
-            let committed = self.committed.clone();
+            let committed = self.committed.to_row(fields)?;
             self.backup_with(committed);
         }
+        Ok(())
     }
 
-    /// Makes `values` the committed ones; the first time in a transaction,
-    /// the values they replace become the backup for `rollback` (moved, not
-    /// copied). Returns whether the backup was made now.
-    pub fn replace_committed(&mut self, values: Vec<Value>) -> bool {
-        let old = self.committed.replace(values);
+    /// Records that the fields hold the committed row (a flush wrote
+    /// them); the first time in a transaction, the row they replace
+    /// becomes the backup for `rollback` (moved, not copied; `fields`
+    /// reads it when the fields held it already, and so still do).
+    /// Returns whether the backup was made now.
+    pub fn commit_fields(
+        &mut self,
+        fields: impl FnOnce() -> crate::error::Result<Vec<Value>>,
+    ) -> crate::error::Result<bool> {
+        let old = std::mem::replace(&mut self.committed, Committed::InFields);
         if self.txn_backup.is_some() {
-            return false;
+            return Ok(false);
         }
+        let old = match old {
+            Committed::None => None,
+            Committed::Row(row) => Some(row),
+            Committed::InFields => Some(fields()?),
+        };
         self.backup_with(old);
-        true
+        Ok(true)
     }
 
     fn backup_with(&mut self, committed: Option<Vec<Value>>) {

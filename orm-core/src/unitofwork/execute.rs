@@ -12,6 +12,7 @@ use crate::obj::AnyObj;
 use crate::persistence::{self, Undo};
 use crate::registry::Direction;
 use crate::session::{render_key, SessionInner};
+use crate::state::Committed;
 use crate::value::Value;
 
 /// What the statements did, applied to the session once they all succeeded.
@@ -22,9 +23,8 @@ pub(super) struct Outcome {
     /// `(object, the row after its UPDATEs)`, for rows written more than
     /// once (or by steps other than a plain UPDATE).
     pub updated: Vec<(AnyObj, Vec<Value>)>,
-    /// `(object, columns set, their values)`: rows the flush UPDATEd once;
-    /// the rest of each row is its committed values.
-    pub updated_columns: Vec<(AnyObj, SmallVec<[usize; 4]>, Vec<Value>)>,
+    /// `(object, columns set)`: rows the flush UPDATEd once.
+    pub updated_columns: Vec<(AnyObj, SmallVec<[usize; 4]>)>,
     pub deleted: Vec<AnyObj>,
     /// Where the entry of each revisited row is: inserted (`true`) or
     /// updated, and its position.
@@ -125,9 +125,11 @@ pub(super) fn run(
                 let prepared = {
                     let state = obj.state()?;
                     match (&state.committed, &state.key) {
-                        (Some(committed), Some(key)) => {
+                        (Committed::Row(committed), Some(key)) => {
                             persistence::prepare_update(&target, obj, committed, key, undo)?
                         }
+                        // No column was written: the fields hold the row.
+                        (Committed::InFields, Some(_)) => None,
                         _ => {
                             return Err(Error::Internal(format!(
                                 "{} object has no row to update",
@@ -191,7 +193,7 @@ pub(super) fn run(
                     .ok_or_else(|| Error::Internal("deleted object without key".into()))?;
                 let row = match last.get(obj) {
                     Some(values) => values.clone(),
-                    None => obj.state()?.committed.clone().unwrap_or_default(),
+                    None => obj.committed_row()?.unwrap_or_default(),
                 };
                 match persistence::delete(&session.target(*m), &key, &row) {
                     Ok(()) => outcome.deleted.push(obj.clone()),
@@ -244,15 +246,14 @@ impl WaitingUpdates {
         }
         for (obj, update) in self.objs.drain(..).zip(self.updates.drain(..)) {
             if revisited.contains(&obj) {
-                let row = {
-                    let state = obj.state()?;
-                    update.into_row(state.committed.as_deref().unwrap_or_default())
+                let row = match obj.committed_row()? {
+                    Some(committed) => update.into_row(&committed),
+                    None => update.into_row(&[]),
                 };
                 last.insert(obj.clone(), row.clone());
                 outcome.record_update(&obj, row);
             } else {
-                let (columns, values) = update.into_columns();
-                outcome.updated_columns.push((obj, columns, values));
+                outcome.updated_columns.push((obj, update.columns));
             }
         }
         Ok(())
@@ -269,8 +270,9 @@ fn needs_key_of(deps: &Dependencies, obj: &AnyObj, rows: &crate::obj::Visit) -> 
 }
 
 fn committed_and_key(obj: &AnyObj) -> Result<(Vec<Value>, crate::identity::Key)> {
+    let committed = obj.committed_row()?;
     let state = obj.state()?;
-    match (state.committed.clone(), state.key.clone()) {
+    match (committed, state.key.clone()) {
         (Some(committed), Some(key)) => Ok((committed, key)),
         _ => Err(Error::Internal(format!(
             "{} object has no row to update",

@@ -8,8 +8,10 @@ use rustc_hash::FxHashSet as HashSet;
 use super::execute::Outcome;
 use crate::dependency::Dependencies;
 use crate::error::{Error, Result};
+use crate::identity::Key;
 use crate::obj::AnyObj;
 use crate::session::{render_key, SessionInner};
+use crate::state::Committed;
 
 pub(super) fn after_flush(
     session: &Rc<SessionInner>,
@@ -36,12 +38,8 @@ pub(super) fn after_flush(
     // row may take the key one of them left. All old keys go first, so a
     // chain of moves never finds its next key still taken.
     let mut rekeyed = Vec::new();
-    let mut rekey = |mapper: usize, obj: &AnyObj| -> Result<()> {
+    let mut rekey = |mapper: usize, obj: &AnyObj, new_key: Key| -> Result<()> {
         let mut state = obj.state_mut()?;
-        let new_key = match &state.committed {
-            Some(values) => session.registry.mappers[mapper].key_of(values),
-            None => return Ok(()),
-        };
         if state.key.as_ref() != Some(&new_key) {
             if let Some(old_key) = state.key.replace(new_key.clone()) {
                 session.identity.borrow_mut().remove(mapper, &old_key);
@@ -50,20 +48,22 @@ pub(super) fn after_flush(
         }
         Ok(())
     };
+    // The rows written hold what the fields do (the statements' values
+    // were read from them), so the fields keep the committed rows.
     for (obj, values) in outcome.updated {
         let mapper = session.mapper_index(obj.meta())?;
-        session.commit_values(&obj, values)?;
-        rekey(mapper, &obj)?;
+        let new_key = session.registry.mappers[mapper].key_of(&values);
+        drop(values);
+        session.commit_fields(&obj)?;
+        rekey(mapper, &obj, new_key)?;
     }
-    for (obj, columns, values) in outcome.updated_columns {
+    for (obj, columns) in outcome.updated_columns {
         let mapper = session.mapper_index(obj.meta())?;
-        let key_changed = {
-            let primary_key = &session.registry.mappers[mapper].primary_key;
-            columns.iter().any(|c| primary_key.contains(c))
-        };
-        session.commit_columns(&obj, &columns, values)?;
-        if key_changed {
-            rekey(mapper, &obj)?;
+        session.commit_fields(&obj)?;
+        let m = &session.registry.mappers[mapper];
+        if columns.iter().any(|c| m.primary_key.contains(c)) {
+            let new_key = m.key_of(&obj.column_values()?);
+            rekey(mapper, &obj, new_key)?;
         }
     }
     for (mapper, key, obj) in rekeyed {
@@ -103,9 +103,10 @@ pub(super) fn after_flush(
                 key: render_key(&key),
             });
         }
+        drop(values);
         let mut state = obj.state_mut()?;
         state.key = Some(key);
-        state.committed = Some(values);
+        state.committed = Committed::InFields;
         state.generated_key = generated && !committed;
         state
             .committed_rels

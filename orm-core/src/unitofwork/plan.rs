@@ -176,7 +176,7 @@ impl Plan {
                 continue;
             }
             for obj in rows {
-                let committed = obj.state()?.committed.clone().unwrap_or_default();
+                let committed = obj.committed_row()?.unwrap_or_default();
                 if columns
                     .iter()
                     .any(|&c| committed.get(c).is_some_and(|v| !v.is_null()))
@@ -253,7 +253,7 @@ fn unique_swaps(
         let Some(syncs) = deps.syncs.get(obj) else {
             continue;
         };
-        let committed = obj.state()?.committed.clone().unwrap_or_default();
+        let committed = obj.committed_row()?.unwrap_or_default();
         let mut clear = Vec::new();
         for &col in &unique {
             let moves = syncs
@@ -435,7 +435,7 @@ fn order_deletes(session: &SessionInner, mapper: usize, rows: Vec<AnyObj>) -> Re
     // the values their referenced columns hold, then look each reference up.
     let mut committed = Vec::with_capacity(rows.len());
     for obj in &rows {
-        committed.push(obj.state()?.committed.clone().unwrap_or_default());
+        committed.push(obj.committed_row()?.unwrap_or_default());
     }
     let mut referencing: Vec<Vec<usize>> = vec![Vec::new(); rows.len()];
     for fk in &self_fks {
