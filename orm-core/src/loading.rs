@@ -206,8 +206,11 @@ pub(crate) fn ensure_loaded(obj: &AnyObj, rel: RelRef) -> Result<()> {
         model: obj.meta().name,
         relationship: rel.info(obj.meta()).map_or("?", |i| i.name),
     })?;
-    let loaded = load_related(&session, std::slice::from_ref(obj), rel)?;
-    load_eager_defaults(&session, &loaded.fresh)
+    load_related(&session, std::slice::from_ref(obj), rel)?;
+    if session.registry.eager_defaults {
+        load_eager_defaults(&session, &obj.rel(rel)?.items())?;
+    }
+    Ok(())
 }
 
 /// What the database holds for `obj.rel`, without touching the field.
@@ -222,39 +225,22 @@ pub(crate) fn fetch_related(
         .unwrap_or_default())
 }
 
-/// What one relationship load found.
-pub(crate) struct Loaded {
-    /// The targets of every owner, loaded now or before, without repeats.
-    pub targets: Vec<AnyObj>,
-    /// The targets of the owners loaded by this call.
-    pub fresh: Vec<AnyObj>,
-}
-
 /// Loads `rel` for every owner in `owners` (all of one model) that does not
-/// have it loaded, with one query per [`CHUNK`] owners.
+/// have it loaded, with one query per [`CHUNK`] owners; returns the owners
+/// it loaded it for.
 pub(crate) fn load_related(
     session: &Rc<SessionInner>,
     owners: &[AnyObj],
     rel: RelRef,
-) -> Result<Loaded> {
+) -> Result<Vec<AnyObj>> {
     let mut unloaded = Vec::new();
-    let mut targets = Vec::new();
-    let mut seen = FxHashSet::default();
     for owner in owners {
-        let field = owner.rel(rel)?;
-        if field.is_loaded() {
-            for t in field.items() {
-                if seen.insert(t.clone()) {
-                    targets.push(t);
-                }
-            }
-        } else {
+        if !owner.rel(rel)?.is_loaded() {
             unloaded.push(owner.clone());
         }
     }
-    let mut fresh = Vec::new();
     if unloaded.is_empty() {
-        return Ok(Loaded { targets, fresh });
+        return Ok(unloaded);
     }
     let groups = query_related(session, &unloaded, rel)?;
     for (owner, group) in unloaded.iter().zip(groups) {
@@ -263,14 +249,22 @@ pub(crate) fn load_related(
             owner.state_mut()?.committed_rels.set(rel, Some(group));
             Ok(())
         })?;
-        for t in owner.rel(rel)?.items() {
-            if seen.insert(t.clone()) {
-                targets.push(t.clone());
+    }
+    Ok(unloaded)
+}
+
+/// What `rel` of `owners` holds, each object once, in order.
+pub(crate) fn targets_of(owners: &[AnyObj], rel: RelRef) -> Result<Vec<AnyObj>> {
+    let mut targets = Vec::new();
+    let visit = crate::obj::Visit::new();
+    for owner in owners {
+        for target in owner.rel(rel)?.items() {
+            if target.first_visit(&visit) {
+                targets.push(target);
             }
-            fresh.push(t);
         }
     }
-    Ok(Loaded { targets, fresh })
+    Ok(targets)
 }
 
 /// Loads the `lazy = "selectin"` relationships of freshly loaded objects,
@@ -291,7 +285,10 @@ pub(crate) fn load_eager_defaults(session: &Rc<SessionInner>, objs: &[AnyObj]) -
                 .map(|(rel, _)| rel)
                 .collect();
             for rel in eager {
-                next.extend(load_related(session, &group, rel)?.fresh);
+                let loaded = load_related(session, &group, rel)?;
+                for owner in &loaded {
+                    next.extend(owner.rel(rel)?.items());
+                }
             }
         }
         level = next;
@@ -358,8 +355,10 @@ fn query_related(
     for owner in owners {
         keys.push(key_of(owner, owner_key_cols.iter().copied())?);
     }
-    // Keys of one column (the usual case) need no heap block.
-    let mut found: FxHashMap<Key, Vec<AnyObj>> = FxHashMap::default();
+    // Each key's group of targets: its position in `groups`. Keys of one
+    // column (the usual case) need no heap block.
+    let mut found: FxHashMap<Key, usize> = FxHashMap::default();
+    let mut groups: Vec<Vec<AnyObj>> = Vec::new();
 
     // Many-to-one onto the primary key: the identity map may already know.
     // (Not with a filter: the object found might not pass it.)
@@ -374,12 +373,19 @@ fn query_related(
         }
         if onto_key {
             if let Some(obj) = session.identity.borrow().get(target_index, key) {
-                found.insert(key.clone(), vec![obj.clone()]);
+                found.insert(key.clone(), groups.len());
+                groups.push(vec![obj.clone()]);
                 continue;
             }
         }
         wanted_set.insert(key.clone());
         wanted.push(key.clone());
+    }
+    // One key asked for (a lazy load): every row is its group's.
+    let single = wanted.len() == 1;
+    if single {
+        found.insert(wanted[0].clone(), groups.len());
+        groups.push(Vec::new());
     }
 
     // For many-to-many: the association table and its join pairs.
@@ -429,20 +435,55 @@ fn query_related(
             .chain(chunk.iter().flatten())
             .cloned()
             .collect();
-        for mut row in session.engine.query(&sql, &params)? {
+        let rows = session.engine.query(&sql, &params)?;
+        if single {
+            let last = groups.len() - 1;
+            let group = &mut groups[last];
+            group.reserve(rows.len());
+            for mut row in rows {
+                if secondary.is_some() {
+                    row.drain(..key_columns.len());
+                }
+                group.push(register_row(session, target_index, row)?);
+            }
+            continue;
+        }
+        for mut row in rows {
             // The group key: the association columns selected first, or the
             // target's own key columns.
-            let group: Key = if secondary.is_some() {
+            let key: Key = if secondary.is_some() {
                 row.drain(..key_columns.len()).collect()
             } else {
                 key_columns.iter().map(|&c| row[c].clone()).collect()
             };
             let obj = register_row(session, target_index, row)?;
-            found.entry(group).or_default().push(obj);
+            let next = groups.len();
+            let group = *found.entry(key).or_insert(next);
+            if group == next {
+                groups.push(Vec::new());
+            }
+            groups[group].push(obj);
         }
     }
-    Ok(keys
+    // Each owner's group, moved out to the last owner with its key (owners
+    // may share one: children of one parent) and copied for the others.
+    let owner_groups: Vec<Option<usize>> = keys
+        .iter()
+        .map(|key| key.as_ref().and_then(|k| found.get(k).copied()))
+        .collect();
+    let mut last_owner = vec![0; groups.len()];
+    for (owner, group) in owner_groups.iter().enumerate() {
+        if let Some(g) = *group {
+            last_owner[g] = owner;
+        }
+    }
+    Ok(owner_groups
         .into_iter()
-        .map(|key| key.and_then(|k| found.get(&k).cloned()).unwrap_or_default())
+        .enumerate()
+        .map(|(owner, group)| match group {
+            Some(g) if last_owner[g] == owner => std::mem::take(&mut groups[g]),
+            Some(g) => groups[g].clone(),
+            None => Vec::new(),
+        })
         .collect())
 }

@@ -503,8 +503,11 @@ impl<'s, T: Model, J> Query<'s, T, J> {
                     break;
                 }
                 let loaded = crate::loading::load_related(inner, &level, rel)?;
-                crate::loading::load_eager_defaults(inner, &loaded.fresh)?;
-                level = loaded.targets;
+                if inner.registry.eager_defaults {
+                    let fresh = crate::loading::targets_of(&loaded, rel)?;
+                    crate::loading::load_eager_defaults(inner, &fresh)?;
+                }
+                level = crate::loading::targets_of(&level, rel)?;
             }
         }
         found.iter().map(downcast::<T>).collect()
