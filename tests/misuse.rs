@@ -222,6 +222,44 @@ fn a_failed_commit_is_rolled_back_like_a_flushed_transaction() -> orm_core::Resu
     Ok(())
 }
 
+/// A row deleted behind the session's back (raw SQL) leaves its object in
+/// the identity map; a new object may then take its key (here given by
+/// hand). The commit that writes that row finds the conflict before its
+/// COMMIT: the transaction rolls back, the new object stays pending, and
+/// once the stale object is expunged the commit succeeds.
+#[test]
+fn a_key_reused_behind_the_sessions_back_stops_the_commit() -> orm_core::Result<()> {
+    let registry = Registry::builder().model::<Node>().build()?;
+    let engine = orm_sqlite::memory()?;
+    registry.create_all(&engine)?;
+    let session = Session::new(&engine, &registry);
+    let stale = node("stale");
+    session.add(&stale)?;
+    session.commit()?;
+    engine.execute("DELETE FROM node WHERE id = 1", &[])?;
+
+    let fresh = Obj::new(Node {
+        id: Some(1),
+        name: "fresh".into(),
+        ..Default::default()
+    });
+    session.add(&fresh)?;
+    let err = session.commit().unwrap_err();
+    assert!(
+        matches!(err, Error::IdentityConflict { model: "Node", .. }),
+        "{err}"
+    );
+    assert!(rows(&engine, "SELECT id, name FROM node").is_empty());
+    assert!(!session.in_transaction());
+    assert_eq!(fresh.state(), ObjectState::Pending);
+
+    session.expunge(&stale)?;
+    session.commit()?;
+    assert_eq!(rows(&engine, "SELECT id, name FROM node"), ["1, 'fresh'"]);
+    assert_eq!(fresh.state(), ObjectState::Persistent);
+    Ok(())
+}
+
 /// The flush of `commit` records its state after COMMIT. When that fails
 /// (the program holds a borrow of an object the flush must update), the
 /// error says so, the rows are committed, and memory still agrees with

@@ -13,6 +13,58 @@ use crate::obj::AnyObj;
 use crate::session::{render_key, SessionInner};
 use crate::state::Committed;
 
+/// Before the COMMIT of a flush whose state is recorded after it: fails
+/// with `IdentityConflict` if a row the flush wrote takes a key that the
+/// identity map holds for another object which keeps it (one whose row was
+/// deleted behind the session's back, by raw SQL, and the key reused).
+/// Checked before COMMIT so that the transaction rolls back, as it does
+/// when the recording finds the conflict in a flush without COMMIT.
+pub(super) fn check_new_keys(session: &SessionInner, outcome: &Outcome) -> Result<()> {
+    // Objects that leave their keys in this flush: deleted, or re-keyed.
+    let mut leaving: HashSet<*const ()> = outcome.deleted.iter().map(AnyObj::addr).collect();
+    let mut taken: Vec<(usize, Key, &AnyObj)> = Vec::new();
+    let rewritten = outcome
+        .updated
+        .iter()
+        .map(|(obj, values)| (obj, Some(values), None))
+        .chain(
+            outcome
+                .updated_columns
+                .iter()
+                .map(|(obj, columns)| (obj, None, Some(columns))),
+        );
+    for (obj, values, columns) in rewritten {
+        let mapper = session.mapper_index(obj.meta())?;
+        let m = &session.registry.mappers[mapper];
+        let new_key = match (values, columns) {
+            (Some(values), _) => m.key_of(values),
+            // A row UPDATEd once keeps its key unless a key column was set.
+            (None, Some(columns)) if !columns.iter().any(|c| m.primary_key.contains(c)) => continue,
+            (None, _) => m.key_of(&obj.column_values()?),
+        };
+        if obj.state()?.key.as_ref() != Some(&new_key) {
+            leaving.insert(obj.addr());
+            taken.push((mapper, new_key, obj));
+        }
+    }
+    for (obj, values, _) in &outcome.inserted {
+        let mapper = session.mapper_index(obj.meta())?;
+        taken.push((mapper, session.registry.mappers[mapper].key_of(values), obj));
+    }
+    let identity = session.identity.borrow();
+    for (mapper, key, obj) in taken {
+        if let Some(holder) = identity.get(mapper, &key) {
+            if !holder.ptr_eq(obj) && !leaving.contains(&holder.addr()) {
+                return Err(Error::IdentityConflict {
+                    model: obj.meta().name,
+                    key: render_key(&key),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn after_flush(
     session: &Rc<SessionInner>,
     outcome: Outcome,

@@ -93,7 +93,14 @@ impl SessionInner {
         };
 
         let mut undo = Undo::default();
-        let result = execute::run(self, &plan, &deps, &mut undo);
+        let result = execute::run(self, &plan, &deps, &mut undo).and_then(|outcome| {
+            // A conflict the recording after COMMIT would find must stop
+            // the COMMIT.
+            if commit {
+                finish::check_new_keys(self, &outcome)?;
+            }
+            Ok(outcome)
+        });
         // The steps hold a handle on every object: gone before the
         // committed state is recorded (the flush's peak of memory).
         drop(plan);
