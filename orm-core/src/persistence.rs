@@ -204,8 +204,8 @@ fn new_row<'o>(target: &Target<'_>, obj: &'o AnyObj, undo: &mut Undo) -> Result<
     }
     // The generated key and the defaulted columns are left out of the
     // parameters (without copying them) and put back once the database
-    // has chosen them.
-    let mut omitted: Vec<usize> = generated
+    // has chosen them; from the last, so that each index still holds.
+    let mut omitted: SmallVec<[usize; 4]> = generated
         .into_iter()
         .chain(defaulted.iter().copied())
         .collect();
@@ -247,6 +247,9 @@ fn server_defaulted(
     values: &[Value],
     generated: Option<usize>,
 ) -> Vec<usize> {
+    if !meta.columns.iter().any(|c| c.server_default.is_some()) {
+        return Vec::new();
+    }
     (0..values.len())
         .filter(|&c| {
             Some(c) != generated && values[c].is_null() && meta.columns[c].server_default.is_some()
