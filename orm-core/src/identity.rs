@@ -112,6 +112,14 @@ impl IdentityMap {
         self.by_mapper.iter().flat_map(ModelMap::values)
     }
 
+    /// Whether the map holds no object of `mapper`.
+    pub fn is_empty_for(&self, mapper: usize) -> bool {
+        match self.by_mapper.get(mapper) {
+            Some(m) => m.ints.is_empty() && m.other.is_empty(),
+            None => true,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }

@@ -47,11 +47,14 @@ pub(super) fn check_new_keys(session: &SessionInner, outcome: &Outcome) -> Resul
             taken.push((mapper, new_key, obj));
         }
     }
+    let identity = session.identity.borrow();
     for (obj, values, _) in &outcome.inserted {
         let mapper = session.mapper_index(obj.meta())?;
-        taken.push((mapper, session.registry.mappers[mapper].key_of(values), obj));
+        // (No key to build when the model has no object in the map.)
+        if !identity.is_empty_for(mapper) {
+            taken.push((mapper, session.registry.mappers[mapper].key_of(values), obj));
+        }
     }
-    let identity = session.identity.borrow();
     for (mapper, key, obj) in taken {
         if let Some(holder) = identity.get(mapper, &key) {
             if !holder.ptr_eq(obj) && !leaving.contains(&holder.addr()) {
