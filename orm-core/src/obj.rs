@@ -156,9 +156,12 @@ impl<T: Model> ErasedInstance for Instance<T> {
 
     fn column_values(&self) -> Result<Vec<Value>> {
         let data = self.try_data()?;
-        (0..T::meta().columns.len())
-            .map(|i| data.column_value(i))
-            .collect()
+        let count = T::meta().columns.len();
+        let mut values = Vec::with_capacity(count);
+        for i in 0..count {
+            values.push(data.column_value(i)?);
+        }
+        Ok(values)
     }
 
     fn column_holds(&self, index: usize, value: &Value) -> Result<bool> {

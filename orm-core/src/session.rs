@@ -858,17 +858,51 @@ impl SessionInner {
         Ok(())
     }
 
-    /// Records that the fields of `obj` hold its committed row (a flush
-    /// wrote it from them), registering the change for `rollback` like
-    /// [`touch`](Self::touch) (the backup takes the row replaced, without
-    /// a copy).
-    pub fn commit_fields(&self, obj: &AnyObj) -> Result<()> {
+    /// Makes `values` the committed row of `obj`, registering the change
+    /// for `rollback` like [`touch`](Self::touch) (the backup takes the
+    /// row replaced, without a copy).
+    pub fn commit_values(&self, obj: &AnyObj, values: Vec<Value>) -> Result<()> {
         if self.committed_flush.get() {
-            obj.state_mut()?.committed = Committed::InFields;
+            obj.state_mut()?.committed = Committed::Row(values);
             return Ok(());
         }
-        if obj.state_mut()?.commit_fields(|| obj.column_values())? {
+        if obj
+            .state_mut()?
+            .replace_committed(values, || obj.column_values())?
+        {
             self.touched.borrow_mut().push(obj.clone());
+        }
+        Ok(())
+    }
+
+    /// Writes `values` into the committed row of `columns` of a persistent
+    /// `obj` (what one UPDATE set), registering the change for `rollback`
+    /// like [`touch`](Self::touch). The row keeps its block: an object
+    /// changed once is likely to change again.
+    pub fn commit_columns(
+        &self,
+        obj: &AnyObj,
+        columns: &[usize],
+        values: Vec<Value>,
+    ) -> Result<()> {
+        self.touch(obj)?;
+        let mut state = obj.state_mut()?;
+        let committed = match &mut state.committed {
+            Committed::Row(committed) => committed,
+            // The values were read from fields that hold the committed
+            // row (no column was written): it is what it was.
+            Committed::InFields => return Ok(()),
+            Committed::None => {
+                return Err(Error::Internal(format!(
+                    "{} object updated without committed values",
+                    obj.meta().name
+                )))
+            }
+        };
+        for (&column, value) in columns.iter().zip(values) {
+            if let Some(slot) = committed.get_mut(column) {
+                *slot = value;
+            }
         }
         Ok(())
     }

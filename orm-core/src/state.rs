@@ -194,16 +194,16 @@ impl InstanceState {
         Ok(())
     }
 
-    /// Records that the fields hold the committed row (a flush wrote
-    /// them); the first time in a transaction, the row they replace
-    /// becomes the backup for `rollback` (moved, not copied; `fields`
-    /// reads it when the fields held it already, and so still do).
-    /// Returns whether the backup was made now.
-    pub fn commit_fields(
+    /// Makes `values` the committed row; the first time in a transaction,
+    /// the row they replace becomes the backup for `rollback` (moved, not
+    /// copied; `fields` reads it when the fields held it, and so still
+    /// do). Returns whether the backup was made now.
+    pub fn replace_committed(
         &mut self,
+        values: Vec<Value>,
         fields: impl FnOnce() -> crate::error::Result<Vec<Value>>,
     ) -> crate::error::Result<bool> {
-        let old = std::mem::replace(&mut self.committed, Committed::InFields);
+        let old = std::mem::replace(&mut self.committed, Committed::Row(values));
         if self.txn_backup.is_some() {
             return Ok(false);
         }

@@ -23,8 +23,9 @@ pub(super) struct Outcome {
     /// `(object, the row after its UPDATEs)`, for rows written more than
     /// once (or by steps other than a plain UPDATE).
     pub updated: Vec<(AnyObj, Vec<Value>)>,
-    /// `(object, columns set)`: rows the flush UPDATEd once.
-    pub updated_columns: Vec<(AnyObj, SmallVec<[usize; 4]>)>,
+    /// `(object, columns set, their values)`: rows the flush UPDATEd once;
+    /// the rest of each row is its committed values.
+    pub updated_columns: Vec<(AnyObj, SmallVec<[usize; 4]>, Vec<Value>)>,
     pub deleted: Vec<AnyObj>,
     /// Where the entry of each revisited row is: inserted (`true`) or
     /// updated, and its position.
@@ -253,7 +254,8 @@ impl WaitingUpdates {
                 last.insert(obj.clone(), row.clone());
                 outcome.record_update(&obj, row);
             } else {
-                outcome.updated_columns.push((obj, update.columns));
+                let (columns, values) = update.into_columns();
+                outcome.updated_columns.push((obj, columns, values));
             }
         }
         Ok(())

@@ -31,7 +31,7 @@ pub(super) fn check_new_keys(session: &SessionInner, outcome: &Outcome) -> Resul
             outcome
                 .updated_columns
                 .iter()
-                .map(|(obj, columns)| (obj, None, Some(columns))),
+                .map(|(obj, columns, _)| (obj, None, Some(columns))),
         );
     for (obj, values, columns) in rewritten {
         let mapper = session.mapper_index(obj.meta())?;
@@ -103,18 +103,15 @@ pub(super) fn after_flush(
         }
         Ok(())
     };
-    // The rows written hold what the fields do (the statements' values
-    // were read from them), so the fields keep the committed rows.
     for (obj, values) in outcome.updated {
         let mapper = session.mapper_index(obj.meta())?;
         let new_key = session.registry.mappers[mapper].key_of(&values);
-        drop(values);
-        session.commit_fields(&obj)?;
+        session.commit_values(&obj, values)?;
         rekey(mapper, &obj, new_key)?;
     }
-    for (obj, columns) in outcome.updated_columns {
+    for (obj, columns, values) in outcome.updated_columns {
         let mapper = session.mapper_index(obj.meta())?;
-        session.commit_fields(&obj)?;
+        session.commit_columns(&obj, &columns, values)?;
         let m = &session.registry.mappers[mapper];
         if columns.iter().any(|c| m.primary_key.contains(c)) {
             let new_key = m.key_of(&obj.column_values()?);
