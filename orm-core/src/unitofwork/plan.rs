@@ -149,7 +149,12 @@ impl Plan {
             }
             steps.extend(early.into_iter().map(|o| Step::Update(m, o)));
             for obj in order_inserts(session, m, rows, deps)? {
-                match switched.remove(&obj) {
+                let old = if switched.is_empty() {
+                    None
+                } else {
+                    switched.remove(&obj)
+                };
+                match old {
                     Some(old) => steps.push(Step::Switch(m, obj, old)),
                     None => steps.push(Step::Insert(m, obj)),
                 }
@@ -399,7 +404,10 @@ fn order_inserts(
     rows: Vec<AnyObj>,
     deps: &Dependencies,
 ) -> Result<Vec<AnyObj>> {
-    if rows.is_empty() {
+    // A row waits for a row of its table (another, or itself: a cycle)
+    // only through a foreign key of the table onto itself.
+    let m = &session.registry.mappers[mapper];
+    if rows.is_empty() || !m.foreign_keys.iter().any(|fk| fk.target == mapper) {
         return Ok(rows);
     }
     let index: HashMap<&AnyObj, usize> = rows.iter().enumerate().map(|(i, o)| (o, i)).collect();
