@@ -505,7 +505,8 @@ fn resolved<'s>(
 
 /// The changed relationships of the saved objects (viewonly ones excluded).
 fn collect_changes(session: &Rc<SessionInner>, saved: &[AnyObj]) -> Result<Vec<Change>> {
-    let mut changes = Vec::new();
+    // About one change per saved object: sized once.
+    let mut changes = Vec::with_capacity(saved.len());
     for obj in saved {
         for rel in obj.rel_refs() {
             let resolved = resolved(session, obj, rel)?;

@@ -39,6 +39,12 @@ pub(super) fn run(
     undo: &mut Undo,
 ) -> Result<Outcome> {
     let mut outcome = Outcome::default();
+    let inserts = plan
+        .steps
+        .iter()
+        .filter(|s| matches!(s, Step::Insert(..)))
+        .count();
+    outcome.inserted.reserve_exact(inserts);
     // The values each row holds in the database as of now, in this flush,
     // kept for the rows a later step writes again.
     let revisited = revisited(plan);

@@ -114,7 +114,8 @@ impl Plan {
         }
         let referenced = referenced_mappers(registry);
 
-        let mut steps = Vec::new();
+        // About one step per row (grown once, not doubled from empty).
+        let mut steps = Vec::with_capacity(pending.len() + dirty.len() + deps.deleting.len() + 2);
         for &m in &registry.table_order {
             if !referenced.contains(&m) {
                 steps.extend(deletes[m].drain(..).map(|o| Step::Delete(m, o)));
