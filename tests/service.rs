@@ -23,25 +23,37 @@ struct Running {
     _runtime: tokio::runtime::Runtime,
     base: String,
     catalogue: Catalogue,
-    path: std::path::PathBuf,
+    /// The SQLite run's database file.
+    file: Option<std::path::PathBuf>,
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
+        if let Some(file) = &self.file {
+            remove_database(file);
         }
     }
 }
 
-fn start(name: &str) -> Running {
-    let path = std::env::temp_dir().join(format!("orm-service-{name}-{}.db", std::process::id()));
+/// Removes a SQLite database file and its WAL files.
+fn remove_database(file: &std::path::Path) {
     for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
     }
-    let url = match common::backend() {
-        common::Backend::Sqlite => format!("sqlite://{}", path.display()),
-        common::Backend::Postgres => common::postgres_url_in_new_schema(),
+}
+
+fn start(name: &str) -> Running {
+    // The SQLite and PostgreSQL runs of a test share the process (and its
+    // id): only the SQLite run may touch its file, or the other could
+    // remove it while it is in use.
+    let (url, file) = match common::backend() {
+        common::Backend::Sqlite => {
+            let file =
+                std::env::temp_dir().join(format!("orm-service-{name}-{}.db", std::process::id()));
+            remove_database(&file);
+            (format!("sqlite://{}", file.display()), Some(file))
+        }
+        common::Backend::Postgres => (common::postgres_url_in_new_schema(), None),
     };
     let catalogue = Catalogue::open(&url).unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -58,7 +70,7 @@ fn start(name: &str) -> Running {
     Running {
         base,
         catalogue,
-        path,
+        file,
         _runtime: runtime,
     }
 }
