@@ -38,13 +38,18 @@ pub(super) fn run(
     deps: &Dependencies,
     undo: &mut Undo,
 ) -> Result<Outcome> {
+    // The lists of rows are sized once, not doubled from empty.
     let mut outcome = Outcome::default();
-    let inserts = plan
-        .steps
-        .iter()
-        .filter(|s| matches!(s, Step::Insert(..)))
-        .count();
+    let (mut inserts, mut updates) = (0, 0);
+    for step in &plan.steps {
+        match step {
+            Step::Insert(..) => inserts += 1,
+            Step::Update(..) => updates += 1,
+            _ => {}
+        }
+    }
     outcome.inserted.reserve_exact(inserts);
+    outcome.updated_columns.reserve_exact(updates);
     // The values each row holds in the database as of now, in this flush,
     // kept for the rows a later step writes again.
     let revisited = revisited(plan);
@@ -56,6 +61,8 @@ pub(super) fn run(
     // table) comes, so that consecutive ones with the same text run as one
     // prepared statement; the statements keep the plan's order.
     let mut waiting = WaitingUpdates::default();
+    waiting.objs.reserve_exact(updates);
+    waiting.updates.reserve_exact(updates);
     let mut next = 0;
     while let Some(step) = plan.steps.get(next) {
         next += 1;
