@@ -180,3 +180,33 @@ backend_tests! {
         Ok(())
     }
 }
+
+/// Raw SQL mapped by name through a pooled engine (a database file: every
+/// engine of a real application is pooled), whose connections are
+/// wrapped by the pool: the column names must come through the wrapper.
+#[test]
+fn raw_sql_maps_by_name_through_a_pooled_engine() -> orm_core::Result<()> {
+    let path = std::env::temp_dir().join(format!("orm-raw-pooled-{}.db", std::process::id()));
+    let remove = || {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    };
+    remove();
+    let result = (|| {
+        let engine = orm_sqlite::open(&path)?;
+        registry().create_all(&engine)?;
+        let session = Session::new(&engine, &registry());
+        stored(&engine, &session)?;
+        let found =
+            session.query_sql::<Work>("SELECT * FROM work WHERE year > ? ORDER BY id", (1900,))?;
+        let titles: Vec<String> = found.iter().map(|w| w.borrow().title.clone()).collect();
+        assert_eq!(titles, ["Dune", "Ubik"]);
+        let rows: Vec<(String, i64)> =
+            session.select_sql("SELECT title, year FROM work ORDER BY year", ())?;
+        assert_eq!(rows[0], ("Emma".to_owned(), 1815));
+        Ok(())
+    })();
+    remove();
+    result
+}

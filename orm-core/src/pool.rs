@@ -193,6 +193,14 @@ where
         self.0.query(sql, params)
     }
 
+    fn query_columns(
+        &self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<(Vec<String>, Vec<Vec<Value>>), DbError> {
+        self.0.query_columns(sql, params)
+    }
+
     fn execute_many(&self, sql: &str, rows: &[Vec<Value>]) -> Result<u64, DbError> {
         self.0.execute_many(sql, rows)
     }
