@@ -366,25 +366,40 @@ fn query_related(
         && resolved.filter.is_empty()
         && resolved.pairs.iter().map(|&(p, _)| p).collect::<Vec<_>>() == target.primary_key;
     let mut wanted: Vec<Key> = Vec::new();
-    let mut wanted_set = FxHashSet::default();
-    for key in keys.iter().flatten() {
-        if found.contains_key(key) || wanted_set.contains(key) {
-            continue;
-        }
+    if let [key] = &keys[..] {
+        // One owner (a lazy load): nothing to group, no table of keys.
+        let Some(key) = key else {
+            return Ok(vec![Vec::new()]);
+        };
         if onto_key {
             if let Some(obj) = session.identity.borrow().get(target_index, key) {
-                found.insert(key.clone(), groups.len());
-                groups.push(vec![obj.clone()]);
-                continue;
+                return Ok(vec![vec![obj.clone()]]);
             }
         }
-        wanted_set.insert(key.clone());
         wanted.push(key.clone());
+    } else {
+        let mut wanted_set = FxHashSet::default();
+        for key in keys.iter().flatten() {
+            if found.contains_key(key) || wanted_set.contains(key) {
+                continue;
+            }
+            if onto_key {
+                if let Some(obj) = session.identity.borrow().get(target_index, key) {
+                    found.insert(key.clone(), groups.len());
+                    groups.push(vec![obj.clone()]);
+                    continue;
+                }
+            }
+            wanted_set.insert(key.clone());
+            wanted.push(key.clone());
+        }
     }
-    // One key asked for (a lazy load): every row is its group's.
+    // One key asked for: every row is its group's.
     let single = wanted.len() == 1;
     if single {
-        found.insert(wanted[0].clone(), groups.len());
+        if keys.len() > 1 {
+            found.insert(wanted[0].clone(), groups.len());
+        }
         groups.push(Vec::new());
     }
 
@@ -464,6 +479,9 @@ fn query_related(
             }
             groups[group].push(obj);
         }
+    }
+    if keys.len() == 1 {
+        return Ok(groups);
     }
     // Each owner's group, moved out to the last owner with its key (owners
     // may share one: children of one parent) and copied for the others.
