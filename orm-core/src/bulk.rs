@@ -503,7 +503,7 @@ fn synchronize_update(
         for ((column, _), value) in set.iter().zip(values) {
             obj.set_column_value(*column, value.clone())?;
             let mut state = obj.state_mut()?;
-            if let crate::state::Committed::Row(committed) = &mut state.committed {
+            if let Some(committed) = state.committed.row_mut() {
                 if let Some(slot) = committed.get_mut(*column) {
                     *slot = value.clone();
                 }

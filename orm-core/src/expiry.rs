@@ -51,18 +51,7 @@ impl SessionInner {
     /// and marks its columns to be overwritten by the next load of its row.
     pub(crate) fn expire(self: &Rc<Self>, obj: &AnyObj) -> Result<()> {
         self.persistent_key(obj, "expire()")?;
-        // (Fields that hold the committed row have nothing to discard.)
-        let committed = match &obj.state()?.committed {
-            Committed::Row(values) => Some(values.clone()),
-            Committed::None | Committed::InFields => None,
-        };
-        if let Some(values) = committed {
-            for (i, value) in values.into_iter().enumerate() {
-                if obj.column_value(i)? != value {
-                    obj.set_column_value(i, value)?;
-                }
-            }
-        }
+        obj.discard_column_changes()?;
         unload_relationships(obj)?;
         obj.state_mut()?.expired = true;
         obj.clear_modified();

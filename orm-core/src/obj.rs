@@ -406,6 +406,7 @@ impl AnyObj {
         Rc::as_ptr(&self.0) as *const ()
     }
 
+    #[inline]
     pub(crate) fn state(&self) -> Result<Ref<'_, InstanceState>> {
         self.0.state().try_borrow().map_err(|_| self.borrowed())
     }
@@ -460,6 +461,21 @@ impl AnyObj {
 
     pub(crate) fn column_values(&self) -> Result<Vec<Value>> {
         self.0.column_values()
+    }
+
+    /// Writes the committed row back into the columns that differ from it
+    /// (unflushed changes discarded); fields that hold the committed row
+    /// have nothing to discard.
+    pub(crate) fn discard_column_changes(&self) -> Result<()> {
+        let Some(row) = self.state()?.committed.row().map(<[Value]>::to_vec) else {
+            return Ok(());
+        };
+        for (i, value) in row.into_iter().enumerate() {
+            if self.column_value(i)? != value {
+                self.set_column_value(i, value)?;
+            }
+        }
+        Ok(())
     }
 
     /// A copy of the object's committed row, if it has one.
@@ -536,6 +552,7 @@ impl Visit {
 impl Drop for AnyObj {
     /// An object that outlives this handle may be left in a garbage cycle:
     /// the cycle collector remembers it.
+    #[inline]
     fn drop(&mut self) {
         if Rc::strong_count(&self.0) > 1 {
             crate::cycles::handle_dropped(&*self.0, || Rc::downgrade(&self.0));

@@ -887,17 +887,16 @@ impl SessionInner {
     ) -> Result<()> {
         self.touch(obj)?;
         let mut state = obj.state_mut()?;
-        let committed = match &mut state.committed {
-            Committed::Row(committed) => committed,
+        if state.committed.in_fields() {
             // The values were read from fields that hold the committed
             // row (no column was written): it is what it was.
-            Committed::InFields => return Ok(()),
-            Committed::None => {
-                return Err(Error::Internal(format!(
-                    "{} object updated without committed values",
-                    obj.meta().name
-                )))
-            }
+            return Ok(());
+        }
+        let Some(committed) = state.committed.row_mut() else {
+            return Err(Error::Internal(format!(
+                "{} object updated without committed values",
+                obj.meta().name
+            )));
         };
         for (&column, value) in columns.iter().zip(values) {
             if let Some(slot) = committed.get_mut(column) {
@@ -1066,22 +1065,8 @@ impl SessionInner {
 
 /// Puts an object's columns and relationships back to its committed state.
 fn restore_committed(obj: &AnyObj) -> Result<()> {
-    let (committed, rels) = {
-        let state = obj.state()?;
-        // (Fields that hold the committed row have nothing to restore.)
-        let committed = match &state.committed {
-            Committed::Row(values) => Some(values.clone()),
-            Committed::None | Committed::InFields => None,
-        };
-        (committed, state.committed_rels.clone())
-    };
-    if let Some(values) = committed {
-        for (i, value) in values.into_iter().enumerate() {
-            if obj.column_value(i)? != value {
-                obj.set_column_value(i, value)?;
-            }
-        }
-    }
+    let rels = obj.state()?.committed_rels.clone();
+    obj.discard_column_changes()?;
     for rel in obj.rel_refs() {
         let before = {
             let mut field = obj.rel_mut(rel)?;

@@ -64,6 +64,22 @@ pub(crate) enum Committed {
 }
 
 impl Committed {
+    /// The row, when it is kept apart from the fields.
+    pub fn row(&self) -> Option<&[Value]> {
+        match self {
+            Committed::Row(row) => Some(row),
+            Committed::None | Committed::InFields => None,
+        }
+    }
+
+    /// The row, mutably, when it is kept apart from the fields.
+    pub fn row_mut(&mut self) -> Option<&mut Vec<Value>> {
+        match self {
+            Committed::Row(row) => Some(row),
+            Committed::None | Committed::InFields => None,
+        }
+    }
+
     /// Whether the row is the one the fields hold.
     pub fn in_fields(&self) -> bool {
         matches!(self, Committed::InFields)

@@ -23,25 +23,7 @@ pub(super) fn check_new_keys(session: &SessionInner, outcome: &Outcome) -> Resul
     // Objects that leave their keys in this flush: deleted, or re-keyed.
     let mut leaving: HashSet<*const ()> = outcome.deleted.iter().map(AnyObj::addr).collect();
     let mut taken: Vec<(usize, Key, &AnyObj)> = Vec::new();
-    let rewritten = outcome
-        .updated
-        .iter()
-        .map(|(obj, values)| (obj, Some(values), None))
-        .chain(
-            outcome
-                .updated_columns
-                .iter()
-                .map(|(obj, columns, _)| (obj, None, Some(columns))),
-        );
-    for (obj, values, columns) in rewritten {
-        let mapper = session.mapper_index(obj.meta())?;
-        let m = &session.registry.mappers[mapper];
-        let new_key = match (values, columns) {
-            (Some(values), _) => m.key_of(values),
-            // A row UPDATEd once keeps its key unless a key column was set.
-            (None, Some(columns)) if !columns.iter().any(|c| m.primary_key.contains(c)) => continue,
-            (None, _) => m.key_of(&obj.column_values()?),
-        };
+    for (obj, mapper, new_key) in updated_keys(session, outcome)? {
         if obj.state()?.key.as_ref() != Some(&new_key) {
             leaving.insert(obj.addr());
             taken.push((mapper, new_key, obj));
@@ -66,6 +48,28 @@ pub(super) fn check_new_keys(session: &SessionInner, outcome: &Outcome) -> Resul
         }
     }
     Ok(())
+}
+
+/// The UPDATEd rows of a flush whose key may have changed, each with its
+/// mapper and the key it has now: every row written more than once, and a
+/// row UPDATEd once when a key column was set.
+fn updated_keys<'o>(
+    session: &SessionInner,
+    outcome: &'o Outcome,
+) -> Result<Vec<(&'o AnyObj, usize, Key)>> {
+    let mut keys = Vec::new();
+    for (obj, values) in &outcome.updated {
+        let mapper = session.mapper_index(obj.meta())?;
+        keys.push((obj, mapper, session.registry.mappers[mapper].key_of(values)));
+    }
+    for (obj, columns, _) in &outcome.updated_columns {
+        let mapper = session.mapper_index(obj.meta())?;
+        let m = &session.registry.mappers[mapper];
+        if columns.iter().any(|c| m.primary_key.contains(c)) {
+            keys.push((obj, mapper, m.key_of(&obj.column_values()?)));
+        }
+    }
+    Ok(keys)
 }
 
 pub(super) fn after_flush(
@@ -103,20 +107,18 @@ pub(super) fn after_flush(
         }
         Ok(())
     };
+    let new_keys: Vec<(AnyObj, usize, Key)> = updated_keys(session, &outcome)?
+        .into_iter()
+        .map(|(obj, mapper, key)| (obj.clone(), mapper, key))
+        .collect();
     for (obj, values) in outcome.updated {
-        let mapper = session.mapper_index(obj.meta())?;
-        let new_key = session.registry.mappers[mapper].key_of(&values);
         session.commit_values(&obj, values)?;
-        rekey(mapper, &obj, new_key)?;
     }
     for (obj, columns, values) in outcome.updated_columns {
-        let mapper = session.mapper_index(obj.meta())?;
         session.commit_columns(&obj, &columns, values)?;
-        let m = &session.registry.mappers[mapper];
-        if columns.iter().any(|c| m.primary_key.contains(c)) {
-            let new_key = m.key_of(&obj.column_values()?);
-            rekey(mapper, &obj, new_key)?;
-        }
+    }
+    for (obj, mapper, new_key) in new_keys {
+        rekey(mapper, &obj, new_key)?;
     }
     for (mapper, key, obj) in rekeyed {
         if session
