@@ -98,6 +98,50 @@ backend_tests! {
     }
 
     #[test]
+    fn a_batch_splits_where_the_rows_change_shape() -> orm_core::Result<()> {
+        // 70 new children; the 11th to 13th come with their own keys, so
+        // their INSERT lists the key column and needs none read back.
+        let (engine, session) = setup(&registry());
+        let parent = Obj::new(Parent { name: "p".into(), ..Default::default() });
+        let children: Vec<Obj<Child>> = (0..70)
+            .map(|i| {
+                let id = (10..13).contains(&i).then_some(1000 + i);
+                Obj::new(Child { id, name: format!("c{i}"), ..Default::default() })
+            })
+            .collect();
+        for child in &children {
+            parent.append(Parent::children, child)?;
+        }
+        session.add(&parent)?;
+        session.commit()?;
+        let child_inserts: Vec<(bool, usize)> = engine
+            .take_recorded()
+            .into_iter()
+            .filter(|s| s.sql.starts_with("INSERT INTO child"))
+            .map(|s| (s.sql.contains("(id, name, parent_id)"), s.params.len()))
+            .collect();
+        // Runs of one shape, each in statements of a power of two rows.
+        assert_eq!(
+            child_inserts,
+            [(false, 16), (false, 4), (true, 6), (true, 3), (false, 64), (false, 32), (false, 16), (false, 2)]
+        );
+        let in_memory: Vec<String> = children
+            .iter()
+            .map(|c| {
+                let c = c.borrow();
+                format!("{}, '{}'", c.id.unwrap(), c.name)
+            })
+            .collect();
+        assert_eq!(in_memory[10..13], ["1010, 'c10'", "1011, 'c11'", "1012, 'c12'"]);
+        let mut stored = rows(&engine, "SELECT id, name FROM child");
+        let mut expected = in_memory.clone();
+        stored.sort();
+        expected.sort();
+        assert_eq!(stored, expected);
+        Ok(())
+    }
+
+    #[test]
     fn batches_follow_the_dependency_order() -> orm_core::Result<()> {
         // Parents before their children, each table in one statement.
         let (engine, session) = setup(&registry());

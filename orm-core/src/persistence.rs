@@ -134,18 +134,76 @@ pub(crate) struct Inserted {
 
 /// INSERTs rows of one table, in order, several per statement where the
 /// dialect allows it ([`Dialect::max_insert_rows`](crate::Dialect::max_insert_rows));
-/// generated keys are copied into the objects. No row may need the key of
-/// another row of the same call.
+/// generated keys are copied into the objects, and each row, once written,
+/// goes to `written` with its object (in order). No row may need the key
+/// of another row of the same call.
+///
+/// The rows are built one statement ahead of the database: a statement's
+/// values are dropped once `written` has seen them, so a large batch never
+/// holds a copy of every row at once.
 pub(crate) fn insert_many(
     target: &Target<'_>,
     objs: &[&AnyObj],
     undo: &mut Undo,
-) -> Result<Vec<Inserted>> {
-    let mut rows = Vec::with_capacity(objs.len());
-    for obj in objs {
-        rows.push(new_row(target, obj, undo)?);
+    written: &mut dyn FnMut(&AnyObj, Inserted) -> Result<()>,
+) -> Result<()> {
+    let mut objs = objs.iter();
+    let mut rows: Vec<NewRow<'_>> = Vec::new();
+    let mut out = Vec::new();
+    loop {
+        // The first row decides how many go in one statement.
+        let mut limit = rows
+            .first()
+            .map_or(1, |first| rows_per_statement(target, first));
+        while rows.len() < limit {
+            let Some(obj) = objs.next() else { break };
+            rows.push(new_row(target, obj, undo)?);
+            if rows.len() == 1 {
+                limit = rows_per_statement(target, &rows[0]);
+                rows.reserve(limit - 1);
+            }
+        }
+        let Some(first) = rows.first() else {
+            return Ok(());
+        };
+        // Runs of rows with the same columns go in multi-row statements of
+        // a power-of-two number of rows (so a table has a few statement
+        // texts, not one per batch size), the rest one by one.
+        let (generated, limit) = (first.generated, rows_per_statement(target, first));
+        let same = rows
+            .iter()
+            .take(limit)
+            .take_while(|r| r.generated == generated && r.defaulted.is_empty())
+            .count()
+            .max(1);
+        let chunk = 1 << same.ilog2();
+        insert_chunk(target, &mut rows[..chunk], undo, &mut out)?;
+        for (row, inserted) in rows.drain(..chunk).zip(out.drain(..)) {
+            written(row.obj, inserted)?;
+        }
     }
-    insert_rows(target, rows, undo)
+}
+
+/// How many rows shaped like `first` one INSERT may hold.
+fn rows_per_statement(target: &Target<'_>, first: &NewRow<'_>) -> usize {
+    let dialect = target.engine.dialect();
+    // The columns written are all but the generated key and the
+    // defaulted ones, so rows with the same generated column and no
+    // defaulted one have the same columns.
+    let width = target.mapper.meta.columns.len();
+    let written = width - usize::from(first.generated.is_some()) - first.defaulted.len();
+    // `INSERT ... DEFAULT VALUES` has no multi-row form; a row whose
+    // server defaults are read back goes alone, its `RETURNING` row then
+    // being its own; several generated keys come back only with
+    // `RETURNING`.
+    if written == 0
+        || !first.defaulted.is_empty()
+        || (first.generated.is_some() && !dialect.supports_returning())
+    {
+        1
+    } else {
+        dialect.max_insert_rows(written).max(1)
+    }
 }
 
 /// A row about to be inserted.
@@ -255,52 +313,6 @@ fn server_defaulted(
             Some(c) != generated && values[c].is_null() && meta.columns[c].server_default.is_some()
         })
         .collect()
-}
-
-/// Writes the rows: runs of rows with the same columns go in multi-row
-/// statements of a power-of-two number of rows (so a table has a few
-/// statement texts, not one per batch size), the rest one by one.
-fn insert_rows(
-    target: &Target<'_>,
-    mut rows: Vec<NewRow<'_>>,
-    undo: &mut Undo,
-) -> Result<Vec<Inserted>> {
-    let dialect = target.engine.dialect();
-    let width = target.mapper.meta.columns.len();
-    let mut out = Vec::with_capacity(rows.len());
-    let mut rest = &mut rows[..];
-    while let Some(first) = rest.first() {
-        // The columns written are all but the generated key and the
-        // defaulted ones, so rows with the same generated column and no
-        // defaulted one have the same columns.
-        let generated = first.generated;
-        let written = width - usize::from(generated.is_some()) - first.defaulted.len();
-        // `INSERT ... DEFAULT VALUES` has no multi-row form; a row whose
-        // server defaults are read back goes alone, its `RETURNING` row
-        // then being its own; several generated keys come back only with
-        // `RETURNING`.
-        let max = if written == 0
-            || !first.defaulted.is_empty()
-            || (generated.is_some() && !dialect.supports_returning())
-        {
-            1
-        } else {
-            dialect.max_insert_rows(written).max(1)
-        };
-        let mut chunk = 1;
-        if max > 1 {
-            let same = rest
-                .iter()
-                .take(max)
-                .take_while(|r| r.generated == generated && r.defaulted.is_empty())
-                .count();
-            chunk = 1 << same.ilog2();
-        }
-        let (now, later) = std::mem::take(&mut rest).split_at_mut(chunk);
-        insert_chunk(target, now, undo, &mut out)?;
-        rest = later;
-    }
-    Ok(out)
 }
 
 /// One INSERT statement for rows with the same columns; what it produced

@@ -30,19 +30,18 @@ pub(super) fn check_new_keys(session: &SessionInner, outcome: &Outcome) -> Resul
         }
     }
     let identity = session.identity.borrow();
-    for (obj, values, _) in &outcome.inserted {
-        let mapper = session.mapper_index(obj.meta())?;
-        // (No key to build when the model has no object in the map.)
-        if !identity.is_empty_for(mapper) {
-            taken.push((mapper, session.registry.mappers[mapper].key_of(values), obj));
-        }
-    }
-    for (mapper, key, obj) in taken {
-        if let Some(holder) = identity.get(mapper, &key) {
+    let inserted = outcome
+        .inserted
+        .iter()
+        .filter(|row| !identity.is_empty_for(row.mapper))
+        .map(|row| (row.mapper, &row.key, &row.obj));
+    let updated = taken.iter().map(|(mapper, key, obj)| (*mapper, key, *obj));
+    for (mapper, key, obj) in updated.chain(inserted) {
+        if let Some(holder) = identity.get(mapper, key) {
             if !holder.ptr_eq(obj) && !leaving.contains(&holder.addr()) {
                 return Err(Error::IdentityConflict {
                     model: obj.meta().name,
-                    key: render_key(&key),
+                    key: render_key(key),
                 });
             }
         }
@@ -139,13 +138,17 @@ pub(super) fn after_flush(
     // are not registered: they need no backup).
     let committed = session.committed_flush.get();
     let mut inserted = Vec::new();
-    for (obj, values, generated) in outcome.inserted {
+    for row in outcome.inserted {
+        let super::execute::InsertedRow {
+            obj,
+            mapper,
+            key,
+            generated,
+        } = row;
         if committed {
             inserted.push(obj.clone());
         }
         session.touch(&obj)?;
-        let mapper = session.mapper_index(obj.meta())?;
-        let key = session.registry.mappers[mapper].key_of(&values);
         if session
             .identity
             .borrow_mut()
@@ -157,7 +160,6 @@ pub(super) fn after_flush(
                 key: render_key(&key),
             });
         }
-        drop(values);
         let mut state = obj.state_mut()?;
         state.key = Some(key);
         state.committed = Committed::InFields;
