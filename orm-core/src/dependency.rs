@@ -70,34 +70,42 @@ pub(crate) struct KeySync {
     pub post: bool,
 }
 
-/// The assignments for one child: clears first, then sets (most children
-/// get one set, kept inline).
+/// The assignments for one child: clears (no parent) and sets, in the
+/// order found, in one list (most children get one set, kept inline).
 #[derive(Default)]
 pub(crate) struct ChildSyncs {
-    pub clears: Vec<KeySync>,
-    pub sets: smallvec::SmallVec<[KeySync; 1]>,
+    all: SmallVec<[KeySync; 1]>,
 }
 
 impl ChildSyncs {
-    /// The syncs written with the row itself. A clear of columns that a set
-    /// writes anyway is left out (the set wins), so moving a child whose
-    /// key is NOT NULL (an association object's) never clears it.
+    /// The syncs that clear the key.
+    pub fn clears(&self) -> impl Iterator<Item = &KeySync> {
+        self.all.iter().filter(|s| s.parent.is_none())
+    }
+
+    /// The syncs that copy a parent's key.
+    pub fn sets(&self) -> impl Iterator<Item = &KeySync> {
+        self.all.iter().filter(|s| s.parent.is_some())
+    }
+
+    /// The syncs written with the row itself, clears first, then sets. A
+    /// clear of columns that a set writes anyway is left out (the set
+    /// wins), so moving a child whose key is NOT NULL (an association
+    /// object's) never clears it.
     pub fn immediate(&self) -> impl Iterator<Item = &KeySync> {
         let set = |col: usize| {
-            self.sets
-                .iter()
+            self.sets()
                 .any(|s| !s.post && s.pairs.iter().any(|&(_, c)| c == col))
         };
-        self.clears
-            .iter()
+        self.clears()
             .filter(move |s| !s.pairs.iter().all(|&(_, c)| set(c)))
-            .chain(&self.sets)
+            .chain(self.sets())
             .filter(|s| !s.post)
     }
 
     /// The syncs written by a second UPDATE.
     pub fn deferred(&self) -> impl Iterator<Item = &KeySync> {
-        self.clears.iter().chain(&self.sets).filter(|s| s.post)
+        self.clears().chain(self.sets()).filter(|s| s.post)
     }
 }
 
@@ -228,7 +236,7 @@ impl Dependencies {
         // Both sides of a `back_populates` pair report the same link (the
         // collection gained the child, the child's reference the parent):
         // one copy of the key is enough.
-        let known = syncs.sets.iter().any(|s| {
+        let known = syncs.sets().any(|s| {
             s.post == rel.post_update
                 && s.parent.as_ref().is_some_and(|p| p.ptr_eq(parent))
                 && s.pairs[..] == rel.pairs[..]
@@ -236,7 +244,7 @@ impl Dependencies {
         if known {
             return;
         }
-        syncs.sets.push(KeySync {
+        syncs.all.push(KeySync {
             pairs: rel.pairs.clone(),
             parent: Some(parent.clone()),
             reason: Reason::Assigned,
@@ -246,10 +254,7 @@ impl Dependencies {
 
     fn clear(&mut self, child: &AnyObj, rel: &ResolvedRelationship, reason: Reason) {
         let syncs = self.entry(child);
-        if syncs.clears.capacity() == 0 {
-            syncs.clears.reserve_exact(1);
-        }
-        syncs.clears.push(KeySync {
+        syncs.all.push(KeySync {
             pairs: rel.pairs.clone(),
             parent: None,
             reason,

@@ -19,13 +19,20 @@ use crate::value::Value;
 /// A row the flush inserted.
 pub(super) struct InsertedRow {
     pub obj: AnyObj,
-    /// The mapper of its model.
-    pub mapper: usize,
+    /// The mapper of its model (see [`InsertedRow::mapper`]).
+    mapper: u32,
     /// Its key as the database holds it after the flush (built once, when
     /// the row is written: the values written are not kept).
     pub key: Key,
     /// Whether the database generated the key.
     pub generated: bool,
+}
+
+impl InsertedRow {
+    /// The mapper of its model.
+    pub fn mapper(&self) -> usize {
+        self.mapper as usize
+    }
 }
 
 /// What the statements did, applied to the session once they all succeeded.
@@ -333,7 +340,8 @@ impl Outcome {
         }
         self.inserted.push(InsertedRow {
             obj: obj.clone(),
-            mapper: index,
+            // (A registry of four billion models fails long before.)
+            mapper: u32::try_from(index).unwrap_or(u32::MAX),
             key: mapper.key_of(values),
             generated,
         });
@@ -346,7 +354,7 @@ impl Outcome {
         match self.positions.get(&obj.addr()) {
             Some(&(true, i)) => {
                 let row = &mut self.inserted[i];
-                row.key = mappers[row.mapper].key_of(&values);
+                row.key = mappers[row.mapper()].key_of(&values);
             }
             Some(&(false, i)) => self.updated[i].1 = values,
             None => {

@@ -33,8 +33,8 @@ pub(super) fn check_new_keys(session: &SessionInner, outcome: &Outcome) -> Resul
     let inserted = outcome
         .inserted
         .iter()
-        .filter(|row| !identity.is_empty_for(row.mapper))
-        .map(|row| (row.mapper, &row.key, &row.obj));
+        .filter(|row| !identity.is_empty_for(row.mapper()))
+        .map(|row| (row.mapper(), &row.key, &row.obj));
     let updated = taken.iter().map(|(mapper, key, obj)| (*mapper, key, *obj));
     for (mapper, key, obj) in updated.chain(inserted) {
         if let Some(holder) = identity.get(mapper, key) {
@@ -139,11 +139,12 @@ pub(super) fn after_flush(
     let committed = session.committed_flush.get();
     let mut inserted = Vec::new();
     for row in outcome.inserted {
+        let mapper = row.mapper();
         let super::execute::InsertedRow {
             obj,
-            mapper,
             key,
             generated,
+            ..
         } = row;
         if committed {
             inserted.push(obj.clone());

@@ -128,7 +128,7 @@ impl Plan {
             };
             let waits = |obj: &AnyObj| {
                 deps.syncs.get(obj).is_some_and(|s| {
-                    s.sets.iter().any(|sync| {
+                    s.sets().any(|sync| {
                         !sync.post
                             && sync
                                 .parent
@@ -205,7 +205,7 @@ impl Plan {
 fn only_clears(deps: &Dependencies, obj: &AnyObj) -> bool {
     deps.syncs
         .get(obj)
-        .is_some_and(|s| !s.clears.is_empty() && s.sets.iter().all(|sync| sync.post))
+        .is_some_and(|s| s.clears().next().is_some() && s.sets().all(|sync| sync.post))
 }
 
 /// The rows among `early` and `late` (UPDATEs of model `m`) whose value of
@@ -237,7 +237,7 @@ fn unique_swaps(
         let Some(syncs) = deps.syncs.get(obj) else {
             continue;
         };
-        for sync in syncs.sets.iter().filter(|s| !s.post) {
+        for sync in syncs.sets().filter(|s| !s.post) {
             let Some(parent) = &sync.parent else {
                 continue;
             };
@@ -263,8 +263,7 @@ fn unique_swaps(
         let mut clear = Vec::new();
         for &col in &unique {
             let moves = syncs
-                .sets
-                .iter()
+                .sets()
                 .any(|s| !s.post && s.pairs.iter().any(|&(_, c)| c == col));
             let Some(old) = committed.get(col).filter(|v| !v.is_null()) else {
                 continue;
@@ -416,8 +415,7 @@ fn order_inserts(
         deps.syncs
             .get(&rows[i])
             .map(|s| {
-                s.sets
-                    .iter()
+                s.sets()
                     .filter(|sync| !sync.post)
                     .filter_map(|sync| sync.parent.as_ref().and_then(|p| index.get(p).copied()))
                     .collect()
