@@ -18,8 +18,10 @@
 //! N/5 parents loaded with `selectin`), `w3-lazy` (the same, one query per
 //! parent), `w5` (one column of N loaded
 //! children changed, one commit), `w5-one` (one row of N loaded changed,
-//! committed, 100 times: a small flush in a large session). Without arguments (`cargo test
-//! --benches`) each runs once at a small size.
+//! committed, 100 times: a small flush in a large session), `add-each`
+//! (`session.add` on each node of a wide tree of N nodes, root first).
+//! Without arguments (`cargo test --benches`) each runs once at a small
+//! size.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -106,6 +108,21 @@ pub struct Child {
     pub parent: One<Parent>,
 }
 
+/// A self-referential tree, for `add-each`.
+#[derive(Model, Debug, Default)]
+#[model(table = "node")]
+pub struct Node {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    pub name: String,
+    #[column(foreign_key = "node.id")]
+    pub parent_id: Option<i64>,
+    #[relationship(back_populates = "children")]
+    pub parent: One<Node>,
+    #[relationship(back_populates = "parent", cascade = "all")]
+    pub children: Many<Node>,
+}
+
 const CHILDREN: usize = 5;
 
 fn main() {
@@ -113,10 +130,22 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
-    let registry = Registry::builder().model::<Parent>().build().unwrap();
+    let registry = Registry::builder()
+        .model::<Parent>()
+        .model::<Node>()
+        .build()
+        .unwrap();
     match args.first().map(String::as_str) {
         None => {
-            for workload in ["w1", "w1-rusqlite", "w3", "w3-lazy", "w5", "w5-one"] {
+            for workload in [
+                "w1",
+                "w1-rusqlite",
+                "w3",
+                "w3-lazy",
+                "w5",
+                "w5-one",
+                "add-each",
+            ] {
                 run(&registry, workload, 200);
             }
         }
@@ -137,6 +166,7 @@ fn run(registry: &Arc<Registry>, workload: &str, n: usize) {
         "w3-lazy" => w3_lazy(&engine, registry, n),
         "w5" => w5(&engine, registry, n),
         "w5-one" => w5_one(&engine, registry, n),
+        "add-each" => add_each(&engine, registry, n),
         other => panic!("unknown workload {other}: w1, w1-rusqlite, w3, w3-lazy, w5 or w5-one"),
     }
 }
@@ -309,5 +339,33 @@ fn w5_one(engine: &Engine, registry: &Arc<Registry>, n: usize) {
     eprintln!(
         "w5-one {n}: one changed row of {n} loaded, per commit {:?}",
         start.elapsed() / COMMITS
+    );
+}
+
+/// `session.add` on every node of a wide tree of `n` nodes (a root, 100
+/// children, the rest spread under them), root first: the first `add`
+/// cascades to the whole tree, the others find their node added.
+fn add_each(engine: &Engine, registry: &Arc<Registry>, n: usize) {
+    let nodes: Vec<Obj<Node>> = (0..n)
+        .map(|i| {
+            Obj::new(Node {
+                name: format!("n{i}"),
+                ..Default::default()
+            })
+        })
+        .collect();
+    for i in 1..n {
+        let parent = if i <= 100 { 0 } else { 1 + i % 100 };
+        nodes[parent].append(Node::children, &nodes[i]).unwrap();
+    }
+    let session = Session::new(engine, registry);
+    let start = Instant::now();
+    for node in &nodes {
+        session.add(node).unwrap();
+    }
+    let elapsed = start.elapsed();
+    eprintln!(
+        "add-each {n}: {elapsed:?}, {:.3} us per node",
+        elapsed.as_secs_f64() * 1e6 / n as f64
     );
 }

@@ -357,6 +357,28 @@ pub(crate) struct RelInfo {
 }
 
 impl RelRef {
+    /// The cascades of `owner`'s relationship `self` (none for a viewonly
+    /// one); `None` if it does not exist. [`info`](Self::info)'s `cascade`,
+    /// without looking up the reverse relationship.
+    pub(crate) fn cascade(self, owner: &'static ModelMeta) -> Option<Cascade> {
+        let (rel, declared) = match self {
+            RelRef::Field(i) => {
+                let rel = owner.relationships.get(i)?;
+                (rel, rel.cascade)
+            }
+            RelRef::Backref(id) => {
+                let rel = (id.origin)().relationships.get(id.index)?;
+                rel.backref.as_ref()?;
+                (rel, Cascade::DEFAULT)
+            }
+        };
+        Some(if rel.viewonly {
+            Cascade::NONE
+        } else {
+            declared
+        })
+    }
+
     /// What `owner`'s relationship `self` is; `None` if it does not exist.
     pub(crate) fn info(self, owner: &'static ModelMeta) -> Option<RelInfo> {
         match self {
@@ -375,11 +397,7 @@ impl RelRef {
                     name: rel.field,
                     cardinality: rel.cardinality,
                     reverse,
-                    cascade: if rel.viewonly {
-                        Cascade::NONE
-                    } else {
-                        rel.cascade
-                    },
+                    cascade: self.cascade(owner)?,
                     secondary: rel.secondary.is_some(),
                 })
             }
@@ -391,11 +409,7 @@ impl RelRef {
                     name: backref.name,
                     cardinality: backref.cardinality,
                     reverse: Some(RelRef::Field(id.index)),
-                    cascade: if rel.viewonly {
-                        Cascade::NONE
-                    } else {
-                        Cascade::DEFAULT
-                    },
+                    cascade: self.cascade(owner)?,
                     secondary: rel.secondary.is_some(),
                 })
             }

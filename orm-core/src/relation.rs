@@ -79,6 +79,14 @@ pub trait RelationshipField {
             }
         }
     }
+    /// Pushes onto `out` a handle to each object of the current contents,
+    /// then of the pending additions (what the save-update cascade
+    /// follows), without a `Vec` of its own.
+    #[doc(hidden)]
+    fn push_reachable(&self, out: &mut Vec<AnyObj>) {
+        out.extend(self.items());
+        out.extend(self.pending().0);
+    }
     /// Puts the loaded items in the order they have in `order` (items not
     /// in it go last, in their current order).
     fn reorder(&mut self, order: &[AnyObj]) {
@@ -216,6 +224,10 @@ impl<T: Model> RelationshipField for One<T> {
         if let Some(obj) = self.get().filter(|o| keep(o.instance())) {
             out.push(obj.erased());
         }
+    }
+
+    fn push_reachable(&self, out: &mut Vec<AnyObj>) {
+        out.extend(self.get().map(Obj::erased));
     }
 
     fn insert(&mut self, obj: AnyObj) -> Result<()> {
@@ -426,6 +438,13 @@ impl<T: Model> RelationshipField for Many<T> {
 
     fn items(&self) -> Vec<AnyObj> {
         self.items.as_slice().iter().map(Obj::erased).collect()
+    }
+
+    fn push_reachable(&self, out: &mut Vec<AnyObj>) {
+        out.extend(self.items.as_slice().iter().map(Obj::erased));
+        if let Some(pending) = &self.pending {
+            out.extend(pending.add.as_slice().iter().map(Obj::erased));
+        }
     }
 
     fn is_empty(&self) -> bool {

@@ -553,6 +553,13 @@ impl SessionInner {
     /// it was attached are picked up by the flush, which cascades from every
     /// pending and modified object.
     pub fn cascade_add(self: &Rc<Self>, roots: Vec<AnyObj>) -> Result<()> {
+        // (A few roots, usually one, are compared one by one: no set.)
+        if roots.len() <= 16 {
+            let explicit = roots.clone();
+            return self
+                .cascade_walk(roots, |obj| explicit.iter().any(|e| e.ptr_eq(obj)))
+                .map(drop);
+        }
         let explicit: FxHashSet<AnyObj> = roots.iter().cloned().collect();
         self.cascade_walk(roots, |obj| explicit.contains(obj))
             .map(drop)
@@ -606,6 +613,7 @@ impl SessionInner {
     ) -> Result<()> {
         let mut stack: Vec<AnyObj> = roots.into_iter().rev().collect();
         let visited = crate::obj::Visit::new();
+        let mut neighbours = Vec::new();
         while let Some(obj) = stack.pop() {
             if !obj.first_visit(&visited) {
                 continue;
@@ -619,17 +627,14 @@ impl SessionInner {
             }
             // Neighbours are pushed in reverse so they are visited (and
             // become pending) in collection order.
-            let mut neighbours = Vec::new();
             for rel in obj.rel_refs() {
-                if !crate::sync::info(&obj, rel)?.cascade.save_update {
+                if !crate::sync::cascade(&obj, rel)?.save_update {
                     continue;
                 }
-                let field = obj.rel(rel)?;
-                neighbours.extend(field.items());
-                neighbours.extend(field.pending().0);
+                obj.rel(rel)?.push_reachable(&mut neighbours);
             }
             obj.set_cascade_mark(self.cascade_epoch.get());
-            stack.extend(neighbours.into_iter().rev());
+            stack.extend(neighbours.drain(..).rev());
         }
         Ok(())
     }

@@ -20,6 +20,13 @@ pub(crate) fn info(obj: &AnyObj, rel: RelRef) -> Result<RelInfo> {
         .ok_or_else(|| Error::Internal(format!("{} has no relationship {rel:?}", obj.meta().name)))
 }
 
+/// The cascades of `obj`'s relationship `rel` (without the reverse
+/// relationship [`info`] looks up by name).
+pub(crate) fn cascade(obj: &AnyObj, rel: RelRef) -> Result<crate::meta::Cascade> {
+    rel.cascade(obj.meta())
+        .ok_or_else(|| Error::Internal(format!("{} has no relationship {rel:?}", obj.meta().name)))
+}
+
 /// The current value of a scalar relationship, without emitting SQL.
 ///
 /// An unloaded many-to-one is resolved through the session's identity map
