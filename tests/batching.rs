@@ -33,10 +33,40 @@ pub struct Child {
     pub parent: One<Parent>,
 }
 
+/// Many-to-many: a writer's tags.
+#[derive(Table)]
+#[table(name = "writer_tag")]
+pub struct WriterTag {
+    #[column(primary_key, foreign_key = "writer.id")]
+    pub writer_id: i64,
+    #[column(primary_key, foreign_key = "tag.id")]
+    pub tag_id: i64,
+}
+
+#[derive(Model, Debug, Default)]
+#[model(table = "writer")]
+pub struct Writer {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    pub name: String,
+    #[relationship(secondary = WriterTag)]
+    pub tags: Many<Tag>,
+}
+
+#[derive(Model, Debug, Default)]
+#[model(table = "tag")]
+pub struct Tag {
+    #[column(primary_key)]
+    pub id: Option<i64>,
+    pub name: String,
+}
+
 fn registry() -> std::sync::Arc<Registry> {
     Registry::builder()
         .model::<Parent>()
         .model::<Child>()
+        .model::<Writer>()
+        .model::<Tag>()
         .build()
         .expect("registry")
 }
@@ -138,6 +168,72 @@ backend_tests! {
         stored.sort();
         expected.sort();
         assert_eq!(stored, expected);
+        Ok(())
+    }
+
+    #[test]
+    fn association_rows_go_to_the_database_together() -> orm_core::Result<()> {
+        // 100 association rows: the backend sends them in a few multi-row
+        // statements; what is recorded (and logged) is the one-row INSERT
+        // the unit of work wrote, with a row of parameters per link.
+        let (engine, session) = setup(&registry());
+        let writer = Obj::new(Writer { name: "w".into(), ..Default::default() });
+        let tags: Vec<Obj<Tag>> = (0..100)
+            .map(|i| Obj::new(Tag { name: format!("t{i}"), ..Default::default() }))
+            .collect();
+        for tag in &tags {
+            writer.append(Writer::tags, tag)?;
+        }
+        session.add(&writer)?;
+        engine.take_recorded();
+        session.commit()?;
+        let links: Vec<String> = engine
+            .take_recorded()
+            .into_iter()
+            .filter(|s| s.sql.contains("writer_tag"))
+            .map(|s| normalize(&s.sql))
+            .collect();
+        assert_eq!(links, ["INSERT INTO writer_tag (writer_id, tag_id) VALUES (?, ?)"]);
+        let mut stored = rows(
+            &engine,
+            "SELECT tag.name FROM writer_tag JOIN tag ON tag.id = writer_tag.tag_id",
+        );
+        stored.sort();
+        let mut expected: Vec<String> = (0..100).map(|i| format!("'t{i}'")).collect();
+        expected.sort();
+        assert_eq!(stored, expected);
+        Ok(())
+    }
+
+    #[test]
+    fn a_failing_association_row_fails_its_whole_batch() -> orm_core::Result<()> {
+        // The 51st of 100 new links is already in the table (written by
+        // raw SQL after the collection was loaded, so the session does not
+        // know): the flush fails with a unique violation, no link of it
+        // stays, and the session rolls back to what the database holds.
+        let (engine, session) = setup(&registry());
+        let writer = Obj::new(Writer { name: "w".into(), ..Default::default() });
+        let tags: Vec<Obj<Tag>> = (0..100)
+            .map(|i| Obj::new(Tag { name: format!("t{i}"), ..Default::default() }))
+            .collect();
+        session.add(&writer)?;
+        session.add_all(&tags)?;
+        session.commit()?;
+        assert!(writer.get(Writer::tags)?.is_empty());
+        let writer_id = writer.borrow().id.unwrap();
+        let taken = tags[50].borrow().id.unwrap();
+        engine.execute(
+            "INSERT INTO writer_tag (writer_id, tag_id) VALUES (?, ?)",
+            &[writer_id.into(), taken.into()],
+        )?;
+        for tag in &tags {
+            writer.append(Writer::tags, tag)?;
+        }
+        let err = session.commit().unwrap_err();
+        assert_eq!(err.db_kind(), Some(orm_core::DbErrorKind::UniqueViolation), "{err}");
+        assert_eq!(rows(&engine, "SELECT tag_id FROM writer_tag"), [taken.to_string()]);
+        session.rollback()?;
+        assert_eq!(rows(&engine, "SELECT count(*) FROM writer_tag"), ["1"]);
         Ok(())
     }
 

@@ -116,6 +116,7 @@ mod join;
 mod loading;
 mod meta;
 mod model;
+mod multirow;
 mod obj;
 mod objlist;
 mod operators;
@@ -158,6 +159,7 @@ pub use meta::{
 };
 pub use model::Model;
 pub use model::Table;
+pub use multirow::OneRowInsert;
 pub use obj::{AnyObj, Obj, ObjRef, WeakObj};
 pub use operators::{Operand, Order, TextColumn};
 pub use orm_derive::{ColumnEnum, Model, Table};

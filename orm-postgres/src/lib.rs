@@ -75,7 +75,7 @@ mod values;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use orm_core::{Connection, DbError, Dialect, Engine, ExecOutcome, Value};
+use orm_core::{Connection, DbError, Dialect, Engine, ExecOutcome, OneRowInsert, Value};
 use postgres::types::ToSql;
 use postgres::{NoTls, SimpleQueryMessage, Statement};
 
@@ -218,17 +218,17 @@ impl Connection for PgConnection {
         let mut client = self.client.borrow_mut();
         let mut affected = 0;
         let mut rest = rows;
-        let batched =
-            OneRowInsert::parse(sql).filter(|insert| rows.iter().all(|r| r.len() == insert.width));
+        let batched = OneRowInsert::parse(sql, &PgDialect)
+            .filter(|insert| rows.iter().all(|r| r.len() == insert.width()));
         if let Some(insert) = batched {
-            let max = PgDialect.max_insert_rows(insert.width);
+            let max = PgDialect.max_insert_rows(insert.width());
             while rest.len() > 1 {
                 let chunk = 1 << rest.len().min(max).ilog2();
                 if chunk < 2 {
                     break;
                 }
                 let (now, later) = rest.split_at(chunk);
-                let text = insert.rows(chunk);
+                let text = insert.rows(chunk, &PgDialect);
                 let stmt = self.prepare(&mut client, &text)?;
                 let params: Vec<Param<'_>> = now.iter().flatten().map(Param).collect();
                 affected += client.execute(&stmt, &refs(&params)).map_err(|e| {
@@ -309,57 +309,6 @@ const _: () = {
     assert_send::<PgConnection>();
 };
 
-/// `INSERT INTO t (a, b) VALUES ($1, $2)`, exactly: a statement whose rows
-/// can be sent several per statement.
-#[derive(Debug, PartialEq, Eq)]
-struct OneRowInsert<'a> {
-    /// Everything up to and including `VALUES `.
-    head: &'a str,
-    /// The placeholders of the row.
-    width: usize,
-}
-
-impl<'a> OneRowInsert<'a> {
-    fn parse(sql: &'a str) -> Option<Self> {
-        if !sql.starts_with("INSERT INTO ") {
-            return None;
-        }
-        let at = sql.rfind(" VALUES (")? + " VALUES ".len();
-        let tuple = sql[at..].strip_prefix('(')?.strip_suffix(')')?;
-        let mut width = 0;
-        for (i, placeholder) in tuple.split(", ").enumerate() {
-            if placeholder.strip_prefix('$')? != (i + 1).to_string() {
-                return None;
-            }
-            width += 1;
-        }
-        Some(OneRowInsert {
-            head: &sql[..at],
-            width,
-        })
-    }
-
-    /// The statement for `rows` rows.
-    fn rows(&self, rows: usize) -> String {
-        let mut sql = String::with_capacity(self.head.len() + rows * self.width * 5);
-        sql.push_str(self.head);
-        let mut n = 0;
-        for row in 0..rows {
-            sql.push_str(if row == 0 { "(" } else { ", (" });
-            for column in 0..self.width {
-                n += 1;
-                if column > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push('$');
-                sql.push_str(&n.to_string());
-            }
-            sql.push(')');
-        }
-        sql
-    }
-}
-
 /// Prepared statements by SQL text, the least recently used one dropped
 /// (and so closed on the server) when the cache is full.
 struct StatementCache {
@@ -415,16 +364,10 @@ mod tests {
 
     #[test]
     fn one_row_inserts_are_recognised_exactly() {
-        let insert = OneRowInsert::parse("INSERT INTO \"left\" (a, b) VALUES ($1, $2)");
+        let insert = OneRowInsert::parse("INSERT INTO \"left\" (a, b) VALUES ($1, $2)", &PgDialect);
+        assert_eq!(insert.map(|i| i.width()), Some(2));
         assert_eq!(
-            insert,
-            Some(OneRowInsert {
-                head: "INSERT INTO \"left\" (a, b) VALUES ",
-                width: 2
-            })
-        );
-        assert_eq!(
-            insert.map(|i| i.rows(3)),
+            insert.map(|i| i.rows(3, &PgDialect)),
             Some("INSERT INTO \"left\" (a, b) VALUES ($1, $2), ($3, $4), ($5, $6)".to_owned())
         );
         for other in [
@@ -436,7 +379,7 @@ mod tests {
             "DELETE FROM t WHERE a = $1",
             "UPDATE t SET a = $1",
         ] {
-            assert_eq!(OneRowInsert::parse(other), None, "{other}");
+            assert_eq!(OneRowInsert::parse(other, &PgDialect), None, "{other}");
         }
     }
 }

@@ -30,7 +30,9 @@ mod options;
 
 use std::path::Path;
 
-use orm_core::{Connection, DbError, DbErrorKind, Dialect, Engine, ExecOutcome, Value};
+use orm_core::{
+    Connection, DbError, DbErrorKind, Dialect, Engine, ExecOutcome, OneRowInsert, Value,
+};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 
 pub use dialect::SqliteDialect;
@@ -178,10 +180,34 @@ impl Connection for SqliteConnection {
         })
     }
 
+    /// A one-row `INSERT` (association rows, bulk inserts) goes in
+    /// statements of up to 64 rows (powers of two, so a table has a few
+    /// statement texts): one VDBE run per statement instead of per row.
+    /// Anything else runs once per row.
     fn execute_many(&self, sql: &str, rows: &[Vec<Value>]) -> Result<u64, DbError> {
-        let mut affected = Vec::with_capacity(rows.len());
-        self.execute_each(sql, rows, &mut affected)?;
-        Ok(affected.iter().sum())
+        let mut affected = 0;
+        let mut rest = rows;
+        let batched = OneRowInsert::parse(sql, &SqliteDialect)
+            .filter(|insert| rows.iter().all(|r| r.len() == insert.width()));
+        if let Some(insert) = batched {
+            let max = SqliteDialect.max_insert_rows(insert.width());
+            while rest.len() > 1 && max > 1 {
+                let chunk = 1 << rest.len().min(max).ilog2();
+                let (now, later) = rest.split_at(chunk);
+                let mut stmt = self
+                    .conn
+                    .prepare_cached(&insert.rows(chunk, &SqliteDialect))
+                    .map_err(convert)?;
+                let params = now.iter().flatten().map(Param);
+                affected += stmt
+                    .execute(rusqlite::params_from_iter(params))
+                    .map_err(convert)? as u64;
+                rest = later;
+            }
+        }
+        let mut each = Vec::with_capacity(rest.len());
+        self.execute_each(sql, rest, &mut each)?;
+        Ok(affected + each.iter().sum::<u64>())
     }
 
     /// One statement from the cache for all the rows: the cache lookup is a
