@@ -49,7 +49,7 @@ pub struct Writer {
     #[column(primary_key)]
     pub id: Option<i64>,
     pub name: String,
-    #[relationship(secondary = WriterTag)]
+    #[relationship(secondary = WriterTag, back_populates = "writers")]
     pub tags: Many<Tag>,
 }
 
@@ -59,6 +59,8 @@ pub struct Tag {
     #[column(primary_key)]
     pub id: Option<i64>,
     pub name: String,
+    #[relationship(secondary = WriterTag, back_populates = "tags")]
+    pub writers: Many<Writer>,
 }
 
 fn registry() -> std::sync::Arc<Registry> {

@@ -402,7 +402,10 @@ fn association_rows(session: &SessionInner, rows: &[AssociationRow], insert: boo
             None => by_table.push((row.table, vec![values])),
         }
     }
-    for (table, params) in by_table {
+    for (table, mut params) in by_table {
+        if insert {
+            in_key_order(&mut params);
+        }
         let def = &session.registry.tables[table];
         let first = rows.iter().find(|r| r.table == table);
         let columns: Vec<&str> = first
@@ -430,6 +433,37 @@ fn association_rows(session: &SessionInner, rows: &[AssociationRow], insert: boo
         }
     }
     Ok(())
+}
+
+/// Puts new association rows of integer keys (the usual kind) in the order
+/// of their columns, which is the order of the table's primary key, unless
+/// they are grouped by their first column already: the database then adds
+/// them to that index in order instead of all over it. (Rows reached
+/// through the second column's side of a `back_populates` pair come
+/// grouped by that side's object; inserting them so cost SQLite 15% more
+/// instructions.) Rows of other values keep the order they were found in.
+fn in_key_order(rows: &mut [Vec<Value>]) {
+    fn by_integers(a: &[Value], b: &[Value]) -> std::cmp::Ordering {
+        for (x, y) in a.iter().zip(b) {
+            if let (Value::Integer(x), Value::Integer(y)) = (x, y) {
+                match x.cmp(y) {
+                    std::cmp::Ordering::Equal => continue,
+                    other => return other,
+                }
+            }
+        }
+        std::cmp::Ordering::Equal
+    }
+    let integers = rows
+        .iter()
+        .flatten()
+        .all(|v| matches!(v, Value::Integer(_)));
+    // Rows already grouped by their first column (found from that side)
+    // are left as they are: the order within a group matters little.
+    let grouped = rows.is_sorted_by(|a, b| by_integers(&a[..1], &b[..1]).is_le());
+    if integers && !grouped {
+        rows.sort_unstable_by(|a, b| by_integers(a, b));
+    }
 }
 
 /// A clearer error when a DELETE fails because association rows still
@@ -473,4 +507,37 @@ fn explain_foreign_key_failure(session: &SessionInner, m: usize, key: &[Value]) 
         });
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_key_order;
+    use crate::value::Value;
+
+    fn rows(values: &[[i64; 2]]) -> Vec<Vec<Value>> {
+        values
+            .iter()
+            .map(|r| r.iter().map(|&v| Value::Integer(v)).collect())
+            .collect()
+    }
+
+    #[test]
+    fn association_rows_go_in_key_order_unless_grouped_already() {
+        // Found through the second column's side: sorted by the whole key.
+        let mut found = rows(&[[1, 3], [2, 3], [1, 2], [2, 2], [1, 1]]);
+        in_key_order(&mut found);
+        assert_eq!(found, rows(&[[1, 1], [1, 2], [1, 3], [2, 2], [2, 3]]));
+        // Grouped by the first column: left as found.
+        let mut grouped = rows(&[[1, 3], [1, 1], [2, 9], [2, 4]]);
+        in_key_order(&mut grouped);
+        assert_eq!(grouped, rows(&[[1, 3], [1, 1], [2, 9], [2, 4]]));
+        // Other values keep their order.
+        let mut text = vec![
+            vec![Value::Text("b".into()), Value::Integer(1)],
+            vec![Value::Text("a".into()), Value::Integer(2)],
+        ];
+        let before = text.clone();
+        in_key_order(&mut text);
+        assert_eq!(text, before);
+    }
 }
