@@ -9,6 +9,7 @@ use std::cell::{Cell, Ref, RefCell, RefMut};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::rc::{Rc, Weak};
+use thin_vec::ThinVec;
 
 use crate::error::{Error, Result};
 use crate::meta::{BackrefId, ModelMeta, RelRef};
@@ -48,7 +49,7 @@ pub(crate) struct Instance<T> {
     visited: Cell<u64>,
     /// Storage for the relationships other models' `backref`s create on
     /// this one, made on first use.
-    pub(crate) backrefs: RefCell<Vec<(BackrefId, Box<dyn RelationshipField>)>>,
+    pub(crate) backrefs: RefCell<ThinVec<(BackrefId, Box<dyn RelationshipField>)>>,
     pub(crate) state: RefCell<InstanceState>,
     pub(crate) data: RefCell<T>,
     /// Type-erases a weak handle (kept here so that dropping an `Obj<T>`,
@@ -66,7 +67,7 @@ impl<T: Model> Instance<T> {
             flush_slot: Cell::new(0),
             visited: Cell::new(0),
             data: RefCell::new(data),
-            backrefs: RefCell::new(Vec::new()),
+            backrefs: RefCell::new(ThinVec::new()),
             buffered: Cell::new(false),
             collector_slot: Cell::new(0),
             erase: |weak| weak,

@@ -1,6 +1,7 @@
 //! Per-object state: lifecycle, identity key and committed snapshot.
 
 use smallvec::SmallVec;
+use thin_vec::ThinVec;
 
 use crate::identity::Key;
 use crate::meta::{BackrefId, RelRef};
@@ -265,8 +266,10 @@ pub(crate) type Snapshot = SmallVec<[AnyObj; 1]>;
 /// where known, `None` for a relationship never loaded.
 #[derive(Clone)]
 pub(crate) struct RelSnapshots {
-    fields: Vec<Option<Snapshot>>,
-    backrefs: Vec<(BackrefId, Option<Snapshot>)>,
+    // (Thin vectors: one word each on every object, most of which never
+    // store a backref's snapshot.)
+    fields: ThinVec<Option<Snapshot>>,
+    backrefs: ThinVec<(BackrefId, Option<Snapshot>)>,
     /// A new object's relationships are known to be empty in the database.
     new_object: bool,
 }
@@ -277,8 +280,8 @@ impl RelSnapshots {
     /// new object allocates nothing here.)
     pub fn new_object() -> Self {
         RelSnapshots {
-            fields: Vec::new(),
-            backrefs: Vec::new(),
+            fields: ThinVec::new(),
+            backrefs: ThinVec::new(),
             new_object: true,
         }
     }
@@ -286,8 +289,8 @@ impl RelSnapshots {
     /// For an object loaded from the database: nothing known yet.
     pub fn loaded() -> Self {
         RelSnapshots {
-            fields: Vec::new(),
-            backrefs: Vec::new(),
+            fields: ThinVec::new(),
+            backrefs: ThinVec::new(),
             new_object: false,
         }
     }
