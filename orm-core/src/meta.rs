@@ -357,6 +357,19 @@ pub(crate) struct RelInfo {
 }
 
 impl RelRef {
+    /// Whether `owner`'s relationship `self` holds one object or many;
+    /// `None` if it does not exist. [`info`](Self::info)'s `cardinality`,
+    /// without looking up the reverse relationship.
+    pub(crate) fn cardinality(self, owner: &'static ModelMeta) -> Option<Cardinality> {
+        match self {
+            RelRef::Field(i) => Some(owner.relationships.get(i)?.cardinality),
+            RelRef::Backref(id) => {
+                let rel = (id.origin)().relationships.get(id.index)?;
+                Some(rel.backref.as_ref()?.cardinality)
+            }
+        }
+    }
+
     /// The cascades of `owner`'s relationship `self` (none for a viewonly
     /// one); `None` if it does not exist. [`info`](Self::info)'s `cascade`,
     /// without looking up the reverse relationship.

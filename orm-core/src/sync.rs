@@ -20,6 +20,13 @@ pub(crate) fn info(obj: &AnyObj, rel: RelRef) -> Result<RelInfo> {
         .ok_or_else(|| Error::Internal(format!("{} has no relationship {rel:?}", obj.meta().name)))
 }
 
+/// Whether `obj`'s relationship `rel` holds one object or many (without
+/// the reverse relationship [`info`] looks up by name).
+fn cardinality(obj: &AnyObj, rel: RelRef) -> Result<Cardinality> {
+    rel.cardinality(obj.meta())
+        .ok_or_else(|| Error::Internal(format!("{} has no relationship {rel:?}", obj.meta().name)))
+}
+
 /// The cascades of `obj`'s relationship `rel` (without the reverse
 /// relationship [`info`] looks up by name).
 pub(crate) fn cascade(obj: &AnyObj, rel: RelRef) -> Result<crate::meta::Cascade> {
@@ -74,8 +81,7 @@ impl Writes {
 }
 
 /// What `link(obj, rel, target)` will write; `None` when it is a no-op.
-fn plan_link(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<Option<Writes>> {
-    let own = info(obj, rel)?;
+fn plan_link(obj: &AnyObj, rel: RelRef, own: &RelInfo, target: &AnyObj) -> Result<Option<Writes>> {
     let mut writes = Writes::default();
     match own.cardinality {
         Cardinality::One => {
@@ -109,7 +115,7 @@ fn plan_link(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<Option<Writes
     }
     if let Some(reverse) = own.reverse {
         writes.add(target, reverse);
-        if info(target, reverse)?.cardinality == Cardinality::One {
+        if cardinality(target, reverse)? == Cardinality::One {
             // The item leaves its previous owner's collection.
             if let Some(previous) = current_one(target, reverse)? {
                 if !previous.ptr_eq(obj) {
@@ -174,7 +180,7 @@ pub(crate) fn check_unlink(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result
 
 /// Checks that `link(obj, rel, target)` can be applied in full.
 pub(crate) fn check_link(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<()> {
-    match plan_link(obj, rel, target)? {
+    match plan_link(obj, rel, &info(obj, rel)?, target)? {
         Some(writes) => writes.check(),
         None => Ok(()),
     }
@@ -183,11 +189,11 @@ pub(crate) fn check_link(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<(
 /// Makes `target` a member of `obj.rel` (replacing the old value of a scalar),
 /// and mirrors the change on the reverse relationship.
 pub(crate) fn link(obj: &AnyObj, rel: RelRef, target: &AnyObj) -> Result<()> {
-    match plan_link(obj, rel, target)? {
+    let info = info(obj, rel)?;
+    match plan_link(obj, rel, &info, target)? {
         Some(writes) => writes.check()?,
         None => return Ok(()),
     }
-    let info = info(obj, rel)?;
     let session = cascading_session(obj, &info, target)?;
     match info.cardinality {
         Cardinality::One => {
@@ -387,7 +393,7 @@ fn detach(owner: &AnyObj, rel: RelRef, item: &AnyObj) -> Result<()> {
 /// When `target.reverse` is a scalar that held another object, that object
 /// loses `target` from its own `rel`.
 fn attach_reverse(target: &AnyObj, reverse: RelRef, owner: &AnyObj, rel: RelRef) -> Result<()> {
-    match info(target, reverse)?.cardinality {
+    match cardinality(target, reverse)? {
         Cardinality::Many => target.rel_mut(reverse)?.insert(owner.clone()),
         Cardinality::One => {
             let old = current_one(target, reverse)?;
