@@ -33,6 +33,10 @@ use std::time::Instant;
 use orm_core::prelude::*;
 use orm_core::{selectin, Value};
 
+#[path = "support/w2.rs"]
+mod w2;
+use w2::{BiLeft, LeftItem};
+
 struct Counting;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
@@ -125,65 +129,7 @@ pub struct Node {
     pub children: Many<Node>,
 }
 
-/// W2's association table, relationship on one side.
-#[derive(Table)]
-pub struct Link {
-    #[column(primary_key, foreign_key = "left_item.id")]
-    pub left_id: i64,
-    #[column(primary_key, foreign_key = "right_item.id")]
-    pub right_id: i64,
-}
-
-#[derive(Model, Debug, Default)]
-#[model(table = "left_item")]
-pub struct LeftItem {
-    #[column(primary_key)]
-    pub id: Option<i64>,
-    pub name: String,
-    #[relationship(secondary = Link)]
-    pub rights: Many<RightItem>,
-}
-
-#[derive(Model, Debug, Default)]
-#[model(table = "right_item")]
-pub struct RightItem {
-    #[column(primary_key)]
-    pub id: Option<i64>,
-    pub name: String,
-}
-
-/// W2's association table with `back_populates` on both sides.
-#[derive(Table)]
-pub struct BiLink {
-    #[column(primary_key, foreign_key = "bi_left.id")]
-    pub left_id: i64,
-    #[column(primary_key, foreign_key = "bi_right.id")]
-    pub right_id: i64,
-}
-
-#[derive(Model, Debug, Default)]
-#[model(table = "bi_left")]
-pub struct BiLeft {
-    #[column(primary_key)]
-    pub id: Option<i64>,
-    pub name: String,
-    #[relationship(secondary = BiLink, back_populates = "lefts")]
-    pub rights: Many<BiRight>,
-}
-
-#[derive(Model, Debug, Default)]
-#[model(table = "bi_right")]
-pub struct BiRight {
-    #[column(primary_key)]
-    pub id: Option<i64>,
-    pub name: String,
-    #[relationship(secondary = BiLink, back_populates = "rights")]
-    pub lefts: Many<BiLeft>,
-}
-
 const CHILDREN: usize = 5;
-/// Links per left object in W2.
-const LINKS: usize = 10;
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -194,9 +140,7 @@ fn main() {
         .model::<Parent>()
         .model::<Node>()
         .model::<LeftItem>()
-        .model::<RightItem>()
         .model::<BiLeft>()
-        .model::<BiRight>()
         .build()
         .unwrap();
     match args.first().map(String::as_str) {
@@ -233,8 +177,8 @@ fn run(registry: &Arc<Registry>, workload: &str, n: usize) {
         "w5" => w5(&engine, registry, n),
         "w5-one" => w5_one(&engine, registry, n),
         "add-each" => add_each(&engine, registry, n),
-        "w2" => w2(&engine, registry, n),
-        "w2-bi" => w2_bi(&engine, registry, n),
+        "w2" => w2(&engine, registry, n, true),
+        "w2-bi" => w2(&engine, registry, n, false),
         other => panic!("unknown workload {other}: w1, w1-rusqlite, w3, w3-lazy, w5 or w5-one"),
     }
 }
@@ -438,70 +382,17 @@ fn add_each(engine: &Engine, registry: &Arc<Registry>, n: usize) {
     );
 }
 
-/// The right object of W2's `k`-th link of left object `i` (as
-/// `benches/workloads.rs` links them).
-fn right_of(i: usize, k: usize, n: usize) -> usize {
-    (i * 7 + k * 13) % n
-}
-
-/// W2 with the relationship on one side: `n` + `n` objects, 10 links each.
-fn w2(engine: &Engine, registry: &Arc<Registry>, n: usize) {
+/// W2 with the relationship on one side (`one_sided`) or with
+/// `back_populates` on both: the build, `add_all` and the commit.
+fn w2(engine: &Engine, registry: &Arc<Registry>, n: usize, one_sided: bool) {
     let start = Instant::now();
-    let session = Session::new(engine, registry);
-    let rights: Vec<Obj<RightItem>> = (0..n)
-        .map(|i| {
-            Obj::new(RightItem {
-                name: format!("r{i}"),
-                ..Default::default()
-            })
-        })
-        .collect();
-    let lefts: Vec<Obj<LeftItem>> = (0..n)
-        .map(|i| {
-            let left = Obj::new(LeftItem {
-                name: format!("l{i}"),
-                ..Default::default()
-            });
-            for k in 0..LINKS {
-                left.append(LeftItem::rights, &rights[right_of(i, k, n)])
-                    .unwrap();
-            }
-            left
-        })
-        .collect();
-    session.add_all(&rights).unwrap();
-    session.add_all(&lefts).unwrap();
-    session.commit().unwrap();
-    eprintln!("w2 {n}: {:?}", start.elapsed());
-}
-
-/// W2 with `back_populates` on both sides.
-fn w2_bi(engine: &Engine, registry: &Arc<Registry>, n: usize) {
-    let start = Instant::now();
-    let session = Session::new(engine, registry);
-    let rights: Vec<Obj<BiRight>> = (0..n)
-        .map(|i| {
-            Obj::new(BiRight {
-                name: format!("r{i}"),
-                ..Default::default()
-            })
-        })
-        .collect();
-    let lefts: Vec<Obj<BiLeft>> = (0..n)
-        .map(|i| {
-            let left = Obj::new(BiLeft {
-                name: format!("l{i}"),
-                ..Default::default()
-            });
-            for k in 0..LINKS {
-                left.append(BiLeft::rights, &rights[right_of(i, k, n)])
-                    .unwrap();
-            }
-            left
-        })
-        .collect();
-    session.add_all(&rights).unwrap();
-    session.add_all(&lefts).unwrap();
-    session.commit().unwrap();
-    eprintln!("w2-bi {n}: {:?}", start.elapsed());
+    let session = if one_sided {
+        w2::orm_w2_one_sided(engine, registry, n)
+    } else {
+        w2::orm_w2_bi(engine, registry, n)
+    };
+    let elapsed = start.elapsed();
+    drop(session);
+    let name = if one_sided { "w2" } else { "w2-bi" };
+    eprintln!("{name} {n}: {elapsed:?}");
 }

@@ -52,6 +52,8 @@ use std::time::Duration;
 
 #[path = "support/mod.rs"]
 mod support;
+#[path = "support/w2.rs"]
+mod w2;
 
 use criterion::{
     criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput,
@@ -60,6 +62,7 @@ use orm_core::prelude::*;
 use orm_core::{selectin, Value};
 use rusqlite::{params, params_from_iter, Connection};
 use support::{orm_engine, raw_conn};
+use w2::{orm_w2_bi, orm_w2_one_sided, right_of, BiLeft, BiRight, LeftItem, LINKS};
 
 // ------------------------------------------------------- counting allocator
 
@@ -160,64 +163,7 @@ pub struct ParentTag {
     pub tag_id: i64,
 }
 
-/// W2 with the relationship on one side only.
-#[derive(Table)]
-pub struct Link {
-    #[column(primary_key, foreign_key = "left_item.id")]
-    pub left_id: i64,
-    #[column(primary_key, foreign_key = "right_item.id")]
-    pub right_id: i64,
-}
-
-#[derive(Model, Debug, Default)]
-#[model(table = "left_item")]
-pub struct LeftItem {
-    #[column(primary_key)]
-    pub id: Option<i64>,
-    pub name: String,
-    #[relationship(secondary = Link)]
-    pub rights: Many<RightItem>,
-}
-
-#[derive(Model, Debug, Default)]
-#[model(table = "right_item")]
-pub struct RightItem {
-    #[column(primary_key)]
-    pub id: Option<i64>,
-    pub name: String,
-}
-
-/// W2 with `back_populates` on both sides.
-#[derive(Table)]
-pub struct BiLink {
-    #[column(primary_key, foreign_key = "bi_left.id")]
-    pub left_id: i64,
-    #[column(primary_key, foreign_key = "bi_right.id")]
-    pub right_id: i64,
-}
-
-#[derive(Model, Debug, Default)]
-#[model(table = "bi_left")]
-pub struct BiLeft {
-    #[column(primary_key)]
-    pub id: Option<i64>,
-    pub name: String,
-    #[relationship(secondary = BiLink, back_populates = "lefts")]
-    pub rights: Many<BiRight>,
-}
-
-#[derive(Model, Debug, Default)]
-#[model(table = "bi_right")]
-pub struct BiRight {
-    #[column(primary_key)]
-    pub id: Option<i64>,
-    pub name: String,
-    #[relationship(secondary = BiLink, back_populates = "rights")]
-    pub lefts: Many<BiLeft>,
-}
-
 const CHILDREN: usize = 5;
-const LINKS: usize = 10;
 const TAGS: usize = 100;
 const TAGS_PER_PARENT: usize = 2;
 
@@ -243,11 +189,6 @@ fn parent_name(i: usize) -> String {
 
 fn child_name(i: usize, j: usize) -> String {
     format!("c{i}_{j}")
-}
-
-/// The `k`-th right of left `i` among `n` (distinct for k < 10 when n >= 130).
-fn right_of(i: usize, k: usize, n: usize) -> usize {
-    (i * 7 + k * 13) % n
 }
 
 // --------------------------------------------------------------- databases
@@ -604,64 +545,6 @@ fn w1_memory(_c: &mut Criterion) {
 }
 
 // ---------------------------------------------------------- W2 many-to-many
-
-fn orm_w2_one_sided(engine: &Engine, registry: &Arc<Registry>, n: usize) -> Session {
-    let session = Session::new(engine, registry);
-    let rights: Vec<Obj<RightItem>> = (0..n)
-        .map(|i| {
-            Obj::new(RightItem {
-                name: format!("r{i}"),
-                ..Default::default()
-            })
-        })
-        .collect();
-    let lefts: Vec<Obj<LeftItem>> = (0..n)
-        .map(|i| {
-            let left = Obj::new(LeftItem {
-                name: format!("l{i}"),
-                ..Default::default()
-            });
-            for k in 0..LINKS {
-                left.append(LeftItem::rights, &rights[right_of(i, k, n)])
-                    .unwrap();
-            }
-            left
-        })
-        .collect();
-    session.add_all(&rights).unwrap();
-    session.add_all(&lefts).unwrap();
-    session.commit().unwrap();
-    session
-}
-
-fn orm_w2_bi(engine: &Engine, registry: &Arc<Registry>, n: usize) -> Session {
-    let session = Session::new(engine, registry);
-    let rights: Vec<Obj<BiRight>> = (0..n)
-        .map(|i| {
-            Obj::new(BiRight {
-                name: format!("r{i}"),
-                ..Default::default()
-            })
-        })
-        .collect();
-    let lefts: Vec<Obj<BiLeft>> = (0..n)
-        .map(|i| {
-            let left = Obj::new(BiLeft {
-                name: format!("l{i}"),
-                ..Default::default()
-            });
-            for k in 0..LINKS {
-                left.append(BiLeft::rights, &rights[right_of(i, k, n)])
-                    .unwrap();
-            }
-            left
-        })
-        .collect();
-    session.add_all(&rights).unwrap();
-    session.add_all(&lefts).unwrap();
-    session.commit().unwrap();
-    session
-}
 
 /// W2 with `back_populates`, each object added to the session on its own
 /// as soon as it is made, and linked after it is in the session: the shape
