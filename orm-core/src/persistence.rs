@@ -169,7 +169,7 @@ pub(crate) fn insert_many(
         // Runs of rows with the same columns go in multi-row statements of
         // a power-of-two number of rows (so a table has a few statement
         // texts, not one per batch size), the rest one by one.
-        let (generated, limit) = (first.generated, rows_per_statement(target, first));
+        let generated = first.generated;
         let same = rows
             .iter()
             .take(limit)

@@ -1,5 +1,6 @@
 //! The [`Session`]: identity map, pending and deleted objects, transaction.
 
+use smallvec::SmallVec;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
@@ -555,13 +556,13 @@ impl SessionInner {
     pub fn cascade_add(self: &Rc<Self>, roots: Vec<AnyObj>) -> Result<()> {
         // (A few roots, usually one, are compared one by one: no set.)
         if roots.len() <= 16 {
-            let explicit = roots.clone();
+            let explicit: SmallVec<[*const (); 16]> = roots.iter().map(AnyObj::addr).collect();
             return self
-                .cascade_walk(roots, |obj| explicit.iter().any(|e| e.ptr_eq(obj)))
+                .cascade_walk(roots, |obj| explicit.contains(&obj.addr()))
                 .map(drop);
         }
-        let explicit: FxHashSet<AnyObj> = roots.iter().cloned().collect();
-        self.cascade_walk(roots, |obj| explicit.contains(obj))
+        let explicit: FxHashSet<*const ()> = roots.iter().map(AnyObj::addr).collect();
+        self.cascade_walk(roots, |obj| explicit.contains(&obj.addr()))
             .map(drop)
     }
 

@@ -17,21 +17,25 @@ use crate::session::SessionInner;
 /// What `obj`'s relationship `rel` is.
 pub(crate) fn info(obj: &AnyObj, rel: RelRef) -> Result<RelInfo> {
     rel.info(obj.meta())
-        .ok_or_else(|| Error::Internal(format!("{} has no relationship {rel:?}", obj.meta().name)))
+        .ok_or_else(|| no_relationship(obj, rel))
+}
+
+fn no_relationship(obj: &AnyObj, rel: RelRef) -> Error {
+    Error::Internal(format!("{} has no relationship {rel:?}", obj.meta().name))
 }
 
 /// Whether `obj`'s relationship `rel` holds one object or many (without
 /// the reverse relationship [`info`] looks up by name).
 fn cardinality(obj: &AnyObj, rel: RelRef) -> Result<Cardinality> {
     rel.cardinality(obj.meta())
-        .ok_or_else(|| Error::Internal(format!("{} has no relationship {rel:?}", obj.meta().name)))
+        .ok_or_else(|| no_relationship(obj, rel))
 }
 
 /// The cascades of `obj`'s relationship `rel` (without the reverse
 /// relationship [`info`] looks up by name).
 pub(crate) fn cascade(obj: &AnyObj, rel: RelRef) -> Result<crate::meta::Cascade> {
     rel.cascade(obj.meta())
-        .ok_or_else(|| Error::Internal(format!("{} has no relationship {rel:?}", obj.meta().name)))
+        .ok_or_else(|| no_relationship(obj, rel))
 }
 
 /// The current value of a scalar relationship, without emitting SQL.

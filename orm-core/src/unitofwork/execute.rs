@@ -460,8 +460,10 @@ fn in_key_order(rows: &mut [Vec<Value>]) {
         .all(|v| matches!(v, Value::Integer(_)));
     // Rows already grouped by their first column (found from that side)
     // are left as they are: the order within a group matters little.
-    let grouped = rows.is_sorted_by(|a, b| by_integers(&a[..1], &b[..1]).is_le());
-    if integers && !grouped {
+    fn first(row: &[Value]) -> &[Value] {
+        row.get(..1).unwrap_or_default()
+    }
+    if integers && !rows.is_sorted_by(|a, b| by_integers(first(a), first(b)).is_le()) {
         rows.sort_unstable_by(|a, b| by_integers(a, b));
     }
 }
