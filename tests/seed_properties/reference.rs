@@ -732,7 +732,17 @@ impl Model {
             restored_persistent.contains(&(Side::P, p))
                 || restored_persistent.contains(&(Side::C, c))
         };
-        let mut links: BTreeSet<_> = self.links.iter().copied().filter(|l| !touches(l)).collect();
+        // A stored link object moved since goes back to its pair of the
+        // commit with the rest of its row: its present pair is no link.
+        let moved_stored = |l: &(usize, usize)| {
+            self.shape.link_objects && !self.new_links.contains(l) && !snap.links.contains(l)
+        };
+        let mut links: BTreeSet<_> = self
+            .links
+            .iter()
+            .copied()
+            .filter(|l| !touches(l) && !moved_stored(l))
+            .collect();
         links.extend(snap.links.iter().copied().filter(touches));
         if self.shape.link_objects {
             // A new link object between a restored object and one that is

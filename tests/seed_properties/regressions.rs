@@ -422,3 +422,50 @@ fn association_objects_swapping_children_trip_the_primary_key() -> orm_core::Res
     );
     Ok(())
 }
+
+/// `[Link { p: 2, c: 2, from_child: false }, Add(P, 2), Commit, ..., Add(P,
+/// 1), Move { p: 2, c: 2, side: P, to: 1 }, ..., Move { p: 1, c: 2, side: C,
+/// to: 3 }, Rollback]` (CI, 2026-12-07).
+///
+/// A stored association object moves to a new parent, then to a new child,
+/// and the session rolls back. Expected: the association object is back at
+/// its committed ends, in their collections, and the new objects (transient
+/// again) hold it no more. The library did so; the reference model kept the
+/// moved pair as a link between the two new objects (it named link objects
+/// by their pair and forgot that a stored one goes back to its own).
+#[test]
+fn rollback_returns_a_moved_association_object_to_its_committed_ends() -> orm_core::Result<()> {
+    use crate::association::{Left, Link, Right};
+    let registry = Registry::builder().model::<Left>().build()?;
+    let (engine, session) = setup(&registry);
+    let (p, c) = (Obj::new(Left::named("p")), Obj::new(Right::named("c")));
+    let a = Obj::new(Link {
+        extra_data: Some("x".into()),
+        ..Default::default()
+    });
+    a.set(Link::child, &c)?;
+    p.append(Left::links, &a)?;
+    session.add(&p)?;
+    session.commit()?;
+    let (p1, c1) = (Obj::new(Left::named("p1")), Obj::new(Right::named("c1")));
+    session.add(&p1)?;
+    a.set(Link::parent, &p1)?;
+    a.set(Link::child, &c1)?;
+    assert_eq!(c1.state(), ObjectState::Pending);
+    session.rollback()?;
+    assert!(a.get(Link::parent)?.is_some_and(|x| x.ptr_eq(&p)));
+    assert!(a.get(Link::child)?.is_some_and(|x| x.ptr_eq(&c)));
+    assert!(p.get(Left::links)?[0].ptr_eq(&a));
+    assert!(c.get(Right::links)?[0].ptr_eq(&a));
+    assert!(p1.get(Left::links)?.is_empty());
+    assert!(c1.get(Right::links)?.is_empty());
+    assert_eq!(
+        (p1.state(), c1.state()),
+        (ObjectState::Transient, ObjectState::Transient)
+    );
+    assert_eq!(
+        engine.query("SELECT left_id, right_id FROM ao_link", &[])?,
+        [vec![1i64.into(), 1i64.into()]]
+    );
+    Ok(())
+}
