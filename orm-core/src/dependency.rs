@@ -173,11 +173,10 @@ impl SyncTable {
         live.then_some(syncs)
     }
 
-    /// The syncs of `child`, made empty if it has none yet; and whether it
-    /// had none.
-    fn entry(&mut self, child: &AnyObj) -> (&mut ChildSyncs, bool) {
+    /// The syncs of `child`, made empty if it has none yet.
+    fn entry(&mut self, child: &AnyObj) -> &mut ChildSyncs {
         match self.slot(child) {
-            Some(slot) => (&mut self.entries[slot].1, false),
+            Some(slot) => &mut self.entries[slot].1,
             None => {
                 let slot = self.entries.len();
                 // (Past `u32::MAX` entries the table would hold hundreds
@@ -186,8 +185,26 @@ impl SyncTable {
                 self.entries
                     .push((child.clone(), ChildSyncs::default(), true));
                 let last = self.entries.len() - 1;
-                (&mut self.entries[last].1, true)
+                &mut self.entries[last].1
             }
+        }
+    }
+
+    /// The children with syncs, in the order they were first given one
+    /// (they may need an UPDATE though they were not modified). Still
+    /// listed after [`SyncTable::release_syncs`].
+    pub fn targets(&self) -> impl Iterator<Item = &AnyObj> {
+        self.entries
+            .iter()
+            .filter(|(_, _, live)| *live)
+            .map(|(obj, _, _)| obj)
+    }
+
+    /// Frees the syncs themselves (written with the rows) and keeps the
+    /// list of their children.
+    pub fn release_syncs(&mut self) {
+        for entry in &mut self.entries {
+            entry.1 = ChildSyncs::default();
         }
     }
 
@@ -204,11 +221,8 @@ impl SyncTable {
 /// Everything the relationship changes of one flush imply.
 #[derive(Default)]
 pub(crate) struct Dependencies {
-    /// Key syncs per child object.
+    /// Key syncs per child object (and the list of those children).
     pub syncs: SyncTable,
-    /// Children first seen through a sync, in discovery order (they may need
-    /// an UPDATE though they were not modified).
-    pub sync_targets: Vec<AnyObj>,
     /// `(child, deleted parent)`: children whose key is cleared because their
     /// parent is deleted; their reference to it is cleared in memory after flush.
     pub orphaned: Vec<(AnyObj, AnyObj)>,
@@ -224,11 +238,7 @@ pub(crate) struct Dependencies {
 
 impl Dependencies {
     fn entry(&mut self, child: &AnyObj) -> &mut ChildSyncs {
-        let (syncs, new) = self.syncs.entry(child);
-        if new {
-            self.sync_targets.push(child.clone());
-        }
-        syncs
+        self.syncs.entry(child)
     }
 
     fn set(&mut self, child: &AnyObj, rel: &ResolvedRelationship, parent: &AnyObj) {
@@ -263,9 +273,10 @@ impl Dependencies {
     }
 }
 
-/// How one relationship of one object changed since it was last flushed.
-struct Change {
-    obj: AnyObj,
+/// How one relationship of one object changed since it was last flushed
+/// (the object borrowed from the flush's list: no handle per change).
+struct Change<'f> {
+    obj: &'f AnyObj,
     rel: RelRef,
     /// (Inline for a scalar's change: at most one object each.)
     added: SmallVec<[AnyObj; 1]>,
@@ -298,7 +309,7 @@ pub(crate) fn process(
         .chain(&removals_of_deleted)
         .any(|change| !change.removed.is_empty());
     for change in changes.iter().filter(|_| removals) {
-        let resolved = resolved(session, &change.obj, change.rel)?;
+        let resolved = resolved(session, change.obj, change.rel)?;
         match resolved.direction {
             Direction::OneToMany => reparented.extend(change.added.iter().cloned()),
             Direction::ManyToOne if !change.added.is_empty() => {
@@ -308,7 +319,7 @@ pub(crate) fn process(
         }
     }
     for change in changes.iter().chain(&removals_of_deleted) {
-        let resolved = resolved(session, &change.obj, change.rel)?;
+        let resolved = resolved(session, change.obj, change.rel)?;
         if resolved.direction != Direction::OneToMany || !resolved.cascade.delete_orphan {
             continue;
         }
@@ -361,7 +372,7 @@ pub(crate) fn process(
     // Key syncs and association rows for the objects that stay.
     let mut association_seen = HashSet::default();
     for change in &changes {
-        let obj = &change.obj;
+        let obj = change.obj;
         if gone(obj) {
             continue;
         }
@@ -477,13 +488,12 @@ fn members_to_process(
 /// would also flush its unrelated changes. SQLAlchemy skips them the same
 /// way, with a warning.
 fn skip_objects_of_no_session(session: &Rc<SessionInner>, deps: &mut Dependencies) -> Result<()> {
-    let mut skipped = Vec::new();
-    for child in &deps.sync_targets {
-        let mine = child.session().is_some_and(|s| Rc::ptr_eq(&s, session));
-        if !mine {
-            skipped.push(child.clone());
-        }
-    }
+    let skipped: Vec<AnyObj> = deps
+        .syncs
+        .targets()
+        .filter(|child| !child.session().is_some_and(|s| Rc::ptr_eq(&s, session)))
+        .cloned()
+        .collect();
     for child in &skipped {
         log::warn!(
             target: "orm::flush",
@@ -491,7 +501,6 @@ fn skip_objects_of_no_session(session: &Rc<SessionInner>, deps: &mut Dependencie
         );
         deps.syncs.remove(child);
     }
-    deps.sync_targets.retain(|c| !skipped.contains(c));
     Ok(())
 }
 
@@ -509,7 +518,7 @@ fn resolved<'s>(
 }
 
 /// The changed relationships of the saved objects (viewonly ones excluded).
-fn collect_changes(session: &Rc<SessionInner>, saved: &[AnyObj]) -> Result<Vec<Change>> {
+fn collect_changes<'f>(session: &Rc<SessionInner>, saved: &'f [AnyObj]) -> Result<Vec<Change<'f>>> {
     // About one change per saved object: sized once.
     let mut changes = Vec::with_capacity(saved.len());
     for obj in saved {
@@ -532,11 +541,11 @@ fn collect_changes(session: &Rc<SessionInner>, saved: &[AnyObj]) -> Result<Vec<C
 
 /// Members added to and removed from a collection (or a one-to-one scalar)
 /// since it was last flushed or loaded.
-fn collection_change(
+fn collection_change<'f>(
     session: &Rc<SessionInner>,
-    obj: &AnyObj,
+    obj: &'f AnyObj,
     rel: RelRef,
-) -> Result<Option<Change>> {
+) -> Result<Option<Change<'f>>> {
     let (loaded, current, pending) = {
         let field = obj.rel(rel)?;
         (field.is_loaded(), field.items(), field.pending())
@@ -581,7 +590,7 @@ fn collection_change(
         return Ok(None);
     }
     Ok(Some(Change {
-        obj: obj.clone(),
+        obj,
         rel,
         added,
         removed,
@@ -590,7 +599,7 @@ fn collection_change(
 }
 
 /// How a many-to-one changed since it was last flushed or loaded.
-fn scalar_change(obj: &AnyObj, rel: RelRef) -> Result<Option<Change>> {
+fn scalar_change(obj: &AnyObj, rel: RelRef) -> Result<Option<Change<'_>>> {
     let current = {
         let field = obj.rel(rel)?;
         if !field.is_loaded() {
@@ -607,7 +616,7 @@ fn scalar_change(obj: &AnyObj, rel: RelRef) -> Result<Option<Change>> {
     }
     let removed = SmallVec::from_vec(committed.unwrap_or_default());
     Ok(Some(Change {
-        obj: obj.clone(),
+        obj,
         rel,
         cleared: current.is_none(),
         added: current.into_iter().collect(),

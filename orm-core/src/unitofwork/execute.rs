@@ -107,7 +107,7 @@ pub(super) fn run(
                 let batch: Vec<&AnyObj> = plan.steps[start..next]
                     .iter()
                     .filter_map(|step| match step {
-                        Step::Insert(_, obj) => Some(obj),
+                        Step::Insert(_, obj) => Some(*obj),
                         _ => None,
                     })
                     .collect();
@@ -128,7 +128,7 @@ pub(super) fn run(
                         again,
                     );
                     if again {
-                        last.insert(obj.clone(), inserted.values);
+                        last.insert((*obj).clone(), inserted.values);
                     }
                     Ok(())
                 })?;
@@ -144,9 +144,9 @@ pub(super) fn run(
                 let again = revisited.contains(obj);
                 outcome.record_insert(target.mapper, *m, obj, &values, false, again);
                 if again {
-                    last.insert(obj.clone(), values);
+                    last.insert((*obj).clone(), values);
                 }
-                outcome.deleted.push(old.clone());
+                outcome.deleted.push((*old).clone());
             }
             Step::Update(m, obj) => {
                 let target = session.target(*m);
@@ -157,7 +157,7 @@ pub(super) fn run(
                 if let Some(written) = last.get(obj).cloned() {
                     let key = session.registry.mappers[*m].key_of(&written);
                     if let Some(values) = persistence::update(&target, obj, &written, &key, undo)? {
-                        last.insert(obj.clone(), values.clone());
+                        last.insert((*obj).clone(), values.clone());
                         outcome.record_update(&session.registry.mappers, obj, values);
                     }
                     continue;
@@ -189,7 +189,7 @@ pub(super) fn run(
                     undo.write(obj, column, Value::Null)?;
                 }
                 if let Some(values) = persistence::update(&target, obj, &committed, &key, undo)? {
-                    last.insert(obj.clone(), values.clone());
+                    last.insert((*obj).clone(), values.clone());
                     outcome.record_update(&session.registry.mappers, obj, values);
                 }
             }
@@ -205,7 +205,7 @@ pub(super) fn run(
                 persistence::apply_syncs(target.mapper, obj, syncs.deferred(), undo)?;
                 let key = session.registry.mappers[*m].key_of(&written);
                 if let Some(values) = persistence::update(&target, obj, &written, &key, undo)? {
-                    last.insert(obj.clone(), values.clone());
+                    last.insert((*obj).clone(), values.clone());
                     outcome.record_update(&session.registry.mappers, obj, values);
                 }
             }
@@ -222,7 +222,7 @@ pub(super) fn run(
                     undo.write(obj, column, Value::Null)?;
                 }
                 if let Some(values) = persistence::update(&target, obj, &committed, &key, undo)? {
-                    last.insert(obj.clone(), values);
+                    last.insert((*obj).clone(), values);
                 }
             }
             Step::Delete(m, obj) => {
@@ -236,7 +236,7 @@ pub(super) fn run(
                     None => obj.committed_row()?.unwrap_or_default(),
                 };
                 match persistence::delete(&session.target(*m), &key, &row) {
-                    Ok(()) => outcome.deleted.push(obj.clone()),
+                    Ok(()) => outcome.deleted.push((*obj).clone()),
                     Err(err) if err.db_kind() == Some(DbErrorKind::ForeignKeyViolation) => {
                         return Err(explain_foreign_key_failure(session, *m, &key).unwrap_or(err));
                     }
@@ -369,13 +369,13 @@ impl Outcome {
 /// The objects that a step after their first writes again (a `ClearUnique`
 /// before the UPDATE, a `post_update` key, a key cleared before a DELETE):
 /// the flush keeps what their rows hold for those steps.
-fn revisited(plan: &Plan) -> HashSet<&AnyObj> {
+fn revisited<'f>(plan: &Plan<'f>) -> HashSet<&'f AnyObj> {
     plan.steps
         .iter()
         .filter_map(|step| match step {
             Step::ClearUnique(_, obj, _)
             | Step::PostUpdate(_, obj)
-            | Step::ClearPostUpdate(_, obj) => Some(obj),
+            | Step::ClearPostUpdate(_, obj) => Some(*obj),
             _ => None,
         })
         .collect()

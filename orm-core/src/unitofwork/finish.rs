@@ -213,7 +213,7 @@ pub(super) fn after_flush(
         .flat_map(|row| row.columns.iter().map(|(_, o, _)| o));
     for obj in saved
         .iter()
-        .chain(&deps.sync_targets)
+        .chain(deps.syncs.targets())
         .chain(deps.orphaned.iter().map(|(c, _)| c))
         .chain(association_objects)
     {

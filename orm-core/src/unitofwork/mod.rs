@@ -76,9 +76,14 @@ impl SessionInner {
         }
         plan::sort_by_key(self, &mut dirty)?;
 
-        let saved: Vec<AnyObj> = pending.iter().chain(&dirty).cloned().collect();
+        // The saved objects, the pending ones first: one list (a second
+        // would take and drop a handle on every object).
+        let new_count = pending.len();
+        let mut saved = pending;
+        saved.append(&mut dirty);
         let mut deps = dependency::process(self, &saved, &marked)?;
-        let plan = plan::Plan::build(self, &pending, &dirty, &deps)?;
+        let (pending, dirty) = saved.split_at(new_count);
+        let plan = plan::Plan::build(self, pending, dirty, &deps)?;
 
         let began = !self.in_transaction.get();
         let savepoint = if began {
@@ -104,9 +109,9 @@ impl SessionInner {
         // The steps hold a handle on every object: gone before the
         // committed state is recorded (the flush's peak of memory).
         drop(plan);
-        drop((pending, dirty));
-        // So are the key syncs, which were written with the rows.
-        drop(std::mem::take(&mut deps.syncs));
+        // So are the key syncs, which were written with the rows (the list
+        // of their children stays, for the committed state).
+        deps.syncs.release_syncs();
         match result {
             Ok(outcome) => {
                 if let Some(name) = &savepoint {

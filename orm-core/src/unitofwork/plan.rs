@@ -9,6 +9,7 @@
 //! INSERTs), the `post_update` keys of rows about to go, and the DELETEs,
 //! tables in reverse order (children first).
 
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::rc::Rc;
 
@@ -21,59 +22,60 @@ use crate::registry::{Direction, Registry};
 use crate::session::SessionInner;
 use crate::value::Value;
 
-/// One step of a flush.
-pub(super) enum Step {
-    Insert(usize, AnyObj),
-    Update(usize, AnyObj),
+/// One step of a flush. (Objects are borrowed from the flush's lists and
+/// its dependencies: a plan takes no handle on them.)
+pub(super) enum Step<'f> {
+    Insert(usize, &'f AnyObj),
+    Update(usize, &'f AnyObj),
     /// A new object that takes over the row of a deleted object with the
     /// same primary key: an UPDATE instead of a DELETE and an INSERT.
-    Switch(usize, AnyObj, AnyObj),
+    Switch(usize, &'f AnyObj, &'f AnyObj),
     /// NULLs the given UNIQUE foreign key columns of a row that another row
     /// of this flush takes the value of (a one-to-one swap), before any
     /// UPDATE of its table writes new values.
-    ClearUnique(usize, AnyObj, Vec<usize>),
+    ClearUnique(usize, &'f AnyObj, Vec<usize>),
     /// The second UPDATE that writes `post_update` keys.
-    PostUpdate(usize, AnyObj),
+    PostUpdate(usize, &'f AnyObj),
     AssociationDeletes,
     AssociationInserts,
     /// NULLs the `post_update` keys of a row before it is deleted.
-    ClearPostUpdate(usize, AnyObj),
-    Delete(usize, AnyObj),
+    ClearPostUpdate(usize, &'f AnyObj),
+    Delete(usize, &'f AnyObj),
 }
 
 /// The steps of one flush, in execution order.
-pub(super) struct Plan {
-    pub steps: Vec<Step>,
+pub(super) struct Plan<'f> {
+    pub steps: Vec<Step<'f>>,
 }
 
-impl Plan {
+impl<'f> Plan<'f> {
     pub fn build(
         session: &Rc<SessionInner>,
-        pending: &[AnyObj],
-        dirty: &[AnyObj],
-        deps: &Dependencies,
-    ) -> Result<Plan> {
+        pending: &'f [AnyObj],
+        dirty: &'f [AnyObj],
+        deps: &'f Dependencies,
+    ) -> Result<Plan<'f>> {
         let registry = &session.registry;
         let mappers = registry.mappers.len();
         let dropped: HashSet<&AnyObj> = deps.dropped.iter().collect();
         let deleting: HashSet<&AnyObj> = deps.deleting.iter().collect();
 
-        let mut inserts: Vec<Vec<AnyObj>> = vec![Vec::new(); mappers];
+        let mut inserts: Vec<Vec<&AnyObj>> = vec![Vec::new(); mappers];
         for obj in pending.iter().filter(|o| !dropped.contains(o)) {
-            inserts[session.mapper_index(obj.meta())?].push(obj.clone());
+            inserts[session.mapper_index(obj.meta())?].push(obj);
         }
-        let mut updates: Vec<Vec<AnyObj>> = vec![Vec::new(); mappers];
+        let mut updates: Vec<Vec<&AnyObj>> = vec![Vec::new(); mappers];
         let mut queued: HashSet<&AnyObj> = HashSet::default();
         // `dirty` comes sorted; only the rows that syncs add need sorting in.
         let mut extra = Vec::new();
         let mut added = false;
-        for (i, obj) in dirty.iter().chain(&deps.sync_targets).enumerate() {
+        for (i, obj) in dirty.iter().chain(deps.syncs.targets()).enumerate() {
             let persistent = {
                 let state = obj.state()?;
                 state.key.is_some() && !state.deleted
             };
             if persistent && !deleting.contains(obj) && queued.insert(obj) {
-                extra.push(obj.clone());
+                extra.push(obj);
                 added |= i >= dirty.len();
             }
         }
@@ -85,32 +87,32 @@ impl Plan {
         }
 
         // Row switches: a new row with the key of a row being deleted.
-        let mut deleted_keys: HashMap<(usize, crate::identity::Key), AnyObj> = HashMap::default();
+        let mut deleted_keys: HashMap<(usize, crate::identity::Key), &AnyObj> = HashMap::default();
         for obj in &deps.deleting {
             if let Some(key) = obj.state()?.key.clone() {
-                deleted_keys.insert((session.mapper_index(obj.meta())?, key), obj.clone());
+                deleted_keys.insert((session.mapper_index(obj.meta())?, key), obj);
             }
         }
-        let mut switched: HashMap<AnyObj, AnyObj> = HashMap::default();
+        let mut switched: HashMap<&AnyObj, &AnyObj> = HashMap::default();
         // (Only where some row of the table is deleted.)
         let deleted_mappers: HashSet<usize> = deleted_keys.keys().map(|(m, _)| *m).collect();
         for (m, rows) in inserts.iter().enumerate() {
             if !deleted_mappers.contains(&m) {
                 continue;
             }
-            for obj in rows {
+            for &obj in rows {
                 if let Some(key) = prospective_key(registry, m, obj, deps)? {
                     if let Some(old) = deleted_keys.remove(&(m, key)) {
-                        switched.insert(obj.clone(), old);
+                        switched.insert(obj, old);
                     }
                 }
             }
         }
-        let replaced: HashSet<AnyObj> = switched.values().cloned().collect();
+        let replaced: HashSet<&AnyObj> = switched.values().copied().collect();
 
-        let mut deletes: Vec<Vec<AnyObj>> = vec![Vec::new(); mappers];
+        let mut deletes: Vec<Vec<&AnyObj>> = vec![Vec::new(); mappers];
         for obj in deps.deleting.iter().filter(|o| !replaced.contains(*o)) {
-            deletes[session.mapper_index(obj.meta())?].push(obj.clone());
+            deletes[session.mapper_index(obj.meta())?].push(obj);
         }
         let referenced = referenced_mappers(registry);
 
@@ -124,9 +126,9 @@ impl Plan {
             let new_rows: HashSet<*const ()> = if updates[m].is_empty() {
                 HashSet::default()
             } else {
-                rows.iter().map(AnyObj::addr).collect()
+                rows.iter().map(|o| o.addr()).collect()
             };
-            let waits = |obj: &AnyObj| {
+            let waits = |obj: &&AnyObj| {
                 deps.syncs.get(obj).is_some_and(|s| {
                     s.sets().any(|sync| {
                         !sync.post
@@ -137,11 +139,11 @@ impl Plan {
                     })
                 })
             };
-            let (late, early): (Vec<AnyObj>, Vec<AnyObj>) =
+            let (late, early): (Vec<&AnyObj>, Vec<&AnyObj>) =
                 std::mem::take(&mut updates[m]).into_iter().partition(waits);
             // Rows that only lose a key go first: a unique key they free may
             // be what another row of this table takes next.
-            let (clearing, early): (Vec<AnyObj>, Vec<AnyObj>) =
+            let (clearing, early): (Vec<&AnyObj>, Vec<&AnyObj>) =
                 early.into_iter().partition(|o| only_clears(deps, o));
             steps.extend(clearing.into_iter().map(|o| Step::Update(m, o)));
             // Rows that move off a unique key another row takes: NULL first.
@@ -153,7 +155,7 @@ impl Plan {
                 let old = if switched.is_empty() {
                     None
                 } else {
-                    switched.remove(&obj)
+                    switched.remove(obj)
                 };
                 match old {
                     Some(old) => steps.push(Step::Switch(m, obj, old)),
@@ -162,16 +164,13 @@ impl Plan {
             }
             steps.extend(late.into_iter().map(|o| Step::Update(m, o)));
         }
-        for obj in &deps.sync_targets {
+        for obj in deps.syncs.targets() {
             let has_deferred = deps
                 .syncs
                 .get(obj)
                 .is_some_and(|s| s.deferred().next().is_some());
             if has_deferred && !deleting.contains(obj) && !dropped.contains(obj) {
-                steps.push(Step::PostUpdate(
-                    session.mapper_index(obj.meta())?,
-                    obj.clone(),
-                ));
+                steps.push(Step::PostUpdate(session.mapper_index(obj.meta())?, obj));
             }
         }
         steps.push(Step::AssociationDeletes);
@@ -181,13 +180,13 @@ impl Plan {
             if columns.is_empty() {
                 continue;
             }
-            for obj in rows {
+            for &obj in rows {
                 let committed = obj.committed_row()?.unwrap_or_default();
                 if columns
                     .iter()
                     .any(|&c| committed.get(c).is_some_and(|v| !v.is_null()))
                 {
-                    steps.push(Step::ClearPostUpdate(m, obj.clone()));
+                    steps.push(Step::ClearPostUpdate(m, obj));
                 }
             }
         }
@@ -215,14 +214,14 @@ fn only_clears(deps: &Dependencies, obj: &AnyObj) -> bool {
 /// exchanging values) no order of the UPDATEs works, so these rows are
 /// NULLed first. Empty, and costing one pass over the rows, unless the
 /// model has such a column.
-fn unique_swaps(
+fn unique_swaps<'f>(
     registry: &Registry,
     m: usize,
-    early: &[AnyObj],
-    late: &[AnyObj],
-    inserts: &[AnyObj],
+    early: &[&'f AnyObj],
+    late: &[&'f AnyObj],
+    inserts: &[&'f AnyObj],
     deps: &Dependencies,
-) -> Result<Vec<(AnyObj, Vec<usize>)>> {
+) -> Result<Vec<(&'f AnyObj, Vec<usize>)>> {
     let columns = &registry.mappers[m].meta.columns;
     let unique: Vec<usize> = (0..columns.len())
         .filter(|&c| columns[c].unique && columns[c].nullable && columns[c].foreign_key.is_some())
@@ -233,7 +232,7 @@ fn unique_swaps(
     // The value each row is set to, per column (a new parent's key is not
     // known yet, and never equals a stored one: keys are not reused).
     let mut taken: HashMap<(usize, Value), Vec<&AnyObj>> = HashMap::default();
-    for obj in early.iter().chain(late).chain(inserts) {
+    for &obj in early.iter().chain(late).chain(inserts) {
         let Some(syncs) = deps.syncs.get(obj) else {
             continue;
         };
@@ -255,7 +254,7 @@ fn unique_swaps(
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
-    for obj in early.iter().chain(late) {
+    for &obj in early.iter().chain(late) {
         let Some(syncs) = deps.syncs.get(obj) else {
             continue;
         };
@@ -276,7 +275,7 @@ fn unique_swaps(
             }
         }
         if !clear.is_empty() {
-            out.push((obj.clone(), clear));
+            out.push((obj, clear));
         }
     }
     Ok(out)
@@ -348,15 +347,19 @@ pub(super) fn post_update_columns(registry: &Registry, m: usize) -> Vec<usize> {
     columns
 }
 
-/// Sorts persistent objects by model, then primary key, so that UPDATEs
-/// come out in a stable order.
+/// Sorts persistent objects (handles, or borrowed ones) by model, then
+/// primary key, so that UPDATEs come out in a stable order.
 ///
 /// Most keys are one integer: those sort as `(model, integer, position)`
 /// triples, compared inline, and the objects are then moved into that
 /// order; any other key sorts through [`compare_keys`].
-pub(super) fn sort_by_key(session: &SessionInner, objects: &mut [AnyObj]) -> Result<()> {
+pub(super) fn sort_by_key<O: Borrow<AnyObj> + Clone>(
+    session: &SessionInner,
+    objects: &mut [O],
+) -> Result<()> {
     let mut integer_keys = Vec::with_capacity(objects.len());
     for (position, obj) in objects.iter().enumerate() {
+        let obj: &AnyObj = obj.borrow();
         let mapper = session.mapper_index(obj.meta())?;
         match obj.state()?.key.as_deref() {
             Some([Value::Integer(i)]) => integer_keys.push((mapper, *i, position)),
@@ -371,7 +374,7 @@ pub(super) fn sort_by_key(session: &SessionInner, objects: &mut [AnyObj]) -> Res
     }
     // Keys are unique within a model: no two entries compare equal.
     integer_keys.sort_unstable();
-    let order: Vec<AnyObj> = integer_keys
+    let order: Vec<O> = integer_keys
         .iter()
         .map(|&(_, _, position)| objects[position].clone())
         .collect();
@@ -382,11 +385,15 @@ pub(super) fn sort_by_key(session: &SessionInner, objects: &mut [AnyObj]) -> Res
 }
 
 /// [`sort_by_key`] for keys of any shape.
-fn sort_by_any_key(session: &SessionInner, objects: &mut [AnyObj]) -> Result<()> {
+fn sort_by_any_key<O: Borrow<AnyObj> + Clone>(
+    session: &SessionInner,
+    objects: &mut [O],
+) -> Result<()> {
     let mut keyed = Vec::with_capacity(objects.len());
-    for obj in objects.iter() {
+    for handle in objects.iter() {
+        let obj: &AnyObj = handle.borrow();
         let key: Vec<Value> = obj.state()?.key.as_deref().unwrap_or_default().to_vec();
-        keyed.push((session.mapper_index(obj.meta())?, key, obj.clone()));
+        keyed.push((session.mapper_index(obj.meta())?, key, handle.clone()));
     }
     // Keys are unique within a model: no two entries compare equal.
     keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| compare_keys(&a.1, &b.1)));
@@ -398,22 +405,22 @@ fn sort_by_any_key(session: &SessionInner, objects: &mut [AnyObj]) -> Result<()>
 
 /// Orders the new rows of one table so that a row whose key is copied into
 /// another row (same table) is inserted first.
-fn order_inserts(
+fn order_inserts<'f>(
     session: &SessionInner,
     mapper: usize,
-    rows: Vec<AnyObj>,
+    rows: Vec<&'f AnyObj>,
     deps: &Dependencies,
-) -> Result<Vec<AnyObj>> {
+) -> Result<Vec<&'f AnyObj>> {
     // A row waits for a row of its table (another, or itself: a cycle)
     // only through a foreign key of the table onto itself.
     let m = &session.registry.mappers[mapper];
     if rows.is_empty() || !m.foreign_keys.iter().any(|fk| fk.target == mapper) {
         return Ok(rows);
     }
-    let index: HashMap<&AnyObj, usize> = rows.iter().enumerate().map(|(i, o)| (o, i)).collect();
+    let index: HashMap<&AnyObj, usize> = rows.iter().enumerate().map(|(i, &o)| (o, i)).collect();
     let before = |i: usize| -> Vec<usize> {
         deps.syncs
-            .get(&rows[i])
+            .get(rows[i])
             .map(|s| {
                 s.sets()
                     .filter(|sync| !sync.post)
@@ -427,7 +434,11 @@ fn order_inserts(
 
 /// Orders the deleted rows of one table so that a row referencing another
 /// deleted row of the same table is deleted first.
-fn order_deletes(session: &SessionInner, mapper: usize, rows: Vec<AnyObj>) -> Result<Vec<AnyObj>> {
+fn order_deletes<'f>(
+    session: &SessionInner,
+    mapper: usize,
+    rows: Vec<&'f AnyObj>,
+) -> Result<Vec<&'f AnyObj>> {
     let m = &session.registry.mappers[mapper];
     let deferred = post_update_columns(&session.registry, mapper);
     let self_fks: Vec<_> = m
@@ -490,11 +501,11 @@ fn cycle_error(session: &SessionInner, mapper: usize) -> Error {
         hint,
     }
 }
-fn topological(
-    rows: &[AnyObj],
+fn topological<O: Clone>(
+    rows: &[O],
     before: impl Fn(usize) -> Vec<usize>,
     cycle: impl Fn() -> Error,
-) -> Result<Vec<AnyObj>> {
+) -> Result<Vec<O>> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,

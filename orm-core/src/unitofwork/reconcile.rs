@@ -37,7 +37,7 @@ pub(super) fn after_flush(
     // Every object whose row the flush may have written: the saved ones and
     // those it copied keys into (loaded by the flush to clear them, say).
     let seen = crate::obj::Visit::new();
-    for obj in saved.iter().chain(&deps.sync_targets) {
+    for obj in saved.iter().chain(deps.syncs.targets()) {
         if !obj.first_visit(&seen) {
             continue;
         }
