@@ -71,10 +71,13 @@ fn updated_keys<'o>(
     Ok(keys)
 }
 
+/// Records what a successful flush wrote. `saved` lists the pending
+/// objects of the flush (its first `new_count`) and then the modified ones.
 pub(super) fn after_flush(
     session: &Rc<SessionInner>,
     outcome: Outcome,
     saved: &[AnyObj],
+    new_count: usize,
     deps: &Dependencies,
 ) -> Result<()> {
     // Deleted rows leave the identity map first: a new object may take over
@@ -137,7 +140,6 @@ pub(super) fn after_flush(
     // objects a transaction changed is done here for this flush's (they
     // are not registered: they need no backup).
     let committed = session.committed_flush.get();
-    let mut inserted = Vec::new();
     for row in outcome.inserted {
         let mapper = row.mapper();
         let super::execute::InsertedRow {
@@ -146,9 +148,6 @@ pub(super) fn after_flush(
             generated,
             ..
         } = row;
-        if committed {
-            inserted.push(obj.clone());
-        }
         session.touch(&obj)?;
         if session
             .identity
@@ -204,20 +203,34 @@ pub(super) fn after_flush(
         }
     }
 
-    // The relationship contents are now what the database holds.
-    let snapshotted = crate::obj::Visit::new();
+    // One pass over the objects the flush wrote or touched (each visited
+    // once): the relationship contents are now what the database holds;
+    // the many-to-ones of the rows it wrote follow their keys; and after
+    // the COMMIT, the empty collections of the rows it inserted load on
+    // next use (`reconcile`). Each of these only unloads what disagrees
+    // with the rows, so their order across objects does not matter.
+    let visited = crate::obj::Visit::new();
     let association_objects = deps
         .association_inserts
         .iter()
         .chain(&deps.association_deletes)
-        .flat_map(|row| row.columns.iter().map(|(_, o, _)| o));
-    for obj in saved
+        .flat_map(|row| row.columns.iter().map(|(_, o, _)| (o, Written::No)));
+    let objects = saved
         .iter()
-        .chain(deps.syncs.targets())
-        .chain(deps.orphaned.iter().map(|(c, _)| c))
-        .chain(association_objects)
-    {
-        if !obj.first_visit(&snapshotted) || obj.state()?.deleted || obj.state()?.key.is_none() {
+        .enumerate()
+        .map(|(i, o)| {
+            let written = if i < new_count {
+                Written::Inserted
+            } else {
+                Written::Updated
+            };
+            (o, written)
+        })
+        .chain(deps.syncs.targets().map(|o| (o, Written::Updated)))
+        .chain(deps.orphaned.iter().map(|(c, _)| (c, Written::No)))
+        .chain(association_objects);
+    for (obj, written) in objects {
+        if !obj.first_visit(&visited) || obj.state()?.deleted || obj.state()?.key.is_none() {
             continue;
         }
         session.touch(obj)?;
@@ -230,23 +243,34 @@ pub(super) fn after_flush(
             obj.state_mut()?.committed_rels.set_snapshot(rel, snapshot);
         }
         obj.clear_modified();
+        if written != Written::No {
+            super::reconcile::many_to_one_follows_key(session, obj)?;
+        }
+        if committed && written == Written::Inserted {
+            super::reconcile::unfilled_collections(session, obj)?;
+        }
     }
-    super::reconcile::after_flush(session, saved, &outcome.deleted, deps)?;
-    if committed {
-        for obj in &inserted {
-            let filled = obj.state().is_ok_and(|s| s.key.is_some() && !s.deleted);
-            if filled {
-                super::reconcile::unfilled_collections(session, obj)?;
-            }
+    super::reconcile::viewonly(session, saved, &outcome.deleted, deps)?;
+    if committed && !outcome.deleted.is_empty() {
+        for obj in &outcome.deleted {
+            obj.state_mut()?.session = None;
         }
-        if !outcome.deleted.is_empty() {
-            for obj in &outcome.deleted {
-                obj.state_mut()?.session = None;
-            }
-            session.invalidate_cascades();
-        }
+        session.invalidate_cascades();
     }
     Ok(())
+}
+
+/// How the flush met an object of its final pass.
+#[derive(Clone, Copy, PartialEq)]
+enum Written {
+    /// A pending object: inserted, unless it was dropped (then it has no
+    /// key and is skipped).
+    Inserted,
+    /// A modified object, or one the flush copied a key into.
+    Updated,
+    /// Only related to what was written (an orphan, the end of an
+    /// association row).
+    No,
 }
 
 /// Takes an object whose row a bulk DELETE removed out of the loaded

@@ -133,7 +133,7 @@ impl SessionInner {
                     // The flush's writes into objects are final.
                     drop(undo);
                     self.committed_flush.set(true);
-                    let recorded = finish::after_flush(self, outcome, &saved, &deps);
+                    let recorded = finish::after_flush(self, outcome, &saved, new_count, &deps);
                     self.committed_flush.set(false);
                     if recorded.is_err() {
                         // The transaction has ended all the same (an object
@@ -147,7 +147,7 @@ impl SessionInner {
                     return recorded;
                 }
                 self.txn_undo.borrow_mut().absorb(undo);
-                finish::after_flush(self, outcome, &saved, &deps)?;
+                finish::after_flush(self, outcome, &saved, new_count, &deps)?;
                 commit_failed.map_or(Ok(()), |err| Err(err.into()))
             }
             Err(err) => {

@@ -27,27 +27,6 @@ use crate::registry::Direction;
 use crate::session::SessionInner;
 use crate::value::Value;
 
-/// Unloads what the flush may have left out of step with the rows.
-pub(super) fn after_flush(
-    session: &Rc<SessionInner>,
-    saved: &[AnyObj],
-    deleted: &[AnyObj],
-    deps: &Dependencies,
-) -> Result<()> {
-    // Every object whose row the flush may have written: the saved ones and
-    // those it copied keys into (loaded by the flush to clear them, say).
-    let seen = crate::obj::Visit::new();
-    for obj in saved.iter().chain(deps.syncs.targets()) {
-        if !obj.first_visit(&seen) {
-            continue;
-        }
-        if obj.state()?.key.is_some() && !obj.state()?.deleted {
-            many_to_one_follows_key(session, obj)?;
-        }
-    }
-    viewonly(session, saved, deleted, deps)
-}
-
 /// The key values `obj`'s many-to-one `rel` points at, or `None` if a
 /// column is NULL.
 fn key_of_reference(obj: &AnyObj, pairs: &[(usize, usize)]) -> Result<Option<Vec<Value>>> {
@@ -77,7 +56,11 @@ fn points_at(obj: &AnyObj, held: Option<&AnyObj>, pairs: &[(usize, usize)]) -> R
     Ok(true)
 }
 
-fn many_to_one_follows_key(session: &Rc<SessionInner>, obj: &AnyObj) -> Result<()> {
+/// Unloads `obj`'s many-to-ones whose foreign key columns no longer hold
+/// the key of the object they hold, with the collections on both ends
+/// that would list `obj` in the wrong place (called for every object whose
+/// row a flush wrote).
+pub(super) fn many_to_one_follows_key(session: &Rc<SessionInner>, obj: &AnyObj) -> Result<()> {
     let mapper = session.mapper(obj.meta())?;
     for (rel, resolved) in mapper.all_relationships() {
         if resolved.direction != Direction::ManyToOne || !obj.rel(rel)?.is_loaded() {
@@ -136,7 +119,9 @@ pub(crate) fn unfilled_collections(session: &SessionInner, obj: &AnyObj) -> Resu
     Ok(())
 }
 
-fn viewonly(
+/// Unloads every loaded `viewonly` relationship whose rows the flush may
+/// have changed.
+pub(super) fn viewonly(
     session: &Rc<SessionInner>,
     saved: &[AnyObj],
     deleted: &[AnyObj],
