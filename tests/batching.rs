@@ -2,8 +2,8 @@
 //! go to the database in multi-row `INSERT ... VALUES (..), (..) RETURNING
 //! <key>` statements (SQLAlchemy's "insertmanyvalues"), on SQLite as on
 //! PostgreSQL, and each generated key reaches its own object; consecutive
-//! UPDATEs with the same text run as one prepared statement, each still
-//! checked to match its row.
+//! UPDATEs with the same text run as one prepared statement (in runs of
+//! at most 1,024 rows), each still checked to match its row.
 
 #[macro_use]
 mod common;
@@ -328,6 +328,56 @@ backend_tests! {
             ]
         );
         assert_eq!(rows(&engine, "SELECT id, name FROM child ORDER BY id"), ["1, 'c0!'", "3, 'c2!'"]);
+        Ok(())
+    }
+}
+
+backend_tests! {
+    /// Many changed rows: their UPDATEs run in runs of at most 1,024 (the
+    /// flush does not hold every row's parameters at once), in key order;
+    /// a row that no longer matches fails the flush at the end of its run,
+    /// before the later runs, and the transaction rolls back.
+    #[test]
+    fn many_updates_run_in_bounded_runs() -> orm_core::Result<()> {
+        const N: usize = 2_500;
+        let (engine, session) = setup(&registry());
+        let children: Vec<Obj<Child>> = (0..N)
+            .map(|i| Obj::new(Child { name: format!("c{i}"), ..Default::default() }))
+            .collect();
+        session.add_all(&children)?;
+        session.commit()?;
+        common::dml(&engine);
+        for child in &children {
+            child.borrow_mut().name.push('!');
+        }
+        session.commit()?;
+        let updates = common::dml(&engine);
+        assert_eq!(updates.len(), N);
+        for (i, sql) in updates.iter().enumerate() {
+            assert_eq!(sql, &format!("UPDATE child SET name = ? WHERE id = ? ['c{i}!', {}]", i + 1));
+        }
+        assert_eq!(
+            rows(&engine, "SELECT count(*) FROM child WHERE name LIKE '%!'"),
+            [N.to_string()]
+        );
+
+        // Row 1,500 (in the second run) is gone: the second run fails, the
+        // third never starts, and nothing stays written.
+        engine.execute("DELETE FROM child WHERE id = 1500", &[])?;
+        common::dml(&engine);
+        for child in &children {
+            child.borrow_mut().name.push('?');
+        }
+        let err = session.commit().unwrap_err();
+        assert!(
+            matches!(&err, orm_core::Error::StaleData { key, matched: 0, .. } if key == "1500"),
+            "{err:?}"
+        );
+        assert_eq!(common::dml(&engine).len(), 2 * 1024);
+        assert_eq!(
+            rows(&engine, "SELECT count(*) FROM child WHERE name LIKE '%?'"),
+            ["0"]
+        );
         Ok(())
     }
 }

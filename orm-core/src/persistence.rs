@@ -7,7 +7,6 @@ use smallvec::SmallVec;
 use crate::dependency::KeySync;
 use crate::engine::SessionConnection;
 use crate::error::{Error, Result};
-use crate::identity::Key;
 use crate::obj::AnyObj;
 use crate::registry::Mapper;
 use crate::session::render_key;
@@ -493,11 +492,17 @@ pub(crate) struct PendingUpdate {
     pub params: Vec<Value>,
     /// The columns set, a versioned row's version last.
     pub columns: SmallVec<[usize; 4]>,
-    /// The key it matches, for the error when it matches no row.
-    pub key: Key,
 }
 
 impl PendingUpdate {
+    /// The key it matches (in the parameters, after the values), for the
+    /// error when it matches no row.
+    fn key<'a>(&'a self, mapper: &Mapper) -> &'a [Value] {
+        let start = self.columns.len();
+        let end = (start + mapper.primary_key.len()).min(self.params.len());
+        self.params.get(start..end).unwrap_or_default()
+    }
+
     /// The columns set and their values (the parameters, moved).
     pub fn into_columns(mut self) -> (SmallVec<[usize; 4]>, Vec<Value>) {
         self.params.truncate(self.columns.len());
@@ -546,8 +551,8 @@ pub(crate) fn run_updates(target: &Target<'_>, updates: &mut [PendingUpdate]) ->
         .collect();
     let affected = target.engine.execute_each(&sql, &rows)?;
     for ((update, params), matched) in updates.iter_mut().zip(rows).zip(affected) {
-        expect_one_row(target.mapper, &update.key, "UPDATE", matched)?;
         update.params = params;
+        expect_one_row(target.mapper, update.key(target.mapper), "UPDATE", matched)?;
     }
     Ok(())
 }
@@ -615,7 +620,6 @@ pub(crate) fn prepare_update(
         sql,
         params,
         columns,
-        key: key.iter().cloned().collect(),
     }))
 }
 

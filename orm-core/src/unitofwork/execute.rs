@@ -80,8 +80,12 @@ pub(super) fn run(
     // table) comes, so that consecutive ones with the same text run as one
     // prepared statement; the statements keep the plan's order.
     let mut waiting = WaitingUpdates::default();
-    waiting.objs.reserve_exact(updates);
-    waiting.updates.reserve_exact(updates);
+    waiting
+        .objs
+        .reserve_exact(updates.min(WaitingUpdates::MOST));
+    waiting
+        .updates
+        .reserve_exact(updates.min(WaitingUpdates::MOST));
     let mut next = 0;
     while let Some(step) = plan.steps.get(next) {
         next += 1;
@@ -180,6 +184,9 @@ pub(super) fn run(
                 };
                 if let Some(update) = prepared {
                     waiting.push(*m, obj, update);
+                    if waiting.updates.len() >= WaitingUpdates::MOST {
+                        waiting.run(session, &revisited, &mut last, &mut outcome)?;
+                    }
                 }
             }
             Step::ClearUnique(m, obj, columns) => {
@@ -258,6 +265,11 @@ struct WaitingUpdates {
 }
 
 impl WaitingUpdates {
+    /// UPDATEs kept waiting at most: then they run (the statement stays
+    /// prepared for the next ones), so that a flush of many changed rows
+    /// does not hold all their parameters at once.
+    const MOST: usize = 1024;
+
     fn push(&mut self, mapper: usize, obj: &AnyObj, update: persistence::PendingUpdate) {
         self.mapper = mapper;
         self.objs.push(obj.clone());
