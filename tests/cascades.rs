@@ -335,4 +335,28 @@ backend_tests! {
         assert_eq!(rows(&engine, "SELECT id, child_id FROM toy"), ["1, 1"]);
         Ok(())
     }
+
+    /// A pending object's relationship changed from the other side (no
+    /// attach: the changed object is transient), then another `add`: the
+    /// flush still walks the changed object, though the `add` after the
+    /// change walked only what it added.
+    #[test]
+    fn the_flush_cascade_walks_a_change_made_before_another_add() -> orm_core::Result<()> {
+        let (engine, session) = setup(&registry());
+        let (p, q) = (
+            Obj::new(Parent { name: "p".into(), ..Default::default() }),
+            Obj::new(Parent { name: "q".into(), ..Default::default() }),
+        );
+        let a = Obj::new(Child { name: "a".into(), ..Default::default() });
+        p.append(Parent::children, &a)?;
+        session.add(&p)?;
+        let toy = Obj::new(Toy::default());
+        toy.set(Toy::child, &a)?;
+        assert_eq!(toy.state(), ObjectState::Transient);
+        session.add(&q)?;
+        session.commit()?;
+        assert_eq!(toy.state(), ObjectState::Persistent);
+        assert_eq!(rows(&engine, "SELECT id, child_id FROM toy"), ["1, 1"]);
+        Ok(())
+    }
 }

@@ -301,7 +301,26 @@ impl<T: Model> Instance<T> {
     fn changed(&self) {
         self.modified.set(true);
         self.cascaded.set(0);
+        count_change();
     }
+}
+
+thread_local! {
+    /// How many times the fields or relationships of an object of this
+    /// thread may have changed (objects live on one thread): a session
+    /// that knew every object it holds walked by the save-update cascade
+    /// at some count knows it still at the same count.
+    static CHANGES: Cell<u64> = const { Cell::new(0) };
+}
+
+#[inline]
+fn count_change() {
+    CHANGES.with(|changes| changes.set(changes.get().wrapping_add(1)));
+}
+
+/// The thread's count of object changes so far (see `CHANGES`).
+pub(crate) fn changes_so_far() -> u64 {
+    CHANGES.with(Cell::get)
 }
 
 /// An object of any model, borrowed without a handle of its own: what a
@@ -348,6 +367,7 @@ impl AnyObj {
     pub(crate) fn mark_modified(&self) {
         let was_modified = self.0.modified().replace(true);
         self.0.cascaded().set(0);
+        count_change();
         self.registered_if_modified(was_modified);
     }
 

@@ -113,6 +113,12 @@ pub(crate) struct SessionInner {
     /// leaves the session, is deleted, or a rollback restores state, which
     /// makes the next flush walk everything again.
     pub cascade_epoch: Cell<u64>,
+    /// Every object of `new` and `modified` had been walked by the
+    /// save-update cascade since it last changed when the thread's count of
+    /// object changes (`obj::changes_so_far`) was this; `None` when not
+    /// known. While the count stays there, the flush's cascade has nothing
+    /// to walk and skips its pass over the objects.
+    pub cascaded_as_of: Cell<Option<u64>>,
     /// Persistent objects registered as they became modified (see
     /// [`note_modified`](SessionInner::note_modified)); may hold objects
     /// no longer modified, or twice. The flush reads this instead of
@@ -153,6 +159,7 @@ impl Session {
                 expire_on_commit: Cell::new(false),
                 savepoints: Cell::new(0),
                 cascade_epoch: Cell::new(next_cascade_epoch()),
+                cascaded_as_of: Cell::new(Some(crate::obj::changes_so_far())),
                 modified: RefCell::new(Vec::new()),
                 scan_modified: Cell::new(false),
                 prune_modified_at: Cell::new(MIN_PRUNE),
@@ -586,6 +593,17 @@ impl SessionInner {
     /// Makes the next flush's cascade walk every object again.
     pub fn invalidate_cascades(&self) {
         self.cascade_epoch.set(next_cascade_epoch());
+        self.cascaded_as_of.set(None);
+    }
+
+    /// Whether every object of `new` and `modified` is known walked by the
+    /// cascade since it last changed (see `cascaded_as_of`), or there are
+    /// none.
+    pub fn all_cascaded(&self) -> bool {
+        self.cascaded_as_of.get() == Some(crate::obj::changes_so_far())
+            || (self.new.borrow().is_empty()
+                && self.modified.borrow().is_empty()
+                && !self.scan_modified.get())
     }
 
     /// Attaches what `roots` reach, in depth-first collection order,
@@ -612,6 +630,9 @@ impl SessionInner {
         descend: impl Fn(&AnyObj) -> bool,
         attached: &mut Vec<AnyObj>,
     ) -> Result<()> {
+        // What this walk attaches and walks is cascaded when it ends; the
+        // rest is if it was when it began.
+        let all_cascaded = self.all_cascaded();
         let mut stack: Vec<AnyObj> = roots.into_iter().rev().collect();
         let visited = crate::obj::Visit::new();
         let mut neighbours = Vec::new();
@@ -636,6 +657,9 @@ impl SessionInner {
             }
             obj.set_cascade_mark(self.cascade_epoch.get());
             stack.extend(neighbours.drain(..).rev());
+        }
+        if all_cascaded {
+            self.cascaded_as_of.set(Some(crate::obj::changes_so_far()));
         }
         Ok(())
     }

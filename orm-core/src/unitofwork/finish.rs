@@ -169,25 +169,18 @@ pub(super) fn after_flush(
             .mark_persistent(obj.meta().relationships.len());
     }
 
-    // Orphans that were never inserted leave the session.
-    {
-        let dropped: HashSet<&AnyObj> = deps.dropped.iter().collect();
-        session.new.borrow_mut().retain(|o| !dropped.contains(o));
-        if !deps.dropped.is_empty() {
-            session.invalidate_cascades();
-        }
-        for obj in &deps.dropped {
-            obj.state_mut()?.session = None;
-        }
+    // Orphans that were never inserted leave the session (the others that
+    // were pending and are not now go back to its list in the last pass).
+    let dropped: HashSet<&AnyObj> = deps.dropped.iter().collect();
+    if !deps.dropped.is_empty() {
+        session.invalidate_cascades();
     }
-    session
-        .new
-        .borrow_mut()
-        .retain(|o| o.state().map(|s| s.key.is_none()).unwrap_or(true));
+    for obj in &deps.dropped {
+        obj.state_mut()?.session = None;
+    }
 
     // Deleted objects, and pending ones dropped (orphans, or reached by a
     // delete cascade) as if deleted before they were inserted.
-    let dropped: HashSet<&AnyObj> = deps.dropped.iter().collect();
     for obj in outcome.deleted.iter().chain(&deps.dropped) {
         forget_deleted(session, obj, &dropped)?;
     }
@@ -229,8 +222,19 @@ pub(super) fn after_flush(
         .chain(deps.syncs.targets().map(|o| (o, Written::Updated)))
         .chain(deps.orphaned.iter().map(|(c, _)| (c, Written::No)))
         .chain(association_objects);
+    let mut still_pending = Vec::new();
     for (obj, written) in objects {
-        if !obj.first_visit(&visited) || obj.state()?.deleted || obj.state()?.key.is_none() {
+        if !obj.first_visit(&visited) {
+            continue;
+        }
+        let (deleted, keyed) = {
+            let state = obj.state()?;
+            (state.deleted, state.key.is_some())
+        };
+        if written == Written::Inserted && !keyed && !dropped.contains(obj) {
+            still_pending.push(obj.clone());
+        }
+        if deleted || !keyed {
             continue;
         }
         session.touch(obj)?;
@@ -257,6 +261,8 @@ pub(super) fn after_flush(
         }
         session.invalidate_cascades();
     }
+    // Last: a failure before leaves the list to `write_changes`.
+    session.new.borrow_mut().extend(still_pending);
     Ok(())
 }
 

@@ -16,6 +16,8 @@ pub(crate) use finish::forget_bulk_deleted;
 
 use std::rc::Rc;
 
+use rustc_hash::FxHashSet as HashSet;
+
 use crate::dependency;
 use crate::error::Result;
 use crate::obj::AnyObj;
@@ -36,10 +38,13 @@ impl SessionInner {
     pub(crate) fn flush_committing(self: &Rc<Self>, commit: bool) -> Result<()> {
         let modified = self.modified_objects()?;
         let registrations = self.registrations.get();
-        let roots: Vec<AnyObj> = {
+        // Objects whose relationships the cascade walked since they last
+        // changed reach nothing it has not attached; when that is known of
+        // all of them, none is looked at.
+        let roots: Vec<AnyObj> = if self.all_cascaded() {
+            Vec::new()
+        } else {
             let new = self.new.borrow();
-            // Objects whose relationships the cascade walked since they
-            // last changed reach nothing it has not attached.
             new.iter()
                 .chain(&modified)
                 .filter(|o| !self.cascade_current(o))
@@ -49,6 +54,8 @@ impl SessionInner {
         // What the cascade attaches leaves again if the flush fails: a
         // failed flush leaves every object as it was.
         let attached = self.cascade_add_modified(roots)?;
+        // Everything is walked now.
+        self.cascaded_as_of.set(Some(crate::obj::changes_so_far()));
         // The cascade may have attached modified persistent objects (they
         // registered themselves): then the list is asked again.
         let modified = if self.modified_unchanged_since(registrations) {
@@ -68,20 +75,51 @@ impl SessionInner {
 
     /// The flush after its cascade: dependencies, plan, statements.
     fn write_changes(self: &Rc<Self>, commit: bool, mut dirty: Vec<AnyObj>) -> Result<()> {
-        let pending: Vec<AnyObj> = self.new.borrow().clone();
         let marked: Vec<AnyObj> = self.deleted.borrow().clone();
         dirty.retain(|o| o.state().map(|s| !s.marked_for_delete).unwrap_or(true));
-        if pending.is_empty() && marked.is_empty() && dirty.is_empty() {
+        if self.new.borrow().is_empty() && marked.is_empty() && dirty.is_empty() {
             return Ok(());
         }
         plan::sort_by_key(self, &mut dirty)?;
 
-        // The saved objects, the pending ones first: one list (a second
-        // would take and drop a handle on every object).
-        let new_count = pending.len();
-        let mut saved = pending;
+        // The saved objects, the pending ones first, in one list that takes
+        // the session's list of pending objects over (no handle copied);
+        // the recording after success puts back the ones still pending,
+        // and a failure all of them.
+        let mut saved = self.new.take();
+        let new_count = saved.len();
         saved.append(&mut dirty);
-        let mut deps = dependency::process(self, &saved, &marked)?;
+        let result = self.write_saved(commit, &saved, new_count, &marked);
+        if result.is_err() {
+            // Back in their order, first, unless the recording put them
+            // back already (a COMMIT that failed after it).
+            let mut new = self.new.borrow_mut();
+            let listed: HashSet<*const ()> = new.iter().map(AnyObj::addr).collect();
+            let still_pending: Vec<AnyObj> = saved[..new_count]
+                .iter()
+                .filter(|obj| {
+                    !listed.contains(&obj.addr())
+                        && obj.state().is_ok_and(|s| s.key.is_none())
+                        && obj.session().is_some_and(|s| Rc::ptr_eq(&s, self))
+                })
+                .cloned()
+                .collect();
+            let listed_already = std::mem::replace(&mut *new, still_pending);
+            new.extend(listed_already);
+        }
+        result
+    }
+
+    /// [`write_changes`](Self::write_changes) once the saved objects are
+    /// listed: the first `new_count` of `saved` are the pending ones.
+    fn write_saved(
+        self: &Rc<Self>,
+        commit: bool,
+        saved: &[AnyObj],
+        new_count: usize,
+        marked: &[AnyObj],
+    ) -> Result<()> {
+        let mut deps = dependency::process(self, saved, marked)?;
         let (pending, dirty) = saved.split_at(new_count);
         let plan = plan::Plan::build(self, pending, dirty, &deps)?;
 
@@ -133,7 +171,7 @@ impl SessionInner {
                     // The flush's writes into objects are final.
                     drop(undo);
                     self.committed_flush.set(true);
-                    let recorded = finish::after_flush(self, outcome, &saved, new_count, &deps);
+                    let recorded = finish::after_flush(self, outcome, saved, new_count, &deps);
                     self.committed_flush.set(false);
                     if recorded.is_err() {
                         // The transaction has ended all the same (an object
@@ -147,7 +185,7 @@ impl SessionInner {
                     return recorded;
                 }
                 self.txn_undo.borrow_mut().absorb(undo);
-                finish::after_flush(self, outcome, &saved, new_count, &deps)?;
+                finish::after_flush(self, outcome, saved, new_count, &deps)?;
                 commit_failed.map_or(Ok(()), |err| Err(err.into()))
             }
             Err(err) => {
