@@ -154,8 +154,22 @@ impl AssociationRow {
 /// not the object.
 #[derive(Default)]
 pub(crate) struct SyncTable {
-    /// `(child, its syncs, still wanted)`.
-    entries: Vec<(AnyObj, ChildSyncs, bool)>,
+    entries: Vec<SyncEntry>,
+}
+
+/// One child of a [`SyncTable`], with what the flush reads of it, taken
+/// when it gets its first sync (so that later passes need not touch it).
+struct SyncEntry {
+    child: AnyObj,
+    syncs: ChildSyncs,
+    /// Its syncs are wanted: it is an object of the flushing session. Key
+    /// syncs onto objects that are not (expunged, or never added) are not
+    /// written: the session does not own them, and writing one would also
+    /// flush its unrelated changes. SQLAlchemy skips them the same way,
+    /// with a warning.
+    live: bool,
+    /// It has a row (a key, and was not deleted) as the flush begins.
+    stored: bool,
 }
 
 impl SyncTable {
@@ -163,57 +177,76 @@ impl SyncTable {
         let slot = child.flush_slot() as usize;
         self.entries
             .get(slot)
-            .filter(|(obj, _, _)| obj.ptr_eq(child))
+            .filter(|entry| entry.child.ptr_eq(child))
             .map(|_| slot)
     }
 
     /// The syncs of `child`, if it has any.
     pub fn get(&self, child: &AnyObj) -> Option<&ChildSyncs> {
-        let (_, syncs, live) = &self.entries[self.slot(child)?];
-        live.then_some(syncs)
+        let entry = &self.entries[self.slot(child)?];
+        entry.live.then_some(&entry.syncs)
     }
 
-    /// The syncs of `child`, made empty if it has none yet.
-    fn entry(&mut self, child: &AnyObj) -> &mut ChildSyncs {
-        match self.slot(child) {
-            Some(slot) => &mut self.entries[slot].1,
+    /// The syncs of `child`, made empty if it has none yet (then it is
+    /// admitted, or not, as an object of `session`).
+    fn entry(&mut self, child: &AnyObj, session: &Rc<SessionInner>) -> &mut ChildSyncs {
+        let slot = match self.slot(child) {
+            Some(slot) => slot,
             None => {
                 let slot = self.entries.len();
                 // (Past `u32::MAX` entries the table would hold hundreds
                 // of gigabytes: its allocation fails long before.)
                 child.set_flush_slot(u32::try_from(slot).unwrap_or(u32::MAX));
-                self.entries
-                    .push((child.clone(), ChildSyncs::default(), true));
-                let last = self.entries.len() - 1;
-                &mut self.entries[last].1
+                let (live, stored) = match child.state() {
+                    Ok(state) => (
+                        state
+                            .session
+                            .as_ref()
+                            .is_some_and(|s| std::ptr::eq(s.as_ptr(), Rc::as_ptr(session))),
+                        state.key.is_some() && !state.deleted,
+                    ),
+                    // Borrowed by the program: not written, as below.
+                    Err(_) => (false, false),
+                };
+                if !live {
+                    log::warn!(
+                        target: "orm::flush",
+                        "{child:?} is not in this session: its foreign key will not be written"
+                    );
+                }
+                self.entries.push(SyncEntry {
+                    child: child.clone(),
+                    syncs: ChildSyncs::default(),
+                    live,
+                    stored,
+                });
+                slot
             }
-        }
+        };
+        &mut self.entries[slot].syncs
     }
 
     /// The children with syncs, in the order they were first given one
-    /// (they may need an UPDATE though they were not modified). Still
-    /// listed after [`SyncTable::release_syncs`].
-    pub fn targets(&self) -> impl Iterator<Item = &AnyObj> {
+    /// (they may need an UPDATE though they were not modified), each with
+    /// whether it has a row. Still listed after
+    /// [`SyncTable::release_syncs`].
+    pub fn targets_stored(&self) -> impl Iterator<Item = (&AnyObj, bool)> {
         self.entries
             .iter()
-            .filter(|(_, _, live)| *live)
-            .map(|(obj, _, _)| obj)
+            .filter(|entry| entry.live)
+            .map(|entry| (&entry.child, entry.stored))
+    }
+
+    /// The children with syncs (see [`targets_stored`](Self::targets_stored)).
+    pub fn targets(&self) -> impl Iterator<Item = &AnyObj> {
+        self.targets_stored().map(|(child, _)| child)
     }
 
     /// Frees the syncs themselves (written with the rows) and keeps the
     /// list of their children.
     pub fn release_syncs(&mut self) {
         for entry in &mut self.entries {
-            entry.1 = ChildSyncs::default();
-        }
-    }
-
-    /// Forgets the syncs of `child`.
-    fn remove(&mut self, child: &AnyObj) {
-        if let Some(slot) = self.slot(child) {
-            let entry = &mut self.entries[slot];
-            entry.1 = ChildSyncs::default();
-            entry.2 = false;
+            entry.syncs = ChildSyncs::default();
         }
     }
 }
@@ -237,12 +270,14 @@ pub(crate) struct Dependencies {
 }
 
 impl Dependencies {
-    fn entry(&mut self, child: &AnyObj) -> &mut ChildSyncs {
-        self.syncs.entry(child)
-    }
-
-    fn set(&mut self, child: &AnyObj, rel: &ResolvedRelationship, parent: &AnyObj) {
-        let syncs = self.entry(child);
+    fn set(
+        &mut self,
+        session: &Rc<SessionInner>,
+        child: &AnyObj,
+        rel: &ResolvedRelationship,
+        parent: &AnyObj,
+    ) {
+        let syncs = self.syncs.entry(child, session);
         // Both sides of a `back_populates` pair report the same link (the
         // collection gained the child, the child's reference the parent):
         // one copy of the key is enough.
@@ -262,8 +297,14 @@ impl Dependencies {
         });
     }
 
-    fn clear(&mut self, child: &AnyObj, rel: &ResolvedRelationship, reason: Reason) {
-        let syncs = self.entry(child);
+    fn clear(
+        &mut self,
+        session: &Rc<SessionInner>,
+        child: &AnyObj,
+        rel: &ResolvedRelationship,
+        reason: Reason,
+    ) {
+        let syncs = self.syncs.entry(child, session);
         syncs.all.push(KeySync {
             pairs: rel.pairs.clone(),
             parent: None,
@@ -380,19 +421,29 @@ pub(crate) fn process(
         match resolved.direction {
             Direction::OneToMany => {
                 for child in change.removed.iter().filter(|c| !gone(c)) {
-                    deps.clear(child, resolved, Reason::Removed(obj.meta(), change.rel));
+                    deps.clear(
+                        session,
+                        child,
+                        resolved,
+                        Reason::Removed(obj.meta(), change.rel),
+                    );
                 }
                 for child in change.added.iter().filter(|c| !gone(c)) {
-                    deps.set(child, resolved, obj);
+                    deps.set(session, child, resolved, obj);
                 }
             }
             Direction::ManyToOne => {
                 if let Some(parent) = change.added.first() {
                     if !gone(parent) {
-                        deps.set(obj, resolved, parent);
+                        deps.set(session, obj, resolved, parent);
                     }
                 } else if change.cleared || !change.removed.is_empty() {
-                    deps.clear(obj, resolved, Reason::Cleared(obj.meta(), change.rel));
+                    deps.clear(
+                        session,
+                        obj,
+                        resolved,
+                        Reason::Cleared(obj.meta(), change.rel),
+                    );
                 }
             }
             Direction::ManyToMany => {
@@ -432,7 +483,12 @@ pub(crate) fn process(
                         continue;
                     };
                     for child in children.iter().filter(|c| !gone(c)) {
-                        deps.clear(child, resolved, Reason::ParentDeleted(obj.meta(), rel));
+                        deps.clear(
+                            session,
+                            child,
+                            resolved,
+                            Reason::ParentDeleted(obj.meta(), rel),
+                        );
                         deps.orphaned.push((child.clone(), obj.clone()));
                     }
                 }
@@ -457,7 +513,6 @@ pub(crate) fn process(
         }
     }
     deps.deleting = deleting;
-    skip_objects_of_no_session(session, &mut deps)?;
     Ok(deps)
 }
 
@@ -481,27 +536,6 @@ fn members_to_process(
             Ok(Some(obj.rel(rel)?.items()))
         }
     }
-}
-
-/// Key syncs onto objects that are not in this session (expunged, or never
-/// added) are not written: the session does not own them, and writing one
-/// would also flush its unrelated changes. SQLAlchemy skips them the same
-/// way, with a warning.
-fn skip_objects_of_no_session(session: &Rc<SessionInner>, deps: &mut Dependencies) -> Result<()> {
-    let skipped: Vec<AnyObj> = deps
-        .syncs
-        .targets()
-        .filter(|child| !child.session().is_some_and(|s| Rc::ptr_eq(&s, session)))
-        .cloned()
-        .collect();
-    for child in &skipped {
-        log::warn!(
-            target: "orm::flush",
-            "{child:?} is not in this session: its foreign key will not be written"
-        );
-        deps.syncs.remove(child);
-    }
-    Ok(())
 }
 
 fn resolved<'s>(

@@ -69,14 +69,20 @@ impl<'f> Plan<'f> {
         // `dirty` comes sorted; only the rows that syncs add need sorting in.
         let mut extra = Vec::new();
         let mut added = false;
-        for (i, obj) in dirty.iter().chain(deps.syncs.targets()).enumerate() {
-            let persistent = {
+        for obj in dirty {
+            let stored = {
                 let state = obj.state()?;
                 state.key.is_some() && !state.deleted
             };
-            if persistent && !deleting.contains(obj) && queued.insert(obj) {
+            if stored && !deleting.contains(obj) && queued.insert(obj) {
                 extra.push(obj);
-                added |= i >= dirty.len();
+            }
+        }
+        // (Whether a child of a key sync has a row is known from its entry.)
+        for (obj, stored) in deps.syncs.targets_stored() {
+            if stored && !deleting.contains(obj) && queued.insert(obj) {
+                extra.push(obj);
+                added = true;
             }
         }
         if added {
