@@ -23,52 +23,44 @@ pub(crate) struct Target<'a> {
 }
 
 /// The column values the flush wrote into objects, so a failed flush can put
-/// them back.
+/// them back. The objects are borrowed from the flush's lists: a flush that
+/// ends its transaction (`Session::commit`'s) drops the log without
+/// touching them again; another hands it to the transaction's
+/// [`TxnUndo`].
 #[derive(Default)]
-pub(crate) struct Undo {
-    writes: Vec<Write>,
+pub(crate) struct Undo<'f> {
+    writes: Vec<Write<'f>>,
     /// The generated keys written into new objects' key columns, which
     /// were NULL before (kept apart: no old value to remember, and a
     /// rollback of the transaction clears them anyway, see
     /// `InstanceState::generated_key`).
-    generated: Vec<(AnyObj, usize)>,
+    generated: Vec<(&'f AnyObj, usize)>,
 }
 
 /// One value written into an object: `(object, column, old value)`.
-struct Write {
-    obj: AnyObj,
+struct Write<'f> {
+    obj: &'f AnyObj,
     col: usize,
     old: Value,
 }
 
-impl Undo {
+impl<'f> Undo<'f> {
     /// Writes `value` into `obj.col`, remembering the old value.
-    pub fn write(&mut self, obj: &AnyObj, col: usize, value: Value) -> Result<()> {
+    pub fn write(&mut self, obj: &'f AnyObj, col: usize, value: Value) -> Result<()> {
         let old = obj.column_value(col)?;
         if old != value {
             obj.set_column_value(col, value)?;
-            self.writes.push(Write {
-                obj: obj.clone(),
-                col,
-                old,
-            });
+            self.writes.push(Write { obj, col, old });
         }
         Ok(())
     }
 
     /// Writes the key the database generated for a new row into its key
     /// column (NULL until now: only a NULL key is generated).
-    pub fn write_generated_key(&mut self, obj: &AnyObj, col: usize, id: i64) -> Result<()> {
+    pub fn write_generated_key(&mut self, obj: &'f AnyObj, col: usize, id: i64) -> Result<()> {
         obj.set_column_value(col, Value::Integer(id))?;
-        self.generated.push((obj.clone(), col));
+        self.generated.push((obj, col));
         Ok(())
-    }
-
-    /// Appends `later`'s writes (a flush of the transaction that succeeded),
-    /// but for the generated keys, which the rollback of the transaction
-    /// clears by itself.
-    pub fn absorb(&mut self, later: Undo) {
-        self.writes.extend(later.writes);
     }
 
     /// Puts every written value back, newest first, and the generated
@@ -85,12 +77,42 @@ impl Undo {
     }
 }
 
+/// The values the successful flushes of the open transaction wrote into
+/// objects, for its rollback: their [`Undo`] logs, with a handle on each
+/// object.
+#[derive(Default)]
+pub(crate) struct TxnUndo {
+    /// `(object, column, old value)`, oldest first.
+    writes: Vec<(AnyObj, usize, Value)>,
+}
+
+impl TxnUndo {
+    /// Appends `later`'s writes (a flush of the transaction that
+    /// succeeded), but for the generated keys, which the rollback of the
+    /// transaction clears by itself.
+    pub fn absorb(&mut self, later: Undo<'_>) {
+        self.writes.extend(
+            later
+                .writes
+                .into_iter()
+                .map(|Write { obj, col, old }| (obj.clone(), col, old)),
+        );
+    }
+
+    /// Puts every written value back, newest first.
+    pub fn revert(self) {
+        for (obj, col, old) in self.writes.into_iter().rev() {
+            let _ = obj.set_column_value(col, old);
+        }
+    }
+}
+
 /// Copies parent keys into (or clears) the child's foreign key columns.
-pub(crate) fn apply_syncs<'a>(
+pub(crate) fn apply_syncs<'a, 'f>(
     mapper: &Mapper,
-    child: &AnyObj,
+    child: &'f AnyObj,
     syncs: impl Iterator<Item = &'a KeySync>,
-    undo: &mut Undo,
+    undo: &mut Undo<'f>,
 ) -> Result<()> {
     for sync in syncs {
         for &(parent_col, child_col) in sync.pairs.iter() {
@@ -140,10 +162,10 @@ pub(crate) struct Inserted {
 /// The rows are built one statement ahead of the database: a statement's
 /// values are dropped once `written` has seen them, so a large batch never
 /// holds a copy of every row at once.
-pub(crate) fn insert_many(
+pub(crate) fn insert_many<'f>(
     target: &Target<'_>,
-    objs: &[&AnyObj],
-    undo: &mut Undo,
+    objs: &[&'f AnyObj],
+    undo: &mut Undo<'f>,
     written: &mut dyn FnMut(&AnyObj, Inserted) -> Result<()>,
 ) -> Result<()> {
     let mut objs = objs.iter();
@@ -237,7 +259,7 @@ impl NewRow<'_> {
     }
 }
 
-fn new_row<'o>(target: &Target<'_>, obj: &'o AnyObj, undo: &mut Undo) -> Result<NewRow<'o>> {
+fn new_row<'o>(target: &Target<'_>, obj: &'o AnyObj, undo: &mut Undo<'o>) -> Result<NewRow<'o>> {
     let mapper = target.mapper;
     let meta = mapper.meta;
     // A versioned row starts at version 1, whatever the field held.
@@ -280,11 +302,11 @@ fn new_row<'o>(target: &Target<'_>, obj: &'o AnyObj, undo: &mut Undo) -> Result<
 
 /// Gives the `None` columns with a `default = <expr>` their value, in the
 /// row and in the object (SQLAlchemy's `default=`).
-fn apply_defaults(
+fn apply_defaults<'f>(
     meta: &crate::ModelMeta,
-    obj: &AnyObj,
+    obj: &'f AnyObj,
     values: &mut [Value],
-    undo: &mut Undo,
+    undo: &mut Undo<'f>,
 ) -> Result<()> {
     for (c, column) in meta.columns.iter().enumerate() {
         let Some(default) = column.default.filter(|_| values[c].is_null()) else {
@@ -316,10 +338,10 @@ fn server_defaulted(
 
 /// One INSERT statement for rows with the same columns; what it produced
 /// goes to `out`, row by row.
-fn insert_chunk(
+fn insert_chunk<'f>(
     target: &Target<'_>,
-    rows: &mut [NewRow<'_>],
-    undo: &mut Undo,
+    rows: &mut [NewRow<'f>],
+    undo: &mut Undo<'f>,
     out: &mut Vec<Inserted>,
 ) -> Result<()> {
     let Target { engine, mapper, .. } = *target;
@@ -438,10 +460,10 @@ fn run_insert(
 /// One INSERT of one row with `RETURNING` the generated key (if any) and
 /// the columns its server defaults filled in, which are written into the
 /// object.
-fn insert_reading_defaults(
+fn insert_reading_defaults<'f>(
     target: &Target<'_>,
-    rows: &mut [NewRow<'_>],
-    undo: &mut Undo,
+    rows: &mut [NewRow<'f>],
+    undo: &mut Undo<'f>,
 ) -> Result<Inserted> {
     let Target { engine, mapper, .. } = *target;
     let [row] = rows else {
@@ -524,12 +546,12 @@ impl PendingUpdate {
 
 /// UPDATEs the changed columns of one row; returns the new values, or
 /// `None` when nothing changed. See [`prepare_update`].
-pub(crate) fn update(
+pub(crate) fn update<'f>(
     target: &Target<'_>,
-    obj: &AnyObj,
+    obj: &'f AnyObj,
     committed: &[Value],
     key: &[Value],
-    undo: &mut Undo,
+    undo: &mut Undo<'f>,
 ) -> Result<Option<Vec<Value>>> {
     let Some(update) = prepare_update(target, obj, committed, key, undo)? else {
         return Ok(None);
@@ -567,12 +589,12 @@ pub(crate) fn run_updates(target: &Target<'_>, updates: &mut [PendingUpdate]) ->
 /// through `undo`) and matches only the committed version, so a row changed
 /// by another transaction since it was loaded is [`Error::StaleData`]. The
 /// version field is the ORM's: a value set by hand is not written.
-pub(crate) fn prepare_update(
+pub(crate) fn prepare_update<'f>(
     target: &Target<'_>,
-    obj: &AnyObj,
+    obj: &'f AnyObj,
     committed: &[Value],
     key: &[Value],
-    undo: &mut Undo,
+    undo: &mut Undo<'f>,
 ) -> Result<Option<PendingUpdate>> {
     let Target { engine, mapper, .. } = *target;
     let version = mapper.meta.version_column();

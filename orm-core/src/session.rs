@@ -93,7 +93,7 @@ pub(crate) struct SessionInner {
     pub touched: RefCell<Vec<AnyObj>>,
     /// What the successful flushes of the open transaction wrote into
     /// objects (keys copied, generated and versions), undone by `rollback`.
-    pub txn_undo: RefCell<crate::persistence::Undo>,
+    pub txn_undo: RefCell<crate::persistence::TxnUndo>,
     /// Links the transaction's flushes took out of memory because one end
     /// was deleted: `(object, relationship, the object it held)`. A rollback
     /// puts them back on objects it does not restore from a snapshot.
@@ -154,7 +154,7 @@ impl Session {
                 in_transaction: Cell::new(false),
                 touched: RefCell::new(Vec::new()),
                 committed_flush: Cell::new(false),
-                txn_undo: RefCell::new(crate::persistence::Undo::default()),
+                txn_undo: RefCell::new(crate::persistence::TxnUndo::default()),
                 txn_unlinked: RefCell::new(Vec::new()),
                 expire_on_commit: Cell::new(false),
                 savepoints: Cell::new(0),

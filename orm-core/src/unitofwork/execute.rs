@@ -51,11 +51,11 @@ pub(super) struct Outcome {
     positions: HashMap<*const (), (bool, usize)>,
 }
 
-pub(super) fn run(
+pub(super) fn run<'f>(
     session: &Rc<SessionInner>,
-    plan: &Plan,
+    plan: &Plan<'f>,
     deps: &Dependencies,
-    undo: &mut Undo,
+    undo: &mut Undo<'f>,
 ) -> Result<Outcome> {
     // The lists of rows are sized once, not doubled from empty.
     let mut outcome = Outcome::default();

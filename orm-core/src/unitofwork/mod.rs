@@ -144,12 +144,9 @@ impl SessionInner {
             }
             Ok(outcome)
         });
-        // The steps hold a handle on every object: gone before the
-        // committed state is recorded (the flush's peak of memory).
+        // The steps are gone before the committed state is recorded (the
+        // flush's peak of memory).
         drop(plan);
-        // So are the key syncs, which were written with the rows (the list
-        // of their children stays, for the committed state).
-        deps.syncs.release_syncs();
         match result {
             Ok(outcome) => {
                 if let Some(name) = &savepoint {
@@ -167,9 +164,17 @@ impl SessionInner {
                 } else {
                     None
                 };
-                if commit && commit_failed.is_none() {
+                let committed = commit && commit_failed.is_none();
+                if committed {
                     // The flush's writes into objects are final.
                     drop(undo);
+                } else {
+                    self.txn_undo.borrow_mut().absorb(undo);
+                }
+                // So are the key syncs, which were written with the rows
+                // (the list of their children stays, for the recording).
+                deps.syncs.release_syncs();
+                if committed {
                     self.committed_flush.set(true);
                     let recorded = finish::after_flush(self, outcome, saved, new_count, &deps);
                     self.committed_flush.set(false);
@@ -184,7 +189,6 @@ impl SessionInner {
                     }
                     return recorded;
                 }
-                self.txn_undo.borrow_mut().absorb(undo);
                 finish::after_flush(self, outcome, saved, new_count, &deps)?;
                 commit_failed.map_or(Ok(()), |err| Err(err.into()))
             }
