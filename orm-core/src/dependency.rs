@@ -189,7 +189,7 @@ impl SyncTable {
 
     /// The syncs of `child`, made empty if it has none yet (then it is
     /// admitted, or not, as an object of `session`).
-    fn entry(&mut self, child: &AnyObj, session: &Rc<SessionInner>) -> &mut ChildSyncs {
+    fn entry(&mut self, child: &AnyObj, session: &Rc<SessionInner>) -> Result<&mut ChildSyncs> {
         let slot = match self.slot(child) {
             Some(slot) => slot,
             None => {
@@ -197,16 +197,13 @@ impl SyncTable {
                 // (Past `u32::MAX` entries the table would hold hundreds
                 // of gigabytes: its allocation fails long before.)
                 child.set_flush_slot(u32::try_from(slot).unwrap_or(u32::MAX));
-                let (live, stored) = match child.state() {
-                    Ok(state) => (
-                        state
-                            .session
-                            .as_ref()
-                            .is_some_and(|s| std::ptr::eq(s.as_ptr(), Rc::as_ptr(session))),
-                        state.key.is_some() && !state.deleted,
-                    ),
-                    // Borrowed by the program: not written, as below.
-                    Err(_) => (false, false),
+                let (live, stored) = {
+                    let state = child.state()?;
+                    let mine = state
+                        .session
+                        .as_ref()
+                        .is_some_and(|s| std::ptr::eq(s.as_ptr(), Rc::as_ptr(session)));
+                    (mine, state.key.is_some() && !state.deleted)
                 };
                 if !live {
                     log::warn!(
@@ -223,7 +220,7 @@ impl SyncTable {
                 slot
             }
         };
-        &mut self.entries[slot].syncs
+        Ok(&mut self.entries[slot].syncs)
     }
 
     /// The children with syncs, in the order they were first given one
@@ -276,8 +273,8 @@ impl Dependencies {
         child: &AnyObj,
         rel: &ResolvedRelationship,
         parent: &AnyObj,
-    ) {
-        let syncs = self.syncs.entry(child, session);
+    ) -> Result<()> {
+        let syncs = self.syncs.entry(child, session)?;
         // Both sides of a `back_populates` pair report the same link (the
         // collection gained the child, the child's reference the parent):
         // one copy of the key is enough.
@@ -286,15 +283,15 @@ impl Dependencies {
                 && s.parent.as_ref().is_some_and(|p| p.ptr_eq(parent))
                 && s.pairs[..] == rel.pairs[..]
         });
-        if known {
-            return;
+        if !known {
+            syncs.all.push(KeySync {
+                pairs: rel.pairs.clone(),
+                parent: Some(parent.clone()),
+                reason: Reason::Assigned,
+                post: rel.post_update,
+            });
         }
-        syncs.all.push(KeySync {
-            pairs: rel.pairs.clone(),
-            parent: Some(parent.clone()),
-            reason: Reason::Assigned,
-            post: rel.post_update,
-        });
+        Ok(())
     }
 
     fn clear(
@@ -303,14 +300,15 @@ impl Dependencies {
         child: &AnyObj,
         rel: &ResolvedRelationship,
         reason: Reason,
-    ) {
-        let syncs = self.syncs.entry(child, session);
+    ) -> Result<()> {
+        let syncs = self.syncs.entry(child, session)?;
         syncs.all.push(KeySync {
             pairs: rel.pairs.clone(),
             parent: None,
             reason,
             post: rel.post_update,
         });
+        Ok(())
     }
 }
 
@@ -426,16 +424,16 @@ pub(crate) fn process(
                         child,
                         resolved,
                         Reason::Removed(obj.meta(), change.rel),
-                    );
+                    )?;
                 }
                 for child in change.added.iter().filter(|c| !gone(c)) {
-                    deps.set(session, child, resolved, obj);
+                    deps.set(session, child, resolved, obj)?;
                 }
             }
             Direction::ManyToOne => {
                 if let Some(parent) = change.added.first() {
                     if !gone(parent) {
-                        deps.set(session, obj, resolved, parent);
+                        deps.set(session, obj, resolved, parent)?;
                     }
                 } else if change.cleared || !change.removed.is_empty() {
                     deps.clear(
@@ -443,7 +441,7 @@ pub(crate) fn process(
                         obj,
                         resolved,
                         Reason::Cleared(obj.meta(), change.rel),
-                    );
+                    )?;
                 }
             }
             Direction::ManyToMany => {
@@ -488,7 +486,7 @@ pub(crate) fn process(
                             child,
                             resolved,
                             Reason::ParentDeleted(obj.meta(), rel),
-                        );
+                        )?;
                         deps.orphaned.push((child.clone(), obj.clone()));
                     }
                 }

@@ -98,9 +98,15 @@ impl SessionInner {
             let still_pending: Vec<AnyObj> = saved[..new_count]
                 .iter()
                 .filter(|obj| {
-                    !listed.contains(&obj.addr())
-                        && obj.state().is_ok_and(|s| s.key.is_none())
-                        && obj.session().is_some_and(|s| Rc::ptr_eq(&s, self))
+                    // (A state that cannot be read now stays listed: an
+                    // object is never lost from the list by accident.)
+                    let pending = obj.state().map_or(true, |s| {
+                        s.key.is_none()
+                            && s.session
+                                .as_ref()
+                                .is_some_and(|w| std::ptr::eq(w.as_ptr(), Rc::as_ptr(self)))
+                    });
+                    pending && !listed.contains(&obj.addr())
                 })
                 .cloned()
                 .collect();
