@@ -38,6 +38,14 @@ use orm_core::prelude::*;
 use orm_core::selectin;
 use postgres::{Client, NoTls};
 
+// W2's models and graph, shared with the SQLite benches (which also use
+// its bidirectional form).
+#[path = "support/w2.rs"]
+#[allow(dead_code)]
+mod w2;
+
+use w2::{orm_w2_one_sided, right_of, LeftItem, LINKS};
+
 #[derive(Model, Debug, Default)]
 #[model(table = "parent")]
 pub struct Parent {
@@ -60,33 +68,8 @@ pub struct Child {
     pub parent: One<Parent>,
 }
 
-#[derive(Table)]
-pub struct Link {
-    #[column(primary_key, foreign_key = "left_item.id")]
-    pub left_id: i64,
-    #[column(primary_key, foreign_key = "right_item.id")]
-    pub right_id: i64,
-}
-
-#[derive(Model, Debug, Default)]
-pub struct LeftItem {
-    #[column(primary_key)]
-    pub id: Option<i64>,
-    pub name: String,
-    #[relationship(secondary = Link)]
-    pub rights: Many<RightItem>,
-}
-
-#[derive(Model, Debug, Default)]
-pub struct RightItem {
-    #[column(primary_key)]
-    pub id: Option<i64>,
-    pub name: String,
-}
-
 const SCHEMA: &str = "orm_bench";
 const CHILDREN: usize = 5;
-const LINKS: usize = 10;
 
 fn scale() -> usize {
     std::env::var("ORM_BENCH_SCALE")
@@ -262,35 +245,6 @@ fn w1_insert(c: &mut Criterion) {
 
 // ---------------------------------------------------------- W2 many-to-many
 
-fn orm_w2(engine: &Engine, registry: &Arc<Registry>, each: usize) -> Session {
-    let session = Session::new(engine, registry);
-    let rights: Vec<Obj<RightItem>> = (0..each)
-        .map(|i| {
-            Obj::new(RightItem {
-                name: format!("r{i}"),
-                ..Default::default()
-            })
-        })
-        .collect();
-    let lefts: Vec<Obj<LeftItem>> = (0..each)
-        .map(|i| {
-            let left = Obj::new(LeftItem {
-                name: format!("l{i}"),
-                ..Default::default()
-            });
-            for k in 0..LINKS {
-                left.append(LeftItem::rights, &rights[(i * 7 + k * 13) % each])
-                    .unwrap();
-            }
-            left
-        })
-        .collect();
-    session.add_all(&rights).unwrap();
-    session.add_all(&lefts).unwrap();
-    session.commit().unwrap();
-    session
-}
-
 fn raw_w2(client: &mut Client, each: usize) {
     let mut tx = client.transaction().unwrap();
     let insert_right = tx
@@ -318,7 +272,7 @@ fn raw_w2(client: &mut Client, each: usize) {
         .collect();
     for (i, left) in lefts.iter().enumerate() {
         for k in 0..LINKS {
-            let right = rights[(i * 7 + k * 13) % each];
+            let right = rights[right_of(i, k, each)];
             tx.execute(&insert_link, &[left, &right]).unwrap();
         }
     }
@@ -334,7 +288,7 @@ fn w2_many_to_many(c: &mut Criterion) {
     let admin = std::cell::RefCell::new(raw_client(url));
     let each = parents() / 2;
     reset(&mut client, &registry);
-    drop(orm_w2(&engine, &registry, each));
+    drop(orm_w2_one_sided(&engine, &registry, each));
     let orm_rows = fingerprint(&mut client);
     reset(&mut client, &registry);
     raw_w2(&mut client, each);
@@ -345,7 +299,7 @@ fn w2_many_to_many(c: &mut Criterion) {
     group.bench_function("orm", |b| {
         b.iter_batched(
             || reset(&mut admin.borrow_mut(), &registry),
-            |()| orm_w2(&engine, &registry, each),
+            |()| orm_w2_one_sided(&engine, &registry, each),
             BatchSize::PerIteration,
         )
     });
